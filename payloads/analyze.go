@@ -1,0 +1,95 @@
+package payloads
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dexra/dexra-tui/payloads/catalog"
+	"github.com/dexra/dexra-tui/payloads/sig"
+)
+
+// VerifyConfig says how to check an event's signature.
+type VerifyConfig struct {
+	Scheme    string   // "auto", a scheme name, or "" (same as auto)
+	Secrets   []string // tried in order
+	Tolerance time.Duration
+	HMAC      sig.HMACConfig
+	Now       time.Time // zero: the event's received time
+	// BaseURL is how the sender addressed the listener (scheme://host), for Twilio.
+	BaseURL string
+}
+
+// Analyze fills the derived fields of ev (kind, source, type, signature, schema, dedup
+// and correlation keys) from the raw request it holds.
+func Analyze(ev *Event, cfg VerifyConfig) {
+	ev.Size = len(ev.Body)
+	ev.BodyKind = KindOf(ev.Body)
+	ev.Source, ev.Type = catalog.Classify(ev.Path, ev.Headers, ev.Body)
+	now := cfg.Now
+	if now.IsZero() {
+		now = ev.Received
+	}
+	scheme := cfg.Scheme
+	if scheme == "" {
+		scheme = "auto"
+	}
+	ev.Signature = sig.Check(scheme, sig.Request{
+		Method: ev.Method,
+		URL:    requestURL(cfg.BaseURL, ev),
+		Header: ev.Headers,
+		Body:   ev.Body,
+	}, sig.Options{Secrets: cfg.Secrets, Now: now, Tolerance: cfg.Tolerance, HMAC: cfg.HMAC})
+	if ev.Source == "" || ev.Source == "unknown" {
+		if ev.Signature.Scheme != "" && ev.Signature.Status != sig.Missing {
+			ev.Source = ev.Signature.Scheme
+		}
+	}
+	ev.Schema = catalog.Check(ev.Source, ev.Type, ev.Body)
+	ev.DedupKey = catalog.DedupKey(ev.Source, ev.Type, ev.Headers, ev.Body)
+	ev.Correlation = catalog.Correlation(ev.Source, ev.Type, ev.Body)
+	ev.Summary = catalog.Summary(ev.Source, ev.Type, ev.Body)
+}
+
+func requestURL(base string, ev *Event) string {
+	if base == "" {
+		base = "http://" + ev.Host
+	}
+	u := strings.TrimRight(base, "/") + ev.Path
+	if ev.Query != "" {
+		u += "?" + ev.Query
+	}
+	return u
+}
+
+// KindOf says whether body is empty, JSON, other text, or binary.
+func KindOf(body []byte) BodyKind {
+	switch {
+	case len(body) == 0:
+		return BodyEmpty
+	case !utf8.Valid(body):
+		return BodyBinary
+	case json.Valid(body):
+		return BodyJSON
+	default:
+		return BodyText
+	}
+}
+
+// Clone returns a deep copy of ev, so a copy handed to a subscriber cannot be changed.
+func (ev *Event) Clone() *Event {
+	c := *ev
+	c.Headers = ev.Headers.Clone()
+	if c.Headers == nil {
+		c.Headers = http.Header{}
+	}
+	c.Body = bytes.Clone(ev.Body)
+	c.Attempts = append([]Attempt(nil), ev.Attempts...)
+	c.Schema.Unknown = append([]string(nil), ev.Schema.Unknown...)
+	c.Schema.Missing = append([]string(nil), ev.Schema.Missing...)
+	c.Schema.Errors = append([]string(nil), ev.Schema.Errors...)
+	return &c
+}

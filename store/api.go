@@ -46,6 +46,13 @@ type Reader interface {
 	List(ListOptions) (Page, error)
 	Get(id string) (*payloads.Event, error)
 	Stats() (Stats, error)
+	// Dedup says which event first carried key and how many events carry it.
+	Dedup(key string) (DedupInfo, error)
+}
+
+type DedupInfo struct {
+	FirstID string
+	Count   int
 }
 
 type Store struct{}
@@ -57,6 +64,7 @@ func (s *Store) Append(ev *payloads.Event) error                { return nil }
 func (s *Store) Get(id string) (*payloads.Event, error)         { return nil, ErrNotFound }
 func (s *Store) List(o ListOptions) (Page, error)               { return Page{}, nil }
 func (s *Store) Stats() (Stats, error)                          { return Stats{}, nil }
+func (s *Store) Dedup(key string) (DedupInfo, error)            { return DedupInfo{}, nil }
 func (s *Store) AddAttempt(id string, a payloads.Attempt) error { return nil }
 
 type Filter struct{}

@@ -2,19 +2,175 @@
 // the local control socket, forwarding, replay and the outbound clients.
 package tunnel
 
-import "github.com/dexra/dexra-tui/payloads"
+import (
+	"sync"
 
-// placeholder below: replaced by the listener implementation.
+	"github.com/dexra/dexra-tui/payloads"
+)
 
 // Hub fans committed events out to subscribers without ever blocking the publisher.
-type Hub struct{}
+// Each subscriber has its own unbounded queue, so a slow one loses nothing and slows
+// no one else; the cost is memory while it lags.
+type Hub struct {
+	mu     sync.Mutex
+	subs   map[*Subscription]struct{}
+	closed bool
+}
 
-func NewHub() *Hub                        { return &Hub{} }
-func (h *Hub) Publish(ev *payloads.Event) {}
-func (h *Hub) Subscribe() *Subscription   { return &Subscription{} }
+// NewHub returns a hub with no subscribers.
+func NewHub() *Hub { return &Hub{subs: map[*Subscription]struct{}{}} }
+
+// Publish queues a private copy of ev for every current subscriber and returns at once.
+// After Close it does nothing.
+func (h *Hub) Publish(ev *payloads.Event) {
+	if ev == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	for s := range h.subs {
+		// One clone per subscriber: a subscriber that edits its copy cannot race another.
+		s.push(ev.Clone())
+	}
+}
+
+// Subscribe returns a subscription that receives every event published from now on.
+// Subscribing to a closed hub gives a subscription whose channel is already closed.
+func (h *Hub) Subscribe() *Subscription {
+	s := newSubscription(h)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		s.finish()
+		return s
+	}
+	h.subs[s] = struct{}{}
+	return s
+}
+
+// Close ends publishing: every subscription still delivers what was queued before
+// Close, then its channel is closed. Use it after the listener has shut down so a
+// `--json` printer can drain and exit.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	h.closed = true
+	for s := range h.subs {
+		s.finish()
+	}
+	h.subs = nil
+}
+
+func (h *Hub) drop(s *Subscription) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.subs, s)
+}
+
+// Subscribers says how many subscriptions are open (for tests and the status line).
+func (h *Hub) Subscribers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}
 
 // Subscription delivers every event published after Subscribe, in order.
-type Subscription struct{}
+type Subscription struct {
+	hub *Hub
+	out chan *payloads.Event
 
-func (s *Subscription) C() <-chan *payloads.Event { return nil }
-func (s *Subscription) Close()                    {}
+	mu       sync.Mutex
+	queue    []*payloads.Event
+	finished bool          // no more pushes; deliver the queue, then close out
+	wake     chan struct{} // capacity 1: "the queue or finished changed"
+	stop     chan struct{} // closed by Close: abandon the queue
+	stopOnce sync.Once
+}
+
+func newSubscription(h *Hub) *Subscription {
+	s := &Subscription{
+		hub:  h,
+		out:  make(chan *payloads.Event),
+		wake: make(chan struct{}, 1),
+		stop: make(chan struct{}),
+	}
+	go s.pump()
+	return s
+}
+
+// C is the channel events arrive on. It is closed after Close, or after Hub.Close once
+// everything queued before it has been received.
+func (s *Subscription) C() <-chan *payloads.Event { return s.out }
+
+// Close drops the subscription: no more events are queued and undelivered ones are
+// discarded. Safe to call more than once and concurrently with Publish.
+func (s *Subscription) Close() {
+	s.stopOnce.Do(func() { close(s.stop) })
+	s.hub.drop(s)
+}
+
+// Pending says how many events are queued but not yet received (a measure of lag).
+func (s *Subscription) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue)
+}
+
+func (s *Subscription) push(ev *payloads.Event) {
+	s.mu.Lock()
+	s.queue = append(s.queue, ev)
+	s.mu.Unlock()
+	s.signal()
+}
+
+func (s *Subscription) finish() {
+	s.mu.Lock()
+	s.finished = true
+	s.mu.Unlock()
+	s.signal()
+}
+
+func (s *Subscription) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default: // a wake-up is already pending; the pump will see the new state
+	}
+}
+
+// pump moves queued events to out, one at a time, until stopped or finished and drained.
+func (s *Subscription) pump() {
+	defer close(s.out)
+	for {
+		s.mu.Lock()
+		batch := s.queue
+		s.queue = nil
+		finished := s.finished
+		s.mu.Unlock()
+
+		for i, ev := range batch {
+			select {
+			case s.out <- ev:
+				batch[i] = nil // let the receiver own it alone
+			case <-s.stop:
+				return
+			}
+		}
+		if len(batch) > 0 {
+			continue // more may have arrived while we were sending
+		}
+		if finished {
+			return
+		}
+		select {
+		case <-s.wake:
+		case <-s.stop:
+			return
+		}
+	}
+}

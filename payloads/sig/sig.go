@@ -49,13 +49,16 @@ type Options struct {
 
 // SignInput is what signing needs.
 type SignInput struct {
-	Secret    string
-	Body      []byte
-	Method    string
-	URL       string    // Twilio
-	ID        string    // Standard Webhooks / Svix message id; generated if empty
-	Timestamp time.Time // zero means time.Now()
-	HMAC      HMACConfig
+	Secret string
+	Body   []byte
+	Method string
+	URL    string // Twilio
+	// ContentType of Body, for Twilio: form bodies are signed as sorted params; empty
+	// means form unless Body is JSON.
+	ContentType string
+	ID          string    // Standard Webhooks / Svix message id; generated if empty
+	Timestamp   time.Time // zero means time.Now()
+	HMAC        HMACConfig
 }
 
 // DefaultTolerance is the accepted clock skew for timestamped schemes.

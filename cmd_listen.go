@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+func (a *app) listen(ctx context.Context, args []string) error {
+	fs := newFlagSet("listen")
+	var sf serverFlags
+	sf.register(fs)
+	asJSON := fs.Bool("json", false, "one JSON object per committed event")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("listen takes no arguments (got %q)", pos[0])
+	}
+	cfg, err := sf.resolve(a, fs)
+	if err != nil {
+		return err
+	}
+	srv, err := startServer(cfg)
+	if err != nil {
+		return err
+	}
+	sub := srv.hub.Subscribe()
+	defer sub.Close()
+	a.announce(srv)
+
+	var serveErr error
+	for done := false; !done; {
+		select {
+		case ev := <-sub.C():
+			if err := writeEvent(a.stdout, ev, *asJSON); err != nil {
+				serveErr = fmt.Errorf("printing events: %w", err)
+				done = true
+			}
+		case err := <-srv.failed():
+			if !errors.Is(err, http.ErrServerClosed) {
+				serveErr = fmt.Errorf("listener stopped: %w", err)
+			}
+			done = true
+		case <-ctx.Done():
+			done = true
+		}
+	}
+	closeErr := srv.close()
+	a.drain(sub, *asJSON)
+	fmt.Fprintln(a.stderr, "dexra-tui: stopped; history closed")
+	return errors.Join(serveErr, closeErr)
+}
+
+// drain prints events committed by requests that finished during shutdown.
+func (a *app) drain(sub interface {
+	C() <-chan *payloadsEvent
+}, asJSON bool) {
+}
+
+// announce tells the person where the listener is and, once, the secret it generated.
+func (a *app) announce(srv *server) {
+	fmt.Fprintf(a.stderr, "dexra-tui: listening on %s (history %s)\n", srv.url, srv.cfg.DB)
+	if srv.generated != "" {
+		fmt.Fprintf(a.stderr, "dexra-tui: generated a webhook secret and saved it to %s:\n\n    %s\n\npaste it into the platform's webhook settings.\n", srv.cfg.File, srv.generated)
+	} else {
+		fmt.Fprintf(a.stderr, "dexra-tui: verifying with %d secret(s), scheme %s\n", len(srv.cfg.Secrets), srv.cfg.Scheme)
+	}
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the resolved configuration: flag > env > file > default.
+type Config struct {
+	Addr      string
+	DB        string
+	Secrets   []string
+	Scheme    string
+	MaxBody   int64
+	Tolerance time.Duration
+	Retention int
+	Profile   string
+	Sources   []SourceConfig
+	// File is the config file the values were read from (and a generated secret saved to).
+	File string
+}
+
+// SourceConfig routes a path prefix to a scheme and its own secrets.
+type SourceConfig struct {
+	Prefix  string   `toml:"prefix"`
+	Scheme  string   `toml:"scheme"`
+	Secrets []string `toml:"secrets"`
+}
+
+// fileConfig is config.toml as written on disk.
+type fileConfig struct {
+	Addr      string         `toml:"addr,omitempty"`
+	DB        string         `toml:"db,omitempty"`
+	Secrets   []string       `toml:"secrets,omitempty"`
+	Scheme    string         `toml:"scheme,omitempty"`
+	MaxBody   int64          `toml:"max_body,omitempty"`
+	Tolerance string         `toml:"tolerance,omitempty"`
+	Retention int            `toml:"retention,omitempty"`
+	Profile   string         `toml:"profile,omitempty"`
+	Sources   []SourceConfig `toml:"source,omitempty"`
+}
+
+const (
+	defaultAddr    = "127.0.0.1:4242"
+	defaultMaxBody = 5 << 20
+	appDir         = "dexra-tui"
+)
+
+// environment is how config reads the process environment (a func so tests set it).
+type environment func(string) string
+
+func (env environment) dir(xdg, fallback string) string {
+	if d := env(xdg); d != "" && filepath.IsAbs(d) {
+		return d
+	}
+	home := env("HOME")
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	return filepath.Join(home, fallback)
+}
+
+func (env environment) configFile() string {
+	return filepath.Join(env.dir("XDG_CONFIG_HOME", ".config"), appDir, "config.toml")
+}
+
+func (env environment) defaultDB() string {
+	return filepath.Join(env.dir("XDG_DATA_HOME", ".local/share"), appDir, "history.db")
+}
+
+// loadConfig reads the config file (a missing one is fine) and the environment.
+// Flags are applied on top by the caller.
+func loadConfig(env environment, file string) (Config, error) {
+	if file == "" {
+		file = env.configFile()
+	}
+	cfg := Config{
+		Addr:      defaultAddr,
+		DB:        env.defaultDB(),
+		Scheme:    "auto",
+		MaxBody:   defaultMaxBody,
+		Retention: 1_000_000,
+		Profile:   "sandbox",
+		File:      file,
+	}
+	var fc fileConfig
+	if _, err := toml.DecodeFile(file, &fc); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return cfg, fmt.Errorf("reading config %s: %w (fix or remove the file)", file, err)
+	}
+	if err := cfg.applyFile(fc); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", file, err)
+	}
+	if v := env("DEXRA_WEBHOOK_SECRET"); v != "" {
+		cfg.Secrets = splitSecrets(v)
+	}
+	if v := env("DEXRA_TUI_DB"); v != "" {
+		cfg.DB = v
+	}
+	return cfg, nil
+}
+
+func (cfg *Config) applyFile(fc fileConfig) error {
+	if fc.Addr != "" {
+		cfg.Addr = fc.Addr
+	}
+	if fc.DB != "" {
+		cfg.DB = fc.DB
+	}
+	if len(fc.Secrets) > 0 {
+		cfg.Secrets = fc.Secrets
+	}
+	if fc.Scheme != "" {
+		cfg.Scheme = fc.Scheme
+	}
+	if fc.MaxBody > 0 {
+		cfg.MaxBody = fc.MaxBody
+	}
+	if fc.Tolerance != "" {
+		d, err := time.ParseDuration(fc.Tolerance)
+		if err != nil {
+			return fmt.Errorf("tolerance %q: %w (use e.g. \"5m\")", fc.Tolerance, err)
+		}
+		cfg.Tolerance = d
+	}
+	if fc.Retention != 0 {
+		cfg.Retention = fc.Retention
+	}
+	if fc.Profile != "" {
+		cfg.Profile = fc.Profile
+	}
+	for i, s := range fc.Sources {
+		if !strings.HasPrefix(s.Prefix, "/") {
+			return fmt.Errorf("source %d: prefix %q must start with /", i+1, s.Prefix)
+		}
+	}
+	cfg.Sources = fc.Sources
+	return nil
+}
+
+func splitSecrets(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ensureSecret generates, saves and returns a webhook secret when none is configured.
+func ensureSecret(cfg *Config) (generated string, err error) {
+	if len(cfg.Secrets) > 0 {
+		return "", nil
+	}
+	secret, err := newSecret()
+	if err != nil {
+		return "", err
+	}
+	if err := saveSecret(cfg.File, secret); err != nil {
+		return "", err
+	}
+	cfg.Secrets = []string{secret}
+	return secret, nil
+}
+
+func newSecret() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generating a webhook secret: %w", err)
+	}
+	return "whsec_" + base64.StdEncoding.EncodeToString(b), nil
+}
+
+// saveSecret adds secret to the config file, keeping everything else, written 0600.
+func saveSecret(file, secret string) error {
+	var fc fileConfig
+	if _, err := toml.DecodeFile(file, &fc); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("reading config %s before saving the secret: %w", file, err)
+	}
+	fc.Secrets = append([]string{secret}, fc.Secrets...)
+	var buf bytes.Buffer
+	buf.WriteString("# dexra-tui configuration (holds webhook secrets: keep it private)\n")
+	if err := toml.NewEncoder(&buf).Encode(fc); err != nil {
+		return fmt.Errorf("encoding config: %w", err)
+	}
+	return writePrivate(file, buf.Bytes())
+}
+
+// writePrivate writes data to file atomically with owner-only permissions.
+func writePrivate(file string, data []byte) error {
+	dir := filepath.Dir(file)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".config-*.toml")
+	if err != nil {
+		return fmt.Errorf("writing config in %s: %w", dir, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("securing %s: %w", tmp.Name(), err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), file); err != nil {
+		return fmt.Errorf("saving config %s: %w", file, err)
+	}
+	return nil
+}

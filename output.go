@@ -1,0 +1,203 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dexra/dexra-tui/payloads"
+	"github.com/dexra/dexra-tui/payloads/sig"
+	"github.com/dexra/dexra-tui/ui/sanitize"
+)
+
+// clean makes untrusted text safe for a terminal line.
+func clean(s string) string { return sanitize.Line(s) }
+
+// eventLine is the --json form of one event in listen and events.
+type eventLine struct {
+	ID          string        `json:"id"`
+	Received    string        `json:"received"`
+	Direction   string        `json:"direction"`
+	Method      string        `json:"method"`
+	Path        string        `json:"path"`
+	Source      string        `json:"source"`
+	Type        string        `json:"type"`
+	Signature   signatureLine `json:"signature"`
+	DuplicateOf string        `json:"duplicate_of"`
+	Correlation string        `json:"correlation"`
+	Size        int           `json:"size"`
+	Status      int           `json:"status"`
+}
+
+type signatureLine struct {
+	Scheme string `json:"scheme"`
+	Status string `json:"status"`
+	Reason string `json:"reason"`
+}
+
+func toLine(ev *payloads.Event) eventLine {
+	return eventLine{
+		ID:          ev.ID,
+		Received:    ev.Received.UTC().Format(time.RFC3339Nano),
+		Direction:   string(ev.Direction),
+		Method:      ev.Method,
+		Path:        ev.Path,
+		Source:      ev.Source,
+		Type:        ev.Type,
+		Signature:   signatureLine{Scheme: ev.Signature.Scheme, Status: string(ev.Signature.Status), Reason: ev.Signature.Reason},
+		DuplicateOf: ev.DuplicateOf,
+		Correlation: ev.Correlation,
+		Size:        ev.Size,
+		Status:      ev.Status,
+	}
+}
+
+// glyph is the one-character verdict shown in lines and the console.
+func glyph(s sig.Status) string {
+	switch s {
+	case sig.Pass:
+		return "✓"
+	case sig.Fail:
+		return "✗"
+	case sig.Missing:
+		return "?"
+	default:
+		return "–"
+	}
+}
+
+// writeEvent prints ev as a human line or a JSON line.
+func writeEvent(w io.Writer, ev *payloads.Event, asJSON bool) error {
+	if asJSON {
+		return json.NewEncoder(w).Encode(toLine(ev))
+	}
+	_, err := fmt.Fprintln(w, humanLine(ev))
+	return err
+}
+
+// humanLine is e.g. "13:00:02 ✓ delivery dexatel POST / 213B <id>".
+func humanLine(ev *payloads.Event) string {
+	typ := ev.Type
+	if typ == "" {
+		typ = "-"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s %s %s %s %s %dB %s",
+		ev.Received.Local().Format("15:04:05"), glyph(ev.Signature.Status), typ, ev.Source,
+		ev.Method, ev.Path, ev.Size, ev.ID)
+	if ev.DuplicateOf != "" {
+		b.WriteString(" dup-of " + ev.DuplicateOf)
+	}
+	if ev.Status != 0 && ev.Status != http.StatusOK {
+		fmt.Fprintf(&b, " answered %d", ev.Status)
+	}
+	if ev.Signature.Status != sig.Pass && ev.Signature.Reason != "" {
+		b.WriteString(" (" + ev.Signature.Reason + ")")
+	}
+	return clean(b.String())
+}
+
+// showJSON is the --json form of show: the whole event with headers and body.
+type showJSON struct {
+	*payloads.Event
+	Body       *string `json:"body,omitempty"`
+	BodyBase64 *string `json:"body_base64,omitempty"`
+}
+
+func writeShow(w io.Writer, ev *payloads.Event, asJSON bool) error {
+	if asJSON {
+		out := showJSON{Event: ev}
+		if utf8.Valid(ev.Body) {
+			s := string(ev.Body)
+			out.Body = &s
+		} else {
+			s := base64.StdEncoding.EncodeToString(ev.Body)
+			out.BodyBase64 = &s
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	var b strings.Builder
+	row := func(k, v string) { fmt.Fprintf(&b, "%-12s %s\n", k, clean(v)) }
+	row("id", ev.ID)
+	row("received", ev.Received.UTC().Format(time.RFC3339Nano))
+	target := ev.Path
+	if ev.Query != "" {
+		target += "?" + ev.Query
+	}
+	row("request", ev.Method+" "+target)
+	row("from", ev.RemoteAddr)
+	row("answered", fmt.Sprint(ev.Status)+" "+ev.Rejected)
+	row("source", ev.Source)
+	row("type", ev.Type)
+	row("signature", fmt.Sprintf("%s %s %s", glyph(ev.Signature.Status), ev.Signature.Status, ev.Signature.Scheme))
+	if ev.Signature.Reason != "" {
+		row("reason", ev.Signature.Reason)
+	}
+	if ev.Signature.Expected != "" {
+		row("sig expected", ev.Signature.Expected)
+		row("sig received", ev.Signature.Received)
+	}
+	if ev.Schema.Checked {
+		row("schema", schemaLine(ev))
+	}
+	if ev.DedupKey != "" {
+		row("dedup key", ev.DedupKey)
+	}
+	if ev.DuplicateOf != "" {
+		row("duplicate of", ev.DuplicateOf)
+	}
+	if ev.Correlation != "" {
+		row("correlation", ev.Correlation)
+	}
+	for _, at := range ev.Attempts {
+		row("attempt", fmt.Sprintf("%s %s %d %s %s", at.At.UTC().Format(time.RFC3339), at.Mode, at.Status, at.Latency, at.Error))
+	}
+	b.WriteString("headers\n")
+	names := make([]string, 0, len(ev.Headers))
+	for name := range ev.Headers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, v := range ev.Headers[name] {
+			fmt.Fprintf(&b, "  %s: %s\n", clean(name), clean(v))
+		}
+	}
+	fmt.Fprintf(&b, "body (%d bytes, %s)\n", len(ev.Body), ev.BodyKind)
+	if ev.BodyKind == payloads.BodyBinary {
+		b.WriteString(clean(fmt.Sprintf("%q", ev.Body)) + "\n")
+	} else if len(ev.Body) > 0 {
+		b.WriteString(sanitize.Text(string(ev.Body)) + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func schemaLine(ev *payloads.Event) string {
+	s := ev.Schema
+	parts := []string{"valid"}
+	if !s.Valid {
+		parts[0] = "invalid"
+	}
+	if len(s.Missing) > 0 {
+		parts = append(parts, "missing "+strings.Join(s.Missing, ", "))
+	}
+	if len(s.Unknown) > 0 {
+		parts = append(parts, "unknown "+strings.Join(s.Unknown, ", "))
+	}
+	if len(s.Errors) > 0 {
+		parts = append(parts, strings.Join(s.Errors, "; "))
+	}
+	if s.Note != "" {
+		parts = append(parts, s.Note)
+	}
+	return strings.Join(parts, " · ")
+}

@@ -1,0 +1,127 @@
+package catalog
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// decodeJSON parses body as one JSON value (numbers kept as json.Number); ok=false if it is not.
+func decodeJSON(body []byte) (any, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false // trailing data after the value
+	}
+	return v, true
+}
+
+// at walks object keys; nil when any step is missing or not an object. An integer-like
+// key also indexes arrays ("0").
+func at(v any, path ...string) any {
+	for _, k := range path {
+		switch n := v.(type) {
+		case map[string]any:
+			v = n[k]
+		case []any:
+			i, ok := index(k, len(n))
+			if !ok {
+				return nil
+			}
+			v = n[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+func index(k string, n int) (int, bool) {
+	if k == "" || len(k) > 6 {
+		return 0, false
+	}
+	i := 0
+	for _, c := range k {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		i = i*10 + int(c-'0')
+	}
+	return i, i < n
+}
+
+// str is the value at path as text when it is a string or a number, else "".
+func str(v any, path ...string) string {
+	switch s := at(v, path...).(type) {
+	case string:
+		return s
+	case json.Number:
+		return s.String()
+	}
+	return ""
+}
+
+// form parses a urlencoded body; what fails to decode is skipped.
+func form(body []byte) url.Values {
+	vals, _ := url.ParseQuery(string(body)) // partial results are what a label needs
+	return vals
+}
+
+// parsedBody parses a body on first use, so the derivations of one event share one parse.
+type parsedBody struct {
+	raw      []byte
+	v        any
+	ok       bool
+	done     bool
+	vals     url.Values
+	formDone bool
+}
+
+func parse(body []byte) *parsedBody { return &parsedBody{raw: body} }
+
+// json is the body as JSON; ok=false when it is not one JSON value.
+func (p *parsedBody) json() (any, bool) {
+	if !p.done {
+		p.done = true
+		p.v, p.ok = decodeJSON(p.raw)
+	}
+	return p.v, p.ok
+}
+
+// doc is the JSON value, nil when the body is not JSON.
+func (p *parsedBody) doc() any {
+	v, _ := p.json()
+	return v
+}
+
+// form is the body as urlencoded fields.
+func (p *parsedBody) form() url.Values {
+	if !p.formDone {
+		p.formDone = true
+		p.vals = form(p.raw)
+	}
+	return p.vals
+}
+
+// header is h.Get that also finds keys a hand-built map did not canonicalize.
+func header(h http.Header, name string) string {
+	if h == nil {
+		return ""
+	}
+	if v := h.Get(name); v != "" {
+		return v
+	}
+	for k, vs := range h {
+		if len(vs) > 0 && strings.EqualFold(k, name) {
+			return vs[0]
+		}
+	}
+	return ""
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/dexra/dexra-tui/payloads"
+	"github.com/dexra/dexra-tui/payloads/sig"
+	"github.com/dexra/dexra-tui/store"
+	"github.com/dexra/dexra-tui/tunnel"
+)
+
+// serverFlags are the flags of the commands that run a listener (listen, console).
+type serverFlags struct {
+	readFlags
+	addr      string
+	secrets   stringList
+	scheme    string
+	maxBody   int64
+	tolerance time.Duration
+	retention int
+	profile   string
+}
+
+func (sf *serverFlags) register(fs *flag.FlagSet) {
+	sf.readFlags.register(fs)
+	fs.StringVar(&sf.addr, "addr", "", "listen address (default "+defaultAddr+")")
+	fs.Var(&sf.secrets, "secret", "webhook secret (repeat for rotation; default $DEXRA_WEBHOOK_SECRET or the config's)")
+	fs.StringVar(&sf.scheme, "scheme", "", "signature scheme: auto or one of "+fmt.Sprint(sig.Names()))
+	fs.Int64Var(&sf.maxBody, "max-body", 0, fmt.Sprintf("largest accepted body in bytes (default %d)", defaultMaxBody))
+	fs.DurationVar(&sf.tolerance, "tolerance", 0, "accepted clock skew for timestamped schemes (default 5m)")
+	fs.IntVar(&sf.retention, "retention", 0, "keep the newest N events (default 1000000; -1 keeps all)")
+	fs.StringVar(&sf.profile, "profile", "", "sandbox or production (default sandbox)")
+}
+
+// resolve applies flags over env, file and defaults.
+func (sf *serverFlags) resolve(a *app, fs *flag.FlagSet) (Config, error) {
+	cfg, err := loadConfig(a.env, sf.config)
+	if err != nil {
+		return cfg, err
+	}
+	set := flagsSet(fs)
+	if set["db"] {
+		cfg.DB = sf.db
+	}
+	if set["addr"] {
+		cfg.Addr = sf.addr
+	}
+	if set["secret"] {
+		cfg.Secrets = sf.secrets
+	}
+	if set["scheme"] {
+		cfg.Scheme = sf.scheme
+	}
+	if set["max-body"] {
+		cfg.MaxBody = sf.maxBody
+	}
+	if set["tolerance"] {
+		cfg.Tolerance = sf.tolerance
+	}
+	if set["retention"] {
+		cfg.Retention = sf.retention
+	}
+	if set["profile"] {
+		cfg.Profile = sf.profile
+	}
+	if cfg.Scheme != "auto" {
+		if _, ok := sig.Lookup(cfg.Scheme); !ok {
+			return cfg, usagef("unknown scheme %q (known: auto, %v)", cfg.Scheme, sig.Names())
+		}
+	}
+	if cfg.MaxBody <= 0 {
+		return cfg, usagef("--max-body must be positive")
+	}
+	if cfg.Profile != "sandbox" && cfg.Profile != "production" {
+		return cfg, usagef("--profile must be sandbox or production, not %q", cfg.Profile)
+	}
+	return cfg, nil
+}
+
+// server is a running listener over an open history, with its control socket.
+type server struct {
+	cfg       Config
+	store     *store.Store
+	hub       *tunnel.Hub
+	listener  *tunnel.Listener
+	control   *tunnel.ControlServer
+	url       string
+	generated string // a secret generated on this run, shown once
+	serveErr  chan error
+}
+
+// failed delivers the error that stopped the listener, if it stops on its own.
+func (s *server) failed() <-chan error { return s.serveErr }
+
+func startServer(cfg Config) (*server, error) {
+	generated, err := ensureSecret(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(cfg.DB, store.Options{Timeout: time.Second, Retention: cfg.Retention})
+	if err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg, store: st, hub: tunnel.NewHub(), generated: generated}
+	routes := make([]tunnel.Route, 0, len(cfg.Sources))
+	for _, src := range cfg.Sources {
+		routes = append(routes, tunnel.Route{Prefix: src.Prefix, Scheme: src.Scheme, Secrets: src.Secrets})
+	}
+	s.listener = tunnel.NewListener(tunnel.Config{
+		Addr:    cfg.Addr,
+		MaxBody: cfg.MaxBody,
+		Verify:  payloads.VerifyConfig{Scheme: cfg.Scheme, Secrets: cfg.Secrets, Tolerance: cfg.Tolerance},
+		Routes:  routes,
+	}, st, s.hub)
+	addr, err := s.listener.Listen()
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("starting the listener on %s: %w (is another program using that port? pass --addr)", cfg.Addr, err)
+	}
+	s.url = "http://" + addr.String()
+	s.control, err = tunnel.ServeControl(tunnel.ControlSocketPath(cfg.DB), st)
+	if err != nil {
+		s.listener.Shutdown(context.Background())
+		st.Close()
+		return nil, fmt.Errorf("opening the control socket for other dexra-tui commands: %w", err)
+	}
+	s.serveErr = make(chan error, 1)
+	go func() { s.serveErr <- s.listener.Serve() }()
+	return s, nil
+}
+
+// close stops taking requests, lets in-flight ones finish, then closes the history.
+func (s *server) close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	errListener := s.listener.Shutdown(ctx)
+	errControl := s.control.Close()
+	errStore := s.store.Close()
+	return errors.Join(errListener, errControl, errStore)
+}

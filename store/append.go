@@ -1,0 +1,74 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/dexra/dexra-tui/payloads"
+)
+
+// Append stores ev durably: when it returns nil the event is on disk (fsync). Many
+// goroutines may call it at once; their writes share commits (DB.Batch). It sets
+// ev.Seq and ev.DuplicateOf (the ID of the first event with the same DedupKey, or ""),
+// and ev.ID and ev.Received when they are empty. Secret header values are redacted in
+// the history, not in ev.
+func (s *Store) Append(ev *payloads.Event) error {
+	if ev == nil {
+		return errors.New("append event: nil event")
+	}
+	if ev.Received.IsZero() {
+		ev.Received = time.Now().UTC()
+	}
+	if ev.ID == "" {
+		ev.ID = payloads.NewID(ev.Received)
+	}
+	var res putResult
+	err := s.db.Batch(func(tx *bolt.Tx) (err error) {
+		defer recoverCorrupt(&err)
+		res, err = putEvent(tx, ev)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("append event %s to %s: %w", ev.ID, s.path, err)
+	}
+	ev.Seq, ev.DuplicateOf = res.seq, res.duplicateOf
+	if s.overRetention(res.total) {
+		s.kickPruner()
+	}
+	return nil
+}
+
+// AddAttempt appends a forward or replay attempt to the stored event id.
+func (s *Store) AddAttempt(id string, a payloads.Attempt) error {
+	err := s.db.Batch(func(tx *bolt.Tx) (err error) {
+		defer recoverCorrupt(&err)
+		seqVal := tx.Bucket(bucketIDs).Get([]byte(id))
+		if seqVal == nil {
+			return ErrNotFound
+		}
+		seq := u64(seqVal)
+		events := tx.Bucket(bucketEvents)
+		key := seqKey(seq)
+		v := events.Get(key)
+		if v == nil {
+			return fmt.Errorf("%w: index names seq %d, which is missing", ErrCorrupt, seq)
+		}
+		ev, err := decodeMeta(seq, v)
+		if err != nil {
+			return err
+		}
+		ev.Attempts = append(ev.Attempts, a)
+		meta, err := encodeMeta(ev)
+		if err != nil {
+			return err
+		}
+		return events.Put(key, meta)
+	})
+	if err != nil {
+		return fmt.Errorf("add attempt to event %s: %w", id, err)
+	}
+	return nil
+}

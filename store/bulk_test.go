@@ -1,0 +1,77 @@
+package store
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/dexra/dexra-tui/payloads"
+)
+
+// bulkAppend stores gen(from) … gen(from+n-1) through putEvent (the code Append
+// runs) in large unsynced transactions, then syncs: a fixture loader, not ingest.
+func bulkAppend(t testing.TB, s *Store, from, n int, gen func(int) *payloads.Event) {
+	t.Helper()
+	const perTx = 20_000
+	s.db.NoSync = true
+	defer func() { s.db.NoSync = false }()
+	for start := from; start < from+n; start += perTx {
+		end := min(start+perTx, from+n)
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			for i := start; i < end; i++ {
+				if _, err := putEvent(tx, gen(i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("bulk load events %d..%d: %v", start, end, err)
+		}
+	}
+	if err := s.db.Sync(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fixtureVersion names the content sampleEvent produces; bump it when that changes so
+// cached fixtures are rebuilt.
+const fixtureVersion = 2
+
+// fixturePath is where a cached history of n sample events lives, built on first use
+// and reused by later runs (it is large: keep it out of the repository).
+func fixturePath(tb testing.TB, n int) string {
+	tb.Helper()
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("dexra-tui-bench-s%d-f%d-%d.db", schemaVersion, fixtureVersion, n))
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	tmp := fmt.Sprintf("%s.building-%d", path, os.Getpid())
+	defer os.Remove(tmp)
+	s, err := Open(tmp, Options{Retention: -1})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bulkAppend(tb, s, 0, n, sampleEvent)
+	if err := s.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// openFixture opens the cached history of n sample events for reading.
+func openFixture(tb testing.TB, n int) *Store {
+	tb.Helper()
+	s, err := Open(fixturePath(tb, n), Options{Retention: -1})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}

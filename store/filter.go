@@ -1,0 +1,305 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/dexra/dexra-tui/payloads"
+)
+
+// Filter is a parsed query of the filter language shared by `events --filter` and the
+// console: space-separated terms that must all match.
+//
+//	type:X source:X        event type / source, case-insensitive, exact
+//	sig:pass|fail|missing|unchecked
+//	path:X                 case-insensitive substring of the request path
+//	dup:yes|no             whether the event redelivers an earlier dedup key
+//	corr:X                 correlation key, exact
+//	word  "two words"      case-insensitive substring of the path or the body
+//	-term                  negates any term
+//
+// Values with spaces are double-quoted (`path:"/a b"`); inside quotes \" and \\ escape.
+type Filter struct {
+	terms []term
+}
+
+// Filter keys.
+const (
+	KeyType   = "type"
+	KeySource = "source"
+	KeySig    = "sig"
+	KeyPath   = "path"
+	KeyDup    = "dup"
+	KeyCorr   = "corr"
+)
+
+// FilterKeys lists the keys the filter language knows, in the order help shows them.
+var FilterKeys = []string{KeyType, KeySource, KeySig, KeyPath, KeyDup, KeyCorr}
+
+// term is one condition. key is "" for a bare word or phrase.
+type term struct {
+	neg   bool
+	key   string
+	value string // as written (sig and dup values lower-cased)
+	lower string // value lower-cased, what case-insensitive keys compare against
+}
+
+// ParseFilter parses a query; the empty query matches every event.
+func ParseFilter(q string) (*Filter, error) {
+	f := &Filter{}
+	i := 0
+	for {
+		i = skipSpace(q, i)
+		if i >= len(q) {
+			return f, nil
+		}
+		t, next, err := parseTerm(q, i)
+		if err != nil {
+			return nil, fmt.Errorf("filter %q: %w", q, err)
+		}
+		f.terms = append(f.terms, t)
+		i = next
+	}
+}
+
+// parseTerm reads one term starting at q[i] (not a space) and returns where it ended.
+func parseTerm(q string, i int) (term, int, error) {
+	start := i
+	var t term
+	if q[i] == '-' {
+		t.neg = true
+		i++
+		if i >= len(q) || isSpaceAt(q, i) {
+			return t, 0, fmt.Errorf("column %d: '-' must be followed by a term", start+1)
+		}
+	}
+	if q[i] == '"' {
+		phrase, next, err := parseQuoted(q, i)
+		if err != nil {
+			return t, 0, err
+		}
+		if phrase == "" {
+			return t, 0, fmt.Errorf("column %d: empty phrase", i+1)
+		}
+		t.value, t.lower = phrase, strings.ToLower(phrase)
+		return t, next, nil
+	}
+	end := i
+	for end < len(q) && !isSpaceAt(q, end) && q[end] != '"' {
+		end++
+	}
+	word := q[i:end]
+	colon := strings.IndexByte(word, ':')
+	if colon <= 0 {
+		// A bare word (a leading ':' cannot start a key, so it is part of the word).
+		if end < len(q) && q[end] == '"' {
+			return t, 0, fmt.Errorf("column %d: unexpected '\"' inside %q: quote the whole word", end+1, word)
+		}
+		t.value, t.lower = word, strings.ToLower(word)
+		return t, end, nil
+	}
+	key := strings.ToLower(word[:colon])
+	if !knownKey(key) {
+		return t, 0, fmt.Errorf("column %d: unknown key %q (known keys: %s; quote a word to search for it literally)",
+			i+1, word[:colon], strings.Join(FilterKeys, ", "))
+	}
+	t.key = key
+	valueStart := i + colon + 1
+	value := word[colon+1:]
+	if end < len(q) && q[end] == '"' {
+		if end != valueStart {
+			return t, 0, fmt.Errorf("column %d: unexpected '\"' inside %q: quote the whole value", end+1, word)
+		}
+		quoted, next, err := parseQuoted(q, end)
+		if err != nil {
+			return t, 0, err
+		}
+		value, end = quoted, next
+	}
+	if value == "" {
+		return t, 0, fmt.Errorf("column %d: empty value for %s: (write %s:VALUE)", i+1, key, key)
+	}
+	switch key {
+	case KeySig:
+		value = strings.ToLower(value)
+		if !validSig(value) {
+			return t, 0, fmt.Errorf("column %d: sig:%s: want pass, fail, missing or unchecked", i+1, value)
+		}
+	case KeyDup:
+		value = strings.ToLower(value)
+		if value != "yes" && value != "no" {
+			return t, 0, fmt.Errorf("column %d: dup:%s: want yes or no", i+1, value)
+		}
+	}
+	t.value, t.lower = value, strings.ToLower(value)
+	return t, end, nil
+}
+
+// parseQuoted reads a double-quoted string starting at q[i] == '"'. The closing quote
+// must end the term.
+func parseQuoted(q string, i int) (string, int, error) {
+	open := i
+	var b strings.Builder
+	for i++; i < len(q); i++ {
+		switch q[i] {
+		case '\\':
+			i++
+			if i >= len(q) {
+				return "", 0, fmt.Errorf("column %d: unterminated quote", open+1)
+			}
+			b.WriteByte(q[i])
+		case '"':
+			i++
+			if i < len(q) && !isSpaceAt(q, i) {
+				return "", 0, fmt.Errorf("column %d: a closing quote must be followed by a space", i+1)
+			}
+			return b.String(), i, nil
+		default:
+			b.WriteByte(q[i])
+		}
+	}
+	return "", 0, fmt.Errorf("column %d: unterminated quote", open+1)
+}
+
+func skipSpace(q string, i int) int {
+	for i < len(q) {
+		r, size := utf8.DecodeRuneInString(q[i:])
+		if !unicode.IsSpace(r) {
+			break
+		}
+		i += size
+	}
+	return i
+}
+
+func isSpaceAt(q string, i int) bool {
+	r, _ := utf8.DecodeRuneInString(q[i:])
+	return unicode.IsSpace(r)
+}
+
+func knownKey(k string) bool {
+	for _, known := range FilterKeys {
+		if k == known {
+			return true
+		}
+	}
+	return false
+}
+
+func validSig(v string) bool {
+	switch v {
+	case "pass", "fail", "missing", "unchecked":
+		return true
+	}
+	return false
+}
+
+// String renders the filter in canonical form; ParseFilter(f.String()) equals f.
+func (f *Filter) String() string {
+	if f == nil {
+		return ""
+	}
+	parts := make([]string, 0, len(f.terms))
+	for _, t := range f.terms {
+		var b strings.Builder
+		if t.neg {
+			b.WriteByte('-')
+		}
+		if t.key != "" {
+			b.WriteString(t.key)
+			b.WriteByte(':')
+			b.WriteString(quoteIfNeeded(t.value, false))
+		} else {
+			b.WriteString(quoteIfNeeded(t.value, true))
+		}
+		parts = append(parts, b.String())
+	}
+	return strings.Join(parts, " ")
+}
+
+// quoteIfNeeded quotes v when reading it back unquoted would give something else.
+func quoteIfNeeded(v string, bare bool) string {
+	needs := v == "" || strings.ContainsRune(v, '"') || strings.ContainsFunc(v, unicode.IsSpace)
+	if bare && (strings.ContainsRune(v, ':') || strings.HasPrefix(v, "-")) {
+		needs = true
+	}
+	if !needs {
+		return v
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(v); i++ {
+		if v[i] == '"' || v[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(v[i])
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// Empty reports whether the filter has no terms (matches everything).
+func (f *Filter) Empty() bool { return f == nil || len(f.terms) == 0 }
+
+// NeedsBody reports whether matching looks at the body (a bare word or phrase), so a
+// caller must load bodies before calling Match.
+func (f *Filter) NeedsBody() bool {
+	if f == nil {
+		return false
+	}
+	for _, t := range f.terms {
+		if t.key == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Match reports whether ev satisfies every term. Bare words search ev.Body only if it
+// is loaded (see NeedsBody).
+func (f *Filter) Match(ev *payloads.Event) bool {
+	if f == nil {
+		return true
+	}
+	var lowerPath string
+	var lowerBody []byte
+	bodyLowered := false
+	for _, t := range f.terms {
+		var ok bool
+		switch t.key {
+		case KeyType:
+			ok = indexValueType(ev) == t.lower
+		case KeySource:
+			ok = indexValueSource(ev) == t.lower
+		case KeySig:
+			ok = indexValueSig(ev) == t.value
+		case KeyDup:
+			ok = indexValueDup(ev) == t.value
+		case KeyCorr:
+			ok = ev.Correlation == t.value
+		case KeyPath:
+			if lowerPath == "" {
+				lowerPath = strings.ToLower(ev.Path)
+			}
+			ok = strings.Contains(lowerPath, t.lower)
+		default:
+			if lowerPath == "" {
+				lowerPath = strings.ToLower(ev.Path)
+			}
+			ok = strings.Contains(lowerPath, t.lower)
+			if !ok {
+				if !bodyLowered {
+					lowerBody, bodyLowered = bytes.ToLower(ev.Body), true
+				}
+				ok = bytes.Contains(lowerBody, []byte(t.lower))
+			}
+		}
+		if ok == t.neg {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,263 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/dexra/dexra-tui/payloads"
+	"github.com/dexra/dexra-tui/payloads/sig"
+)
+
+// openTest opens a fresh history in t's temp dir and closes it at the end.
+func openTest(t testing.TB, opts Options) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "history.db"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+var testEpoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// sampleEvent is event number i of a deterministic, varied history:
+// sources dexatel 60% / dexra 25% / conversa 15%; signature fail every 20th, missing
+// every 50th, unchecked every 70th; every 10th redelivers the previous dedup key;
+// three events per correlation key.
+func sampleEvent(i int) *payloads.Event {
+	received := testEpoch.Add(time.Duration(i) * time.Millisecond)
+	ev := &payloads.Event{
+		ID:        payloads.NewID(received),
+		Received:  received,
+		Direction: payloads.Inbound,
+		Method:    http.MethodPost,
+		Status:    200,
+	}
+	var status, text string
+	switch {
+	case i%20 < 12:
+		ev.Source, ev.Path = "dexatel", "/dexatel"
+		if i%5 == 0 {
+			ev.Type, text = "message", "hello from sms"
+		} else {
+			ev.Type, status = "delivery", []string{"delivered", "sent", "failed"}[i%3]
+		}
+	case i%20 < 17:
+		ev.Source, ev.Path = "dexra", "/dexra/hooks"
+		ev.Type = []string{"message_in", "conversation_created", "user_updated"}[i%3]
+		text = "inbound chat"
+	default:
+		ev.Source, ev.Path = "conversa", "/conversa"
+		ev.Type = []string{"conversation.created", "payment.paid"}[i%2]
+	}
+	ev.Signature = sig.Verdict{Scheme: ev.Source, Status: sig.Pass, SecretIndex: 0}
+	switch {
+	case i%20 == 7:
+		ev.Signature = sig.Verdict{Scheme: ev.Source, Status: sig.Fail, Reason: "mismatch", SecretIndex: -1}
+	case i%50 == 3:
+		ev.Signature = sig.Verdict{Scheme: ev.Source, Status: sig.Missing, Reason: "header missing", SecretIndex: -1}
+	case i%70 == 5:
+		ev.Signature = sig.Verdict{} // never checked: the empty status counts as unchecked
+	}
+	key := i
+	if i%10 == 9 {
+		key = i - 1 // a redelivery
+	}
+	ev.DedupKey = fmt.Sprintf("evt-%08d", key)
+	ev.Correlation = fmt.Sprintf("msg-%08d", i/3)
+	ev.Body = []byte(fmt.Sprintf(
+		`{"data":{"id":"evt-%08d","account_id":"4ca07d94-5f0e-4d8b-9c1a-0e2b7d1f3a55","message_id":"msg-%08d","status":%q,"text":%q,"channel":"sms","from":"+15550100%03d","to":"+15550199%03d","created_at":"%s"}}`,
+		key, i/3, status, text, i%1000, (i*7)%1000, received.Format(time.RFC3339Nano)))
+	ev.Size = len(ev.Body)
+	ev.BodyKind = payloads.BodyJSON
+	ev.Headers = http.Header{
+		"Content-Type":        {"application/json"},
+		"User-Agent":          {"Dexatel-Webhooks/1.0"},
+		"X-Dexatel-Signature": {fmt.Sprintf("%064x", i)},
+		"X-Request-Id":        {fmt.Sprintf("req-%d", i)},
+	}
+	ev.Summary = status + " " + text
+	return ev
+}
+
+// appendAll appends events 0..n-1 of sampleEvent and returns them as stored.
+func appendAll(t testing.TB, s *Store, n int) []*payloads.Event {
+	t.Helper()
+	out := make([]*payloads.Event, n)
+	for i := range n {
+		ev := sampleEvent(i)
+		if err := s.Append(ev); err != nil {
+			t.Fatal(err)
+		}
+		out[i] = ev
+	}
+	return out
+}
+
+// checkConsistency recomputes every index entry and counter from the events bucket
+// and compares them with what is stored.
+func checkConsistency(t testing.TB, s *Store) {
+	t.Helper()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		wantIndex := map[string]map[string]bool{} // bucket → key → present
+		wantCounts := map[string]uint64{}
+		wantDedup := map[string]uint64{}
+		n := uint64(0)
+		err := tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
+			n++
+			seq := seqOf(k)
+			ev, err := decodeMeta(seq, v)
+			if err != nil {
+				return err
+			}
+			if got := tx.Bucket(bucketIDs).Get([]byte(ev.ID)); u64(got) != seq {
+				return fmt.Errorf("ids[%s] = %d, want %d", ev.ID, u64(got), seq)
+			}
+			for _, ix := range indexes {
+				v := ix.value(ev)
+				if v == "" && ix.key == KeyCorr {
+					continue
+				}
+				if wantIndex[string(ix.bucket)] == nil {
+					wantIndex[string(ix.bucket)] = map[string]bool{}
+				}
+				wantIndex[string(ix.bucket)][string(indexKey(v, seq))] = true
+				wantCounts[string(countKey(ix.bucket, v))]++
+			}
+			if ev.DedupKey != "" {
+				wantDedup[string(dedupKey(ev.DedupKey))]++
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if total := u64(tx.Bucket(bucketMeta).Get(totalKey)); total != n {
+			return fmt.Errorf("total counter %d, events %d", total, n)
+		}
+		if ids := tx.Bucket(bucketIDs).Stats().KeyN; uint64(ids) != n {
+			return fmt.Errorf("ids bucket has %d keys, events %d", ids, n)
+		}
+		err = tx.Bucket(bucketBodies).ForEach(func(k, _ []byte) error {
+			if tx.Bucket(bucketEvents).Get(k) == nil {
+				return fmt.Errorf("body %d without event", seqOf(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, ix := range indexes {
+			want := wantIndex[string(ix.bucket)]
+			got := 0
+			err := tx.Bucket(ix.bucket).ForEach(func(k, _ []byte) error {
+				got++
+				if !want[string(k)] {
+					return fmt.Errorf("stale %s entry %q", ix.bucket, k)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if got != len(want) {
+				return fmt.Errorf("%s has %d entries, want %d", ix.bucket, got, len(want))
+			}
+		}
+		gotCounts := 0
+		err = tx.Bucket(bucketCounts).ForEach(func(k, v []byte) error {
+			gotCounts++
+			if wantCounts[string(k)] != u64(v) {
+				return fmt.Errorf("count %q = %d, want %d", k, u64(v), wantCounts[string(k)])
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if gotCounts != len(wantCounts) {
+			return fmt.Errorf("%d counters, want %d", gotCounts, len(wantCounts))
+		}
+		gotDedup := 0
+		err = tx.Bucket(bucketDedup).ForEach(func(k, v []byte) error {
+			gotDedup++
+			if wantDedup[string(k)] != u64(v) {
+				return fmt.Errorf("dedup %q count %d, want %d", k, u64(v), wantDedup[string(k)])
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if gotDedup != len(wantDedup) {
+			return fmt.Errorf("%d dedup keys, want %d", gotDedup, len(wantDedup))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("history inconsistent: %v", err)
+	}
+}
+
+func seqsOf(evs []*payloads.Event) []uint64 {
+	out := make([]uint64, len(evs))
+	for i, ev := range evs {
+		out[i] = ev.Seq
+	}
+	return out
+}
+
+func sameBytes(t testing.TB, a, b []byte, what string) {
+	t.Helper()
+	if !bytes.Equal(a, b) {
+		t.Fatalf("%s changed (%d bytes before, %d after)", what, len(a), len(b))
+	}
+}
+
+// child is this test binary re-run as another process (the second dexra-tui).
+type child struct {
+	cmd *exec.Cmd
+	out *bufio.Reader
+}
+
+// startChild runs the test named by the -test.run pattern run in a child process with
+// env added; the child is killed at the end of t at the latest.
+func startChild(t testing.TB, run string, env ...string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run="+run)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, out: bufio.NewReader(out)}
+	t.Cleanup(c.kill)
+	return c
+}
+
+// kill sends SIGKILL and reaps the child; calling it again does nothing.
+func (c *child) kill() {
+	if c.cmd.ProcessState != nil {
+		return
+	}
+	c.cmd.Process.Kill()
+	c.cmd.Wait()
+}

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Pruning removes the oldest events in small transactions so the writer lock is never
+// held long: ingest (DB.Batch) gets its turn between chunks.
+const (
+	pruneChunk = 500
+	// pruneCooldown lets excess build up between passes, so steady ingest at the limit
+	// costs one prune commit per cooldown rather than one per append.
+	pruneCooldown = 100 * time.Millisecond
+)
+
+func (s *Store) overRetention(total uint64) bool {
+	return s.retention > 0 && total > uint64(s.retention)
+}
+
+// kickPruner asks the pruner for a pass without ever blocking the caller.
+func (s *Store) kickPruner() {
+	select {
+	case s.pruneKick <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Store) pruneLoop() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-s.pruneKick:
+		}
+		for {
+			n, err := s.pruneOnce(pruneChunk)
+			if err != nil {
+				s.reportPruneError(err)
+				break
+			}
+			if n == 0 {
+				break
+			}
+			select {
+			case <-s.stop:
+				return
+			default:
+			}
+		}
+		select {
+		case <-s.stop:
+			return
+		case <-time.After(pruneCooldown):
+		}
+	}
+}
+
+// pruneOnce deletes up to max of the oldest events beyond the retention limit, in one
+// transaction, and says how many it deleted.
+func (s *Store) pruneOnce(max int) (int, error) {
+	deleted := 0
+	err := s.db.Update(func(tx *bolt.Tx) (err error) {
+		defer recoverCorrupt(&err)
+		deleted = 0
+		total := u64(tx.Bucket(bucketMeta).Get(totalKey))
+		if !s.overRetention(total) {
+			return nil
+		}
+		excess := total - uint64(s.retention)
+		c := tx.Bucket(bucketEvents).Cursor()
+		// Collect first: deleting under a live cursor skips keys.
+		var seqs []uint64
+		var metas [][]byte
+		for k, v := c.First(); k != nil && uint64(len(seqs)) < excess && len(seqs) < max; k, v = c.Next() {
+			seqs = append(seqs, seqOf(k))
+			metas = append(metas, append([]byte(nil), v...))
+		}
+		for i, seq := range seqs {
+			if err := removeEvent(tx, seq, metas[i]); err != nil {
+				return fmt.Errorf("prune event %d: %w", seq, err)
+			}
+			deleted++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune history %s: %w", s.path, err)
+	}
+	return deleted, nil
+}
+
+func (s *Store) reportPruneError(err error) {
+	if s.onPruneError != nil {
+		s.onPruneError(err)
+		return
+	}
+	s.pruneMu.Lock()
+	defer s.pruneMu.Unlock()
+	if s.pruneErr == nil {
+		s.pruneErr = err
+	}
+}

@@ -1,0 +1,116 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/dexra/dexra-tui/payloads"
+	"github.com/dexra/dexra-tui/payloads/sig"
+)
+
+// Stats are the history's counters, read in O(1).
+type Stats struct {
+	Total   int
+	Failing int // signature status fail
+	LastSeq uint64
+}
+
+// DedupInfo says which event first carried a dedup key and how many stored events
+// carry it. FirstID may name an event retention has since pruned.
+type DedupInfo struct {
+	FirstID string
+	Count   int
+}
+
+// Reader is what the read commands and the console need; *Store and the control
+// socket client both provide it.
+type Reader interface {
+	List(ListOptions) (Page, error)
+	Get(id string) (*payloads.Event, error)
+	Stats() (Stats, error)
+	// Dedup says which event first carried key and how many events carry it.
+	Dedup(key string) (DedupInfo, error)
+}
+
+var _ Reader = (*Store)(nil)
+
+// view runs fn in a read transaction; a bbolt panic on a damaged page becomes an
+// ErrCorrupt error instead of killing the process.
+func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	return s.db.View(func(tx *bolt.Tx) (err error) {
+		defer recoverCorrupt(&err)
+		return fn(tx)
+	})
+}
+
+// Get returns the event with its body; the error wraps ErrNotFound if there is none.
+func (s *Store) Get(id string) (*payloads.Event, error) {
+	var ev *payloads.Event
+	err := s.view(func(tx *bolt.Tx) error {
+		seqVal := tx.Bucket(bucketIDs).Get([]byte(id))
+		if seqVal == nil {
+			return ErrNotFound
+		}
+		var err error
+		ev, err = loadEvent(tx, u64(seqVal), true)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get event %s: %w", id, err)
+	}
+	return ev, nil
+}
+
+// loadEvent reads the event stored under seq, with its body if withBody.
+func loadEvent(tx *bolt.Tx, seq uint64, withBody bool) (*payloads.Event, error) {
+	key := seqKey(seq)
+	v := tx.Bucket(bucketEvents).Get(key)
+	if v == nil {
+		return nil, fmt.Errorf("%w: an index names seq %d, which is missing", ErrCorrupt, seq)
+	}
+	ev, err := decodeMeta(seq, v)
+	if err != nil {
+		return nil, err
+	}
+	if withBody {
+		ev.Body = bytes.Clone(tx.Bucket(bucketBodies).Get(key))
+	}
+	return ev, nil
+}
+
+// Stats returns the counters kept with every write: no scan.
+func (s *Store) Stats() (Stats, error) {
+	var st Stats
+	err := s.view(func(tx *bolt.Tx) error {
+		st.Total = int(u64(tx.Bucket(bucketMeta).Get(totalKey)))
+		st.Failing = int(u64(tx.Bucket(bucketCounts).Get(countKey(bucketBySig, string(sig.Fail)))))
+		st.LastSeq = tx.Bucket(bucketEvents).Sequence()
+		return nil
+	})
+	if err != nil {
+		return Stats{}, fmt.Errorf("read history stats: %w", err)
+	}
+	return st, nil
+}
+
+// Dedup says which event first carried key and how many stored events carry it; a key
+// no stored event carries gives the zero DedupInfo.
+func (s *Store) Dedup(key string) (DedupInfo, error) {
+	var info DedupInfo
+	if key == "" {
+		return info, nil
+	}
+	err := s.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketDedup).Get(dedupKey(key))
+		if len(v) > 16 {
+			info = DedupInfo{FirstID: string(v[16:]), Count: int(u64(v))}
+		}
+		return nil
+	})
+	if err != nil {
+		return DedupInfo{}, fmt.Errorf("look up dedup key: %w", err)
+	}
+	return info, nil
+}

@@ -1,0 +1,170 @@
+package tunnel
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/dexra/dexra-tui/payloads"
+	"github.com/dexra/dexra-tui/payloads/catalog"
+	"github.com/dexra/dexra-tui/payloads/sig"
+	"github.com/dexra/dexra-tui/store"
+)
+
+// EventIDHeader carries the recorded event's ID on every answer that recorded one.
+const EventIDHeader = "X-Dexra-Tui-Event-Id"
+
+// errorAnswer is the JSON body of every non-2xx answer.
+type errorAnswer struct {
+	Error string `json:"error"`
+	ID    string `json:"id,omitempty"` // set when the refused request was recorded anyway
+}
+
+// serveHTTP records the request and answers only once the record is durable:
+// 200 {} when accepted, 413 (recorded) when the body is too large, 503 when the
+// history could not commit, 400 when the client failed mid-body (nothing recorded).
+func (l *Listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	answered := false
+	defer l.recoverRequest(w, r, &answered)
+
+	received := time.Now().UTC()
+	ev := &payloads.Event{
+		ID:         payloads.NewID(received),
+		Received:   received,
+		Direction:  payloads.Inbound,
+		Method:     r.Method,
+		Path:       r.URL.EscapedPath(), // as sent: URL signatures and replays need the exact bytes
+		Query:      r.URL.RawQuery,
+		Host:       r.Host,
+		RemoteAddr: r.RemoteAddr,
+		Headers:    r.Header.Clone(),
+	}
+	if ev.Headers == nil {
+		ev.Headers = http.Header{}
+	}
+	vc := l.verifyFor(ev.Path)
+	if vc.BaseURL == "" {
+		vc.BaseURL = requestBaseURL(r)
+	}
+
+	body, err := l.readBody(w, r)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		l.reject(ev, r, vc)
+	case err != nil:
+		l.log.Info("listener: request body not read; nothing recorded",
+			"method", safeText(r.Method), "path", safeText(ev.Path), "remote", r.RemoteAddr, "err", err)
+		answered = true
+		writeJSON(w, http.StatusBadRequest, errorAnswer{Error: "could not read the request body"})
+		return
+	default:
+		ev.Body = body
+		ev.Status = http.StatusOK
+		payloads.Analyze(ev, vc)
+	}
+
+	if err := l.store.Append(ev); err != nil {
+		l.log.Error("listener: commit failed; answered 503", "id", ev.ID, "err", err)
+		answered = true
+		writeJSON(w, http.StatusServiceUnavailable, errorAnswer{Error: "could not record the event; it was not accepted"})
+		return
+	}
+	answered = true
+	w.Header().Set(EventIDHeader, ev.ID)
+	if ev.Status == http.StatusOK {
+		writeRaw(w, http.StatusOK, []byte("{}"))
+	} else {
+		writeJSON(w, ev.Status, errorAnswer{Error: ev.Rejected, ID: ev.ID})
+	}
+	if l.hub != nil {
+		ev.Headers = store.RedactHeaders(ev.Headers) // subscribers see what the history keeps
+		l.hub.Publish(ev)
+	}
+}
+
+// readBody reads the whole body, or fails with *http.MaxBytesError past MaxBody.
+func (l *Listener) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > l.cfg.MaxBody {
+		return nil, &http.MaxBytesError{Limit: l.cfg.MaxBody} // refuse without reading it
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, l.cfg.MaxBody))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// reject fills ev as a recorded 413. The body is dropped (the history keeps no partial
+// bodies); Size says how large it was: the declared length, or a lower bound.
+func (l *Listener) reject(ev *payloads.Event, r *http.Request, vc payloads.VerifyConfig) {
+	ev.Status = http.StatusRequestEntityTooLarge
+	ev.Rejected = fmt.Sprintf("body exceeds %d bytes", l.cfg.MaxBody)
+	ev.Size = int(l.cfg.MaxBody + 1)
+	if r.ContentLength > l.cfg.MaxBody {
+		ev.Size = int(r.ContentLength)
+	}
+	ev.BodyKind = payloads.BodyEmpty
+	ev.Source, ev.Type = catalog.Classify(ev.Path, ev.Headers, nil)
+	scheme := vc.Scheme
+	if scheme == "" || scheme == "auto" {
+		scheme = ""
+		if s, ok := sig.Detect(ev.Headers); ok {
+			scheme = s.Name()
+		}
+	}
+	ev.Signature = sig.Verdict{Scheme: scheme, Status: sig.Unchecked, Reason: "not checked: body rejected", SecretIndex: -1}
+	ev.Schema = catalog.Result{Note: "not checked: body rejected"}
+}
+
+// requestBaseURL is how the sender addressed us, for URL-signing schemes (Twilio).
+// A tunnel in front terminates TLS and says so in X-Forwarded-Proto.
+func requestBaseURL(r *http.Request) string {
+	proto := "http"
+	if r.TLS != nil {
+		proto = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		proto = p
+	}
+	return proto + "://" + r.Host
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(`{"error":"internal error"}`)
+	}
+	writeRaw(w, status, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body) // the sender went away: nothing else to do
+}
+
+// recoverRequest keeps one bad request from taking the listener down and logs it safely.
+func (l *Listener) recoverRequest(w http.ResponseWriter, r *http.Request, answered *bool) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v) // net/http's own signal to drop the connection
+	}
+	l.log.Error("listener: request handler panicked",
+		"method", safeText(r.Method), "path", safeText(r.URL.EscapedPath()), "panic", safeText(fmt.Sprint(v)))
+	if !*answered {
+		writeJSON(w, http.StatusInternalServerError, errorAnswer{Error: "internal error"})
+	}
+}

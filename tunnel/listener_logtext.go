@@ -1,0 +1,16 @@
+package tunnel
+
+import "strconv"
+
+// maxLoggedText bounds how much of any untrusted string reaches a log line.
+const maxLoggedText = 200
+
+// safeText makes untrusted text fit for a log: cut to maxLoggedText bytes and quoted
+// with every control, escape and non-ASCII character escaped.
+func safeText(s string) string {
+	cut := ""
+	if len(s) > maxLoggedText {
+		s, cut = s[:maxLoggedText], "…(cut)"
+	}
+	return strconv.QuoteToASCII(s) + cut
+}

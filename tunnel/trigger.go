@@ -1,0 +1,105 @@
+package tunnel
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/dexra/dexra-tui/payloads/catalog"
+	"github.com/dexra/dexra-tui/payloads/sig"
+)
+
+// TriggerRequest describes a signed sample event to send.
+type TriggerRequest struct {
+	URL    string // base URL of the receiver; the event's default path is appended when URL has none
+	Event  catalog.EventType
+	Scheme string // signing scheme; empty means the event's own
+	Secret string // empty sends the sample unsigned
+	Sets   map[string]string
+	Now    time.Time
+	Client *http.Client
+}
+
+// TriggerResult is what the receiver answered.
+type TriggerResult struct {
+	URL     string
+	Status  int
+	EventID string // X-Dexra-Tui-Event-Id when the receiver is a dexra-tui listener
+	Body    []byte // first 64 KiB of the answer
+	Sent    []byte
+}
+
+const answerLimit = 64 << 10
+
+// Trigger builds a fresh sample of req.Event, signs it and POSTs it.
+func Trigger(ctx context.Context, req TriggerRequest) (TriggerResult, error) {
+	now := req.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	body, err := req.Event.Sample(now, req.Sets)
+	if err != nil {
+		return TriggerResult{}, fmt.Errorf("building a %s sample: %w", req.Event.Name(), err)
+	}
+	target := targetURL(req.URL, req.Event.Path)
+	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return TriggerResult{}, fmt.Errorf("preparing the request to %s: %w", target, err)
+	}
+	httpReq.Header.Set("Content-Type", "application/json")
+	httpReq.Header.Set("User-Agent", "dexra-tui-trigger")
+	if req.Secret != "" {
+		if err := signInto(httpReq.Header, req, body, target, now); err != nil {
+			return TriggerResult{}, err
+		}
+	}
+	client := req.Client
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	resp, err := client.Do(httpReq)
+	if err != nil {
+		return TriggerResult{URL: target, Sent: body}, fmt.Errorf("sending %s to %s: %w", req.Event.Name(), target, err)
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, answerLimit))
+	return TriggerResult{
+		URL:     target,
+		Status:  resp.StatusCode,
+		EventID: resp.Header.Get("X-Dexra-Tui-Event-Id"),
+		Body:    answer,
+		Sent:    body,
+	}, nil
+}
+
+func signInto(h http.Header, req TriggerRequest, body []byte, target string, now time.Time) error {
+	name := req.Scheme
+	if name == "" {
+		name = req.Event.Scheme
+	}
+	scheme, ok := sig.Lookup(name)
+	if !ok {
+		return fmt.Errorf("signing the sample: unknown scheme %q (known: %s)", name, strings.Join(sig.Names(), ", "))
+	}
+	signed, err := scheme.Sign(sig.SignInput{Secret: req.Secret, Body: body, Method: http.MethodPost, URL: target, Timestamp: now})
+	if err != nil {
+		return fmt.Errorf("signing the sample with %s: %w", name, err)
+	}
+	for k, vs := range signed {
+		h[k] = vs
+	}
+	return nil
+}
+
+// targetURL appends the event's default path when base names no path of its own.
+func targetURL(base, path string) string {
+	base = strings.TrimRight(base, "/")
+	if i := strings.Index(base, "://"); i >= 0 && !strings.Contains(base[i+3:], "/") && path != "" {
+		return base + path
+	}
+	return base
+}

@@ -1,0 +1,51 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dexra/dexra-tui/payloads"
+)
+
+// bridgeCooldown is the least time between two batches sent to the program: events
+// that arrive faster are coalesced into one message (and one render).
+const bridgeCooldown = 50 * time.Millisecond
+
+// bridge is the one goroutine that turns committed events into program messages. The
+// first event after a quiet spell is sent at once; later ones are gathered and sent
+// at most once per cooldown. It returns when ctx ends; a closed events channel (the
+// listener stopped) only ends the batches.
+func bridge(ctx context.Context, events <-chan *payloads.Event, send func(tea.Msg)) {
+	var pending eventsArrivedMsg
+	var cooldown <-chan time.Time
+	flush := func() {
+		if pending.count == 0 {
+			cooldown = nil
+			return
+		}
+		send(pending)
+		pending = eventsArrivedMsg{}
+		cooldown = time.After(bridgeCooldown)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				flush()
+				continue
+			}
+			pending.count++
+			pending.arrivals = append(pending.arrivals, arrival{seq: ev.Seq, received: ev.Received})
+			if cooldown == nil {
+				flush()
+			}
+		case <-cooldown:
+			flush()
+		}
+	}
+}

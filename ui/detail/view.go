@@ -1,0 +1,68 @@
+package detail
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dexra/dexra-tui/ui/frame"
+	"github.com/dexra/dexra-tui/ui/present"
+)
+
+// tabGap separates tab titles.
+const tabGap = "  "
+
+// View renders the title, the tab line and the visible content in width×height cells.
+func (d *Detail) View(width, height int) string {
+	var lines []string
+	switch {
+	case d.id == "":
+		lines = []string{d.styles.Muted.Render("no event selected")}
+	case d.err != nil:
+		lines = []string{d.styles.Error.Render("cannot show " + d.id + ": " + errorText(d.err))}
+	case d.title == "":
+		lines = []string{d.styles.Muted.Render("loading…")}
+	default:
+		lines = []string{d.title, d.tabLine(width)}
+		if height > 2 {
+			lines = append(lines, d.vp.View())
+		}
+	}
+	return strings.Join(frame.Box(strings.Join(lines, "\n"), width, height), "\n")
+}
+
+func (d *Detail) tabLine(width int) string {
+	parts := make([]string, present.NumTabs)
+	for i, name := range present.TabNames {
+		label := fmt.Sprintf("%d %s", i+1, name)
+		if i == d.tab {
+			parts[i] = d.styles.TabActive.Render(label)
+		} else {
+			parts[i] = d.styles.TabInactive.Render(label)
+		}
+	}
+	line := strings.Join(parts, tabGap)
+	if pct := d.scrollPercent(); pct != "" {
+		line = frame.Cell(line, max(width-5, 0)) + d.styles.Muted.Render(frame.CellRight(pct, 5))
+	}
+	return line
+}
+
+func (d *Detail) scrollPercent() string {
+	if d.vp.TotalLineCount() <= d.vp.VisibleLineCount() {
+		return ""
+	}
+	return fmt.Sprintf("%d%%", int(d.vp.ScrollPercent()*100))
+}
+
+// TabAt returns the tab whose title covers column x of the tab line, or -1.
+func TabAt(x int) int {
+	pos := 0
+	for i, name := range present.TabNames {
+		w := len(fmt.Sprintf("%d %s", i+1, name))
+		if x >= pos && x < pos+w {
+			return i
+		}
+		pos += w + len(tabGap)
+	}
+	return -1
+}

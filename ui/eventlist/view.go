@@ -1,0 +1,100 @@
+package eventlist
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dexra/dexra-tui/ui/frame"
+	"github.com/dexra/dexra-tui/ui/present"
+	"github.com/dexra/dexra-tui/ui/sanitize"
+)
+
+// Column widths of a row.
+const (
+	timeW   = 8
+	glyphW  = 1
+	sourceW = 8
+	typeW   = 12
+	dupW    = 3
+	sizeW   = 5
+	// withSource is the least width that shows the source column.
+	withSource = 56
+)
+
+// View renders the title line and the visible rows in exactly width×height cells.
+func (l *List) View(width, height int) string {
+	lines := make([]string, 0, height)
+	lines = append(lines, l.title(width))
+	switch {
+	case l.err != nil:
+		lines = append(lines, l.styles.Error.Render(frame.Cell("history: "+sanitize.Line(l.err.Error()), width)))
+	case !l.loaded:
+		lines = append(lines, l.styles.Muted.Render("loading…"))
+	case len(l.rows) == 0 && l.query != "":
+		lines = append(lines, l.styles.Muted.Render(frame.Cell("no events match "+sanitize.Line(l.query), width)))
+	case len(l.rows) == 0:
+		lines = append(lines, l.styles.Muted.Render(frame.Cell(l.emptyHint, width)))
+	}
+	for i := l.top; i < len(l.rows) && len(lines) < height; i++ {
+		lines = append(lines, l.row(l.rows[i], i == l.sel, width))
+	}
+	return strings.Join(frame.Box(strings.Join(lines, "\n"), width, height), "\n")
+}
+
+func (l *List) title(width int) string {
+	style := l.styles.Title
+	if l.focused {
+		style = l.styles.TitleActive
+	}
+	state := "following"
+	if !l.follow {
+		state = "paused · G follows"
+		if l.unseen > 0 && l.query == "" {
+			state = fmt.Sprintf("paused · %s new · G follows", present.Count(l.unseen))
+		}
+	}
+	return frame.Cell(style.Render("EVENTS")+l.styles.Muted.Render(" ("+state+")"), width)
+}
+
+// row renders one event; the selected row is drawn plain in the selection style so
+// no inner colour breaks its background.
+func (l *List) row(r present.Row, selected bool, width int) string {
+	showSource := width >= withSource
+	// Six cells and five separating spaces, plus the source and its space.
+	fixed := timeW + glyphW + typeW + dupW + sizeW + 5
+	if showSource {
+		fixed += sourceW + 1
+	}
+	sumW := max(width-fixed, 4)
+	dup := ""
+	if r.Deliveries > 0 {
+		dup = fmt.Sprintf("↺%d", r.Deliveries)
+	}
+	cells := []string{
+		frame.Cell(r.Time, timeW),
+		present.Glyph(r.Verdict),
+	}
+	if showSource {
+		cells = append(cells, frame.Cell(r.Source, sourceW))
+	}
+	cells = append(cells,
+		frame.Cell(r.Type, typeW),
+		frame.Cell(r.Summary, sumW),
+		frame.CellRight(dup, dupW),
+		frame.CellRight(r.Size, sizeW),
+	)
+	if selected {
+		style := l.styles.Selected
+		if !l.focused {
+			style = l.styles.Cursor
+		}
+		return style.Render(frame.Cell(strings.Join(cells, " "), width))
+	}
+	s := l.styles
+	cells[0] = s.Muted.Render(cells[0])
+	cells[1] = s.Verdict(r.Verdict).Render(cells[1])
+	n := len(cells)
+	cells[n-2] = s.Dup.Render(cells[n-2])
+	cells[n-1] = s.Muted.Render(cells[n-1])
+	return frame.Cell(strings.Join(cells, " "), width)
+}

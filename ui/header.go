@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dexra/dexra-tui/ui/frame"
+	"github.com/dexra/dexra-tui/ui/present"
+	"github.com/dexra/dexra-tui/ui/sanitize"
+)
+
+// header is the top line: listener, profile, counters, rate and the secret. When it
+// does not fit, the words go first, then the secret hint, then the listener URL (a
+// revealed secret always stays).
+func (m *Model) header(width int) string {
+	st := m.styles
+	counts := plural(m.stats.Total, "event") + " · "
+	if m.stats.Failing > 0 {
+		counts += st.Fail.Render(present.Count(m.stats.Failing) + " ✗")
+	} else {
+		counts += "0 ✗"
+	}
+	counts += fmt.Sprintf(" · %s/min", present.Count(m.arrivals.perMinute(m.now)))
+	if m.statsErr != nil {
+		counts = st.Error.Render("history: " + sanitize.Line(m.statsErr.Error()))
+	}
+	app := st.App.Render(" dexra-tui")
+	url := sanitize.Line(m.opts.ListenURL)
+	candidates := [][]string{
+		{app, st.Listening.Render("● listening ") + url, m.profileBadge(), counts, m.secretText(false)},
+		{app, st.Listening.Render("● ") + url, m.profileBadge(), counts, m.secretText(true)},
+		{app, st.Listening.Render("● ") + url, m.profileBadge(), counts},
+		{app, m.profileBadge(), counts, m.secretText(true)},
+	}
+	if m.reveal { // a revealed secret is never the part left out
+		candidates[2] = append(candidates[2], m.secretText(true))
+	}
+	var line string
+	for _, parts := range candidates {
+		line = strings.Join(parts, "  ")
+		if frame.Width(line) <= width {
+			break
+		}
+	}
+	return frame.Cell(line, width)
+}
+
+func (m *Model) profileBadge() string {
+	if strings.EqualFold(m.opts.Profile, ProfileProduction) {
+		return m.styles.Production.Render(" PRODUCTION ")
+	}
+	return m.styles.Sandbox.Render(" " + strings.ToUpper(sanitize.Line(m.opts.Profile)) + " ")
+}
+
+func (m *Model) secretText(short bool) string {
+	switch {
+	case m.opts.Secret == "":
+		return m.styles.Muted.Render("no secret")
+	case m.reveal:
+		return "secret " + m.styles.Secret.Render(sanitize.Line(m.opts.Secret))
+	case short:
+		return m.styles.Muted.Render("s: secret")
+	}
+	return m.styles.Muted.Render("secret •••••• (s shows)")
+}
+
+// filterText is the applied filter, safe to show.
+func (m *Model) filterText() string { return sanitize.Line(m.list.Query()) }
+
+func (m *Model) filterErrorText() string { return sanitize.Line(m.filterErr.Error()) }
+
+// matchText says how many events match the filter.
+func (m *Model) matchText() string {
+	switch {
+	case m.countErr != nil:
+		return "count failed: " + sanitize.Line(m.countErr.Error())
+	case m.counting && m.count == 0:
+		return "counting…"
+	case m.countCap:
+		return present.Count(m.count) + "+ matches"
+	case m.count == 1:
+		return "1 match"
+	}
+	return present.Count(m.count) + " matches"
+}
+
+// plural is "1 event", "2 events", "1,204 events".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return present.Count(n) + " " + noun + "s"
+}

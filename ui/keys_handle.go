@@ -1,0 +1,91 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// handleKey routes a key press: overlays and the filter input first, then the
+// console's own keys, then the focused pane.
+func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.ForceQuit):
+		return tea.Quit
+	case m.screen.TooSmall:
+		if key.Matches(msg, k.Quit) {
+			return tea.Quit
+		}
+		return nil
+	case m.picker.IsOpen():
+		return m.picker.Update(msg)
+	case m.showHelp:
+		return m.helpKey(msg)
+	case m.filtering:
+		return m.filterKey(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+	case key.Matches(msg, k.Filter):
+		return m.startFilter()
+	case key.Matches(msg, k.Trigger):
+		return m.openPicker()
+	case key.Matches(msg, k.CopyCurl):
+		return m.copyCurl()
+	case key.Matches(msg, k.CopyBody):
+		return m.copyBody()
+	case key.Matches(msg, k.Secret):
+		return m.toggleSecret()
+	case key.Matches(msg, k.NextTab):
+		m.detail.SetTab(m.detail.Tab() + 1)
+	case key.Matches(msg, k.PrevTab):
+		m.detail.SetTab(m.detail.Tab() - 1)
+	case key.Matches(msg, k.Open):
+		m.setFocus(focusDetail)
+	case key.Matches(msg, k.Back):
+		return m.back()
+	default:
+		for i, b := range k.Tabs {
+			if key.Matches(msg, b) {
+				m.detail.SetTab(i)
+				return nil
+			}
+		}
+		if m.focus == focusDetail {
+			return m.detail.Update(msg)
+		}
+		return m.afterList(m.list.Update(msg))
+	}
+	return nil
+}
+
+func (m *Model) helpKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, m.keys.Quit):
+		return tea.Quit
+	case key.Matches(msg, m.keys.Help, m.keys.Back):
+		m.showHelp = false
+	}
+	return nil
+}
+
+// back leaves the detail pane, or clears an active filter.
+func (m *Model) back() tea.Cmd {
+	if m.focus == focusDetail {
+		m.setFocus(focusList)
+		return nil
+	}
+	if m.list.Query() != "" || m.input.Value() != "" {
+		return m.clearFilter()
+	}
+	return nil
+}
+
+func (m *Model) setFocus(f focus) {
+	m.focus = f
+	m.list.SetFocused(f == focusList)
+	m.detail.SetFocused(f == focusDetail)
+}

@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"time"
+
+	"github.com/dexra/dexra-tui/store"
+	"github.com/dexra/dexra-tui/tunnel"
+)
+
+// arrival is when a committed event was received.
+type arrival struct {
+	seq      uint64
+	received time.Time
+}
+
+// eventsArrivedMsg is one coalesced batch of committed events from the bridge.
+type eventsArrivedMsg struct {
+	count    int
+	arrivals []arrival
+}
+
+// rateSeedMsg carries the arrivals of the last minute already in the history when the
+// console started, up to seq.
+type rateSeedMsg struct {
+	upTo     uint64
+	arrivals []arrival
+	err      error
+}
+
+// statsMsg carries the history's counters.
+type statsMsg struct {
+	stats store.Stats
+	err   error
+}
+
+// countMsg carries how many events match the filter of generation gen.
+type countMsg struct {
+	gen    uint64
+	n      int
+	capped bool // there are more than n
+	err    error
+}
+
+// applyFilterMsg applies the filter typed as edit number edit, if nothing was typed since.
+type applyFilterMsg struct{ edit uint64 }
+
+// triggeredMsg is the listener's answer to a sample sent with `t`.
+type triggeredMsg struct {
+	name   string
+	result tunnel.TriggerResult
+	err    error
+}
+
+// copyMsg carries text to put on the clipboard, or why it could not be built.
+type copyMsg struct {
+	what string
+	text string
+	err  error
+}
+
+// toastExpiredMsg hides toast number id.
+type toastExpiredMsg struct{ id uint64 }
+
+// tickMsg advances the console's clock (events per minute).
+type tickMsg struct{ now time.Time }

@@ -1,0 +1,117 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dexra/dexra-tui/store"
+	"github.com/dexra/dexra-tui/ui/detail"
+	"github.com/dexra/dexra-tui/ui/eventlist"
+	"github.com/dexra/dexra-tui/ui/picker"
+	"github.com/dexra/dexra-tui/ui/theme"
+)
+
+// focus is which pane takes navigation keys.
+type focus uint8
+
+const (
+	focusList focus = iota
+	focusDetail
+)
+
+// Timings.
+const (
+	filterDebounce = 120 * time.Millisecond // typing pause before a filter is applied
+	toastFor       = 4 * time.Second
+	triggerTimeout = 10 * time.Second
+	tickEvery      = time.Second
+)
+
+// Model is the console's root model.
+type Model struct {
+	opts   Options
+	ctx    context.Context
+	keys   KeyMap
+	styles *theme.Styles // shared with the components; rebuilt in place
+	isDark bool
+
+	width, height int
+	screen        screen
+
+	list   *eventlist.List
+	detail *detail.Detail
+	picker *picker.Picker
+	help   help.Model
+	input  textinput.Model
+
+	focus    focus
+	showHelp bool
+	reveal   bool // the secret is shown
+
+	// filter state: what is typed, whether it parses, what is applied
+	filtering  bool
+	filterErr  error
+	filterEdit uint64
+	countGen   uint64
+	count      int
+	countCap   bool
+	counting   bool
+	countDirty bool
+	countErr   error
+
+	stats        store.Stats
+	statsErr     error
+	statsLoading bool
+	statsDirty   bool
+	arrivals     arrivals
+	now          time.Time
+	toast        string
+	toastIsError bool
+	toastID      uint64
+	tickEnabled  bool
+	schedule     func(d time.Duration, msg tea.Msg) tea.Cmd
+}
+
+// New builds the console's root model.
+func New(opts Options) *Model {
+	opts.defaults()
+	keys := DefaultKeyMap()
+	styles := theme.New(true, opts.NoColor)
+	m := &Model{
+		opts:        opts,
+		ctx:         context.Background(),
+		keys:        keys,
+		styles:      &styles,
+		isDark:      true,
+		now:         opts.Now(),
+		tickEnabled: true,
+		schedule: func(d time.Duration, msg tea.Msg) tea.Cmd {
+			return tea.Tick(d, func(time.Time) tea.Msg { return msg })
+		},
+	}
+	m.list = eventlist.New(opts.Reader, opts.Location, m.styles, keys.list())
+	m.list.SetEmptyHint("no events yet: press t to send a signed sample, or POST a webhook to " + opts.ListenURL)
+	m.detail = detail.New(opts.Reader, opts.Location, m.styles, keys.detail())
+	m.picker = picker.New(opts.Catalog, m.styles, keys.picker())
+	m.help = help.New()
+	m.help.Styles = m.styles.Help
+	m.input = newFilterInput(m.styles)
+	return m
+}
+
+// Init reads the first page and the counters and asks the terminal for its background.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.list.Init(), m.refreshStats(), seedRate(m.opts.Reader, m.now), tea.RequestBackgroundColor, m.tick())
+}
+
+// tick schedules the next clock tick.
+func (m *Model) tick() tea.Cmd {
+	if !m.tickEnabled {
+		return nil
+	}
+	return tea.Tick(tickEvery, func(t time.Time) tea.Msg { return tickMsg{now: t} })
+}

@@ -1,0 +1,57 @@
+// Package ui is the console: one Bubble Tea program over the history and the
+// in-process listener. Run starts it; New builds the root model for tests.
+package ui
+
+import (
+	"context"
+	"time"
+
+	"github.com/dexra/dexra-tui/payloads"
+	"github.com/dexra/dexra-tui/payloads/catalog"
+	"github.com/dexra/dexra-tui/store"
+	"github.com/dexra/dexra-tui/tunnel"
+)
+
+// Profile names.
+const (
+	ProfileSandbox    = "sandbox"
+	ProfileProduction = "production"
+)
+
+// Options are what the console shows and talks to.
+type Options struct {
+	// Reader pages the history; the console never holds the whole of it.
+	Reader store.Reader
+	// Events are committed events, from a hub subscription; only their arrival and
+	// received time are used (the list re-reads the history).
+	Events <-chan *payloads.Event
+	// ListenURL is the listener's base URL (http://127.0.0.1:4242); copied curl
+	// commands target it.
+	ListenURL string
+	Profile   string // "sandbox" (default) or "production"
+	Secret    string // the webhook secret, revealed on a key press
+	// Trigger sends a signed sample of event to the listener; nil disables `t`.
+	Trigger func(ctx context.Context, event catalog.EventType) (tunnel.TriggerResult, error)
+	// Catalog is offered by the trigger picker; nil means catalog.All().
+	Catalog []catalog.EventType
+
+	Now      func() time.Time // nil: time.Now (tests pass a fixed clock)
+	Location *time.Location   // nil: time.Local; times are shown in it
+	// NoColor draws without colour; Run also sets it when NO_COLOR is set.
+	NoColor bool
+}
+
+func (o *Options) defaults() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	if o.Catalog == nil {
+		o.Catalog = catalog.All()
+	}
+	if o.Profile == "" {
+		o.Profile = ProfileSandbox
+	}
+}

@@ -1,0 +1,75 @@
+// Package present is the one boundary where stored events become text for the
+// console: every string taken from an event (body, headers, path, summary, reasons)
+// passes through ui/sanitize here, and nowhere else turns event data into text.
+package present
+
+// Kind says how a span of text is drawn.
+type Kind uint8
+
+const (
+	Plain Kind = iota
+	Muted
+	Label
+	Key
+	String
+	Number
+	Literal
+	Punct
+	Offset
+	ASCII
+	Pass
+	Fail
+	Missing
+	Unchecked
+	Error
+	Dup
+)
+
+// Span is sanitized text drawn one way.
+type Span struct {
+	Kind Kind
+	Text string
+}
+
+// Line is one line of a document.
+type Line []Span
+
+// Doc is a scrollable document (one detail tab).
+type Doc []Line
+
+// Tabs of the detail pane, in the order keys 1–5 select them.
+const (
+	TabBody = iota
+	TabHeaders
+	TabSignature
+	TabSchema
+	TabRaw
+	NumTabs
+)
+
+// TabNames are the tab titles.
+var TabNames = [NumTabs]string{"Body", "Headers", "Signature", "Schema", "Raw"}
+
+// Display limits: a body larger than these is shown in part, with a line saying so.
+const (
+	MaxPretty = 256 << 10 // JSON pretty-printed with colour
+	MaxText   = 256 << 10 // text and raw views
+	MaxHex    = 64 << 10  // hex dump
+)
+
+func span(k Kind, text string) Span { return Span{Kind: k, Text: text} }
+
+// text returns a line of one plain span.
+func text(s string) Line { return Line{span(Plain, s)} }
+
+// field is a "Label   value" line.
+func field(label string, value ...Span) Line {
+	return append(Line{span(Label, padRight(label, 10))}, value...)
+}
+
+func padRight(s string, n int) string {
+	for len(s) < n {
+		s += " "
+	}
+	return s
+}

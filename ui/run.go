@@ -1,0 +1,43 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// Run runs the console on the terminal until q / ctrl+c or until ctx ends. Committed
+// events reach it through one bridge goroutine reading opts.Events.
+func Run(ctx context.Context, opts Options) error {
+	return run(ctx, opts)
+}
+
+func run(ctx context.Context, opts Options, extra ...tea.ProgramOption) error {
+	if opts.Reader == nil {
+		return errors.New("console: no history reader")
+	}
+	if os.Getenv("NO_COLOR") != "" {
+		opts.NoColor = true
+	}
+	m := New(opts)
+	m.ctx = ctx
+	p := tea.NewProgram(m, extra...)
+
+	bctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		bridge(bctx, opts.Events, p.Send)
+		p.Quit() // ctx ended: leave the terminal as found (a no-op once Run returned)
+	}()
+	_, err := p.Run()
+	stop()
+	<-done
+	if err != nil && !errors.Is(err, tea.ErrInterrupted) {
+		return fmt.Errorf("console: %w", err)
+	}
+	return nil
+}

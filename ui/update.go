@@ -1,0 +1,95 @@
+package ui
+
+import (
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dexra/dexra-tui/ui/detail"
+	"github.com/dexra/dexra-tui/ui/eventlist"
+	"github.com/dexra/dexra-tui/ui/picker"
+	"github.com/dexra/dexra-tui/ui/theme"
+)
+
+// Update hands each message to its handler.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		return m, m.resize(msg.Width, msg.Height)
+	case tea.BackgroundColorMsg:
+		return m, m.setBackground(msg.IsDark())
+	case tea.KeyPressMsg:
+		return m, m.handleKey(msg)
+	case tea.PasteMsg:
+		return m, m.pasteFilter(msg)
+	case tea.MouseClickMsg:
+		return m, m.handleClick(msg.Mouse())
+	case tea.MouseWheelMsg:
+		return m, m.handleWheel(msg.Mouse())
+	case eventsArrivedMsg:
+		return m, m.eventsArrived(msg)
+	case eventlist.PageMsg:
+		return m, m.afterList(m.list.Update(msg))
+	case detail.LoadedMsg:
+		return m, m.detail.Update(msg)
+	case picker.ChosenMsg:
+		return m, m.trigger(msg)
+	case statsMsg:
+		return m, m.statsArrived(msg)
+	case countMsg:
+		return m, m.countArrived(msg)
+	case applyFilterMsg:
+		return m, m.applyFilter(msg)
+	case triggeredMsg:
+		return m, m.triggered(msg)
+	case copyMsg:
+		return m, m.copied(msg)
+	case toastExpiredMsg:
+		m.expireToast(msg)
+	case rateSeedMsg:
+		m.arrivals.seed(msg)
+	case tickMsg:
+		m.now = m.opts.Now()
+		return m, m.tick()
+	}
+	return m, nil
+}
+
+// resize lays the screen out again for the new terminal size.
+func (m *Model) resize(w, h int) tea.Cmd {
+	m.width, m.height = w, h
+	m.screen = layout(w, h)
+	s := m.screen
+	if s.TooSmall {
+		return nil
+	}
+	m.help.SetWidth(w)
+	m.fitFilterInput()
+	m.picker.SetSize(s.Body.H)
+	return tea.Batch(m.detail.SetSize(s.Detail.W, s.Detail.H), m.afterList(m.list.SetSize(s.List.W, s.List.H)))
+}
+
+// setBackground rebuilds the styles for a dark or light terminal.
+func (m *Model) setBackground(dark bool) tea.Cmd {
+	if dark == m.isDark {
+		return nil
+	}
+	m.isDark = dark
+	*m.styles = theme.New(dark, m.opts.NoColor)
+	m.help.Styles = m.styles.Help
+	m.input = restyleFilterInput(m.input, m.styles)
+	return m.detail.Reload()
+}
+
+// afterList follows a list change: the detail shows the selected event.
+func (m *Model) afterList(cmd tea.Cmd) tea.Cmd {
+	if id := m.list.SelectedID(); id != m.detail.ID() {
+		return tea.Batch(cmd, m.detail.Load(id))
+	}
+	return cmd
+}
+
+// eventsArrived takes one coalesced batch: counters, rate, list and filter count.
+func (m *Model) eventsArrived(msg eventsArrivedMsg) tea.Cmd {
+	m.arrivals.add(msg.arrivals)
+	m.now = m.opts.Now()
+	return tea.Batch(m.refreshStats(), m.afterList(m.list.EventsArrived(msg.count)), m.refreshCount())
+}

@@ -1,0 +1,140 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dexra/dexra-tui/ui/frame"
+)
+
+// View draws the console in the alternate screen with the mouse on.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "dexra-tui"
+	return v
+}
+
+func (m *Model) render() string {
+	if m.width == 0 || m.height == 0 {
+		return ""
+	}
+	s := m.screen
+	if s.TooSmall {
+		return m.tooSmall()
+	}
+	lines := make([]string, 0, m.height)
+	lines = append(lines, m.header(s.Header.W))
+	lines = append(lines, m.body()...)
+	lines = append(lines, m.statusLine(s.Status.W), m.helpLine(s.Help.W))
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) tooSmall() string {
+	msg := []string{
+		m.styles.App.Render("dexra-tui"),
+		fmt.Sprintf("needs a terminal of at least %d×%d", minWidth, minHeight),
+		fmt.Sprintf("this one is %d×%d: make it larger", m.width, m.height),
+		m.styles.Muted.Render("q quits"),
+	}
+	top := max((m.height-len(msg))/2, 0)
+	out := make([]string, 0, m.height)
+	for i := 0; i < top; i++ {
+		out = append(out, "")
+	}
+	for _, l := range msg {
+		pad := max((m.width-frame.Width(l))/2, 0)
+		out = append(out, strings.Repeat(" ", pad)+l)
+	}
+	return strings.Join(frame.Box(strings.Join(out, "\n"), m.width, m.height), "\n")
+}
+
+// body is the list and detail, or an overlay (help, trigger picker) in their place.
+func (m *Model) body() []string {
+	s := m.screen
+	b := s.Body
+	switch {
+	case m.picker.IsOpen():
+		return strings.Split(m.picker.View(b.W, b.H), "\n")
+	case m.showHelp:
+		return frame.Box(m.fullHelp(), b.W, b.H)
+	}
+	list := strings.Split(m.list.View(s.List.W, s.List.H), "\n")
+	det := strings.Split(m.detail.View(s.Detail.W, s.Detail.H), "\n")
+	if !s.SideBySide {
+		rule := m.styles.Separator.Render(strings.Repeat("─", s.Sep.W))
+		return append(append(list, rule), det...)
+	}
+	sep := m.styles.Separator.Render("│")
+	out := make([]string, b.H)
+	for i := range out {
+		out[i] = list[i] + sep + det[i]
+	}
+	return out
+}
+
+func (m *Model) fullHelp() string {
+	title := m.styles.TitleActive.Render("KEYS") + m.styles.Muted.Render("  ? or esc closes")
+	filterHelp := []string{
+		"",
+		m.styles.TitleActive.Render("FILTER"),
+		"  type:X source:X         event type / source",
+		"  sig:pass|fail|missing|unchecked",
+		"  path:X                  path contains X",
+		"  dup:yes|no              redeliveries of an earlier event",
+		"  corr:X                  correlation key (e.g. a message_id)",
+		"  word  \"two words\"       path or body contains it",
+		"  -term                   negates a term; terms combine with AND",
+	}
+	return title + "\n\n" + m.help.FullHelpView(m.keys.FullHelp()) + "\n" + strings.Join(filterHelp, "\n")
+}
+
+// statusLine shows the filter being typed or applied, and the latest toast.
+func (m *Model) statusLine(width int) string {
+	st := m.styles
+	var left string
+	switch {
+	case m.filtering:
+		left = m.input.View()
+		if m.filterErr != nil {
+			left += "  " + st.Error.Render(m.filterErrorText())
+		} else if m.list.Query() != "" {
+			left += "  " + st.Muted.Render(m.matchText())
+		}
+	case m.list.Query() != "":
+		left = st.TitleActive.Render("filter ") + m.filterText() + st.Muted.Render("  "+m.matchText()+" · / edits · esc clears")
+	}
+	right := ""
+	if m.toast != "" {
+		style := st.Toast
+		if m.toastIsError {
+			style = st.Error
+		}
+		right = style.Render(m.toast)
+	}
+	if right == "" {
+		return frame.Cell(left, width)
+	}
+	if left == "" {
+		return frame.Cell(right, width)
+	}
+	rw := min(frame.Width(right), width/2)
+	return frame.Cell(left, width-rw-1) + " " + frame.Cell(right, rw)
+}
+
+func (m *Model) helpLine(width int) string {
+	bindings := m.keys.ShortHelp()
+	switch {
+	case m.picker.IsOpen():
+		bindings = []key.Binding{m.keys.Up, m.keys.Down, m.keys.Open, m.keys.Back}
+	case m.filtering:
+		bindings = []key.Binding{m.keys.Apply, m.keys.Clear}
+	case m.focus == focusDetail:
+		bindings = []key.Binding{m.keys.Up, m.keys.Down, m.keys.PageDown, m.keys.NextTab, m.keys.Back, m.keys.Help, m.keys.Quit}
+	}
+	return frame.Cell(m.help.ShortHelpView(bindings), width)
+}

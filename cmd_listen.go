@@ -28,36 +28,34 @@ func (a *app) listen(ctx context.Context, args []string) error {
 		return err
 	}
 	sub := srv.hub.Subscribe()
-	defer sub.Close()
 	a.announce(srv)
 
-	var serveErr error
-	for done := false; !done; {
+	// Shutdown runs beside the printer: the hub closes after the last in-flight
+	// request is committed, so the loop below prints every event, then ends.
+	stopped := make(chan error, 1)
+	go func() {
+		var serveErr error
 		select {
-		case ev := <-sub.C():
-			if err := writeEvent(a.stdout, ev, *asJSON); err != nil {
-				serveErr = fmt.Errorf("printing events: %w", err)
-				done = true
-			}
 		case err := <-srv.failed():
 			if !errors.Is(err, http.ErrServerClosed) {
 				serveErr = fmt.Errorf("listener stopped: %w", err)
 			}
-			done = true
 		case <-ctx.Done():
-			done = true
+		}
+		closeErr := srv.close()
+		stopped <- errors.Join(serveErr, closeErr)
+	}()
+	var printErr error
+	for ev := range sub.C() {
+		if printErr == nil {
+			if err := writeEvent(a.stdout, ev, *asJSON); err != nil {
+				printErr = fmt.Errorf("printing events: %w", err)
+			}
 		}
 	}
-	closeErr := srv.close()
-	a.drain(sub, *asJSON)
+	err = errors.Join(<-stopped, printErr)
 	fmt.Fprintln(a.stderr, "dexra-tui: stopped; history closed")
-	return errors.Join(serveErr, closeErr)
-}
-
-// drain prints events committed by requests that finished during shutdown.
-func (a *app) drain(sub interface {
-	C() <-chan *payloadsEvent
-}, asJSON bool) {
+	return err
 }
 
 // announce tells the person where the listener is and, once, the secret it generated.

@@ -116,13 +116,12 @@ func startServer(cfg Config) (*server, error) {
 		Verify:  payloads.VerifyConfig{Scheme: cfg.Scheme, Secrets: cfg.Secrets, Tolerance: cfg.Tolerance},
 		Routes:  routes,
 	}, st, s.hub)
-	addr, err := s.listener.Listen()
-	if err != nil {
+	if _, err := s.listener.Listen(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("starting the listener on %s: %w (is another program using that port? pass --addr)", cfg.Addr, err)
 	}
-	s.url = "http://" + addr.String()
-	s.control, err = tunnel.ServeControl(tunnel.ControlSocketPath(cfg.DB), st)
+	s.url = s.listener.URL()
+	s.control, err = tunnel.ServeControl(tunnel.ControlSocketPath(cfg.DB), st, nil)
 	if err != nil {
 		s.listener.Shutdown(context.Background())
 		st.Close()
@@ -138,6 +137,7 @@ func (s *server) close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	errListener := s.listener.Shutdown(ctx)
+	s.hub.Close()
 	errControl := s.control.Close()
 	errStore := s.store.Close()
 	return errors.Join(errListener, errControl, errStore)

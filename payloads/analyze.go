@@ -28,7 +28,21 @@ type VerifyConfig struct {
 func Analyze(ev *Event, cfg VerifyConfig) {
 	ev.Size = len(ev.Body)
 	ev.BodyKind = KindOf(ev.Body)
-	ev.Source, ev.Type = catalog.Classify(ev.Path, ev.Headers, ev.Body)
+	parsed := catalog.Parse(ev.Body)
+	ev.Source, ev.Type = parsed.Classify(ev.Path, ev.Headers)
+	ev.Signature = verify(ev, cfg)
+	if ev.Source == "" || ev.Source == "unknown" {
+		if ev.Signature.Scheme != "" && ev.Signature.Status != sig.Missing {
+			ev.Source = ev.Signature.Scheme
+		}
+	}
+	d := parsed.Derive(ev.Source, ev.Type, ev.Headers)
+	ev.Schema, ev.DedupKey, ev.Correlation, ev.Summary = d.Schema, d.DedupKey, d.Correlation, d.Summary
+}
+
+// verify checks the signature; when auto finds no signature header on an event of a
+// known platform, the verdict names that platform's missing header.
+func verify(ev *Event, cfg VerifyConfig) sig.Verdict {
 	now := cfg.Now
 	if now.IsZero() {
 		now = ev.Received
@@ -37,21 +51,25 @@ func Analyze(ev *Event, cfg VerifyConfig) {
 	if scheme == "" {
 		scheme = "auto"
 	}
-	ev.Signature = sig.Check(scheme, sig.Request{
-		Method: ev.Method,
-		URL:    requestURL(cfg.BaseURL, ev),
-		Header: ev.Headers,
-		Body:   ev.Body,
-	}, sig.Options{Secrets: cfg.Secrets, Now: now, Tolerance: cfg.Tolerance, HMAC: cfg.HMAC})
-	if ev.Source == "" || ev.Source == "unknown" {
-		if ev.Signature.Scheme != "" && ev.Signature.Status != sig.Missing {
-			ev.Source = ev.Signature.Scheme
+	req := sig.Request{Method: ev.Method, URL: requestURL(cfg.BaseURL, ev), Header: ev.Headers, Body: ev.Body}
+	opts := sig.Options{Secrets: cfg.Secrets, Now: now, Tolerance: cfg.Tolerance, HMAC: cfg.HMAC}
+	v := sig.Check(scheme, req, opts)
+	if scheme == "auto" && v.Status == sig.Missing && v.Scheme == "" {
+		if own := sourceScheme(ev.Source); own != "" {
+			v = sig.Check(own, req, opts)
 		}
 	}
-	ev.Schema = catalog.Check(ev.Source, ev.Type, ev.Body)
-	ev.DedupKey = catalog.DedupKey(ev.Source, ev.Type, ev.Headers, ev.Body)
-	ev.Correlation = catalog.Correlation(ev.Source, ev.Type, ev.Body)
-	ev.Summary = catalog.Summary(ev.Source, ev.Type, ev.Body)
+	return v
+}
+
+// sourceScheme is the scheme a catalog platform signs with, "" for others.
+func sourceScheme(source string) string {
+	for _, et := range catalog.All() {
+		if et.Source == source {
+			return et.Scheme
+		}
+	}
+	return ""
 }
 
 func requestURL(base string, ev *Event) string {

@@ -20,6 +20,7 @@ func BenchmarkAppend(b *testing.B) {
 			s := openTest(b, Options{Retention: -1})
 			var next atomic.Int64
 			appendOne := func() error { return s.Append(sampleEvent(int(next.Add(1)))) }
+			defer reportCPU(b)()
 			start := time.Now()
 			if goroutines == 1 {
 				for b.Loop() {
@@ -69,6 +70,8 @@ func BenchmarkListNewestPage(b *testing.B) {
 			{"oldest-first", ListOptions{Limit: benchPage, OldestFirst: true}},
 		} {
 			b.Run(fmt.Sprintf("history=%d/%s", n, c.name), func(b *testing.B) {
+				b.ReportAllocs()
+				defer reportCPU(b)()
 				for b.Loop() {
 					page, err := s.List(c.o)
 					if err != nil || len(page.Events) != benchPage {
@@ -96,6 +99,8 @@ func BenchmarkListFilteredPage(b *testing.B) {
 		s := openFixture(b, n)
 		for _, q := range queries {
 			b.Run(fmt.Sprintf("history=%d/%s", n, q), func(b *testing.B) {
+				b.ReportAllocs()
+				defer reportCPU(b)()
 				for b.Loop() {
 					page, err := s.List(ListOptions{Query: q, Limit: benchPage})
 					if err != nil || len(page.Events) == 0 {

@@ -3,9 +3,13 @@ package tunnel
 import (
 	"bytes"
 	"context"
+	"github.com/dexra/dexra-tui/store"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/dexra/dexra-tui/payloads"
 )
@@ -56,4 +60,44 @@ func BenchmarkExperimentAnalyze(b *testing.B) {
 		ev := &payloads.Event{Method: "POST", Path: "/dexatel", Body: body, Headers: http.Header{"X-Dexatel-Signature": {sigv}, "Content-Type": {"application/json"}}}
 		payloads.Analyze(ev, payloads.VerifyConfig{Scheme: "auto", Secrets: []string{testSecret}})
 	}
+}
+
+type timedAppender struct {
+	st  appender
+	mu  sync.Mutex
+	lat []time.Duration
+}
+
+func (a *timedAppender) Append(ev *payloads.Event) error {
+	t0 := time.Now()
+	err := a.st.Append(ev)
+	a.mu.Lock()
+	a.lat = append(a.lat, time.Since(t0))
+	a.mu.Unlock()
+	return err
+}
+
+func BenchmarkExperimentTimedStore(b *testing.B) {
+	ps := make([]signedPayload, 1024)
+	for i := range ps {
+		body := dexatelDelivery(i, 1024)
+		ps[i] = signedPayload{body, signDexatel(testSecret, body)}
+	}
+	st, err := store.Open(filepath.Join(b.TempDir(), "history.db"), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ta := &timedAppender{st: st}
+	l := newListener(Config{Addr: "127.0.0.1:0", Verify: payloads.VerifyConfig{Scheme: "auto", Secrets: []string{testSecret}}}, ta, NewHub())
+	addr, _ := l.Listen()
+	go l.Serve()
+	defer l.Shutdown(context.Background())
+	b.ResetTimer()
+	real, lat := loadIngest(b, "http://"+addr, ps, b.N)
+	b.ReportMetric(float64(b.N)/real.Seconds(), "req/s")
+	b.ReportMetric(float64(percentile(lat, 50).Microseconds())/1000, "p50_ms")
+	b.ReportMetric(float64(percentile(lat, 99).Microseconds())/1000, "p99_ms")
+	b.ReportMetric(float64(percentile(ta.lat, 50).Microseconds())/1000, "append_p50_ms")
+	b.ReportMetric(float64(percentile(ta.lat, 99).Microseconds())/1000, "append_p99_ms")
 }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func testEnv(vars map[string]string) environment {
+	return func(k string) string { return vars[k] }
+}
+
+func TestConfigDefaultsFollowXDG(t *testing.T) {
+	env := testEnv(map[string]string{"XDG_CONFIG_HOME": "/cfg", "XDG_DATA_HOME": "/data", "HOME": "/home/u"})
+	cfg, err := loadConfig(env, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.File != "/cfg/dexra-tui/config.toml" || cfg.DB != "/data/dexra-tui/history.db" {
+		t.Fatalf("paths: file %s db %s", cfg.File, cfg.DB)
+	}
+	if cfg.Addr != "127.0.0.1:4242" || cfg.Scheme != "auto" || cfg.MaxBody != 5<<20 || cfg.Profile != "sandbox" {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+	env = testEnv(map[string]string{"HOME": "/home/u"})
+	cfg, _ = loadConfig(env, "")
+	if cfg.DB != "/home/u/.local/share/dexra-tui/history.db" || cfg.File != "/home/u/.config/dexra-tui/config.toml" {
+		t.Fatalf("fallback paths: %s %s", cfg.DB, cfg.File)
+	}
+}
+
+func TestConfigPrecedenceEnvOverFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "config.toml")
+	os.WriteFile(file, []byte(`addr = "127.0.0.1:9000"
+db = "/file.db"
+secrets = ["from-file"]
+tolerance = "2m"
+
+[[source]]
+prefix = "/stripe"
+scheme = "stripe"
+secrets = ["whsec_x"]
+`), 0o600)
+	cfg, err := loadConfig(testEnv(map[string]string{"HOME": dir}), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:9000" || cfg.DB != "/file.db" || cfg.Secrets[0] != "from-file" || cfg.Tolerance.Minutes() != 2 {
+		t.Fatalf("file values not applied: %+v", cfg)
+	}
+	if len(cfg.Sources) != 1 || cfg.Sources[0].Scheme != "stripe" {
+		t.Fatalf("sources: %+v", cfg.Sources)
+	}
+	cfg, err = loadConfig(testEnv(map[string]string{"HOME": dir, "DEXRA_WEBHOOK_SECRET": "a, b", "DEXRA_TUI_DB": "/env.db"}), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(cfg.Secrets, "|") != "a|b" || cfg.DB != "/env.db" {
+		t.Fatalf("env must beat file: %+v", cfg)
+	}
+}
+
+func TestConfigBadFileIsAClearError(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(file, []byte("addr = [oops"), 0o600)
+	_, err := loadConfig(testEnv(nil), file)
+	if err == nil || !strings.Contains(err.Error(), file) {
+		t.Fatalf("want an error naming %s, got %v", file, err)
+	}
+	os.WriteFile(file, []byte("[[source]]\nprefix = \"nope\"\n"), 0o600)
+	if _, err := loadConfig(testEnv(nil), file); err == nil || !strings.Contains(err.Error(), "must start with /") {
+		t.Fatalf("want a prefix error, got %v", err)
+	}
+}
+
+func TestEnsureSecretGeneratesOnceAndSaves0600(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "sub", "config.toml")
+	cfg, err := loadConfig(testEnv(map[string]string{"HOME": dir}), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := ensureSecret(&cfg)
+	if err != nil || !strings.HasPrefix(secret, "whsec_") || cfg.Secrets[0] != secret {
+		t.Fatalf("secret %q err %v cfg %v", secret, err, cfg.Secrets)
+	}
+	fi, err := os.Stat(file)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("config file mode: %v %v", fi, err)
+	}
+	again, err := loadConfig(testEnv(map[string]string{"HOME": dir}), file)
+	if err != nil || len(again.Secrets) != 1 || again.Secrets[0] != secret {
+		t.Fatalf("saved secret not read back: %v %v", again.Secrets, err)
+	}
+	if second, _ := ensureSecret(&again); second != "" {
+		t.Fatal("a configured secret must not be replaced")
+	}
+}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe to write from the command and read from the test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// runCLI runs one command in-process with an isolated environment.
+func runCLI(t *testing.T, home, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut syncBuffer
+	a := &app{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, env: testEnv(map[string]string{"HOME": home})}
+	code = a.run(context.Background(), args)
+	return code, out.String(), errOut.String()
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestSignThenVerify(t *testing.T) {
+	home := t.TempDir()
+	body := `{"data":{"event":"delivery"}}`
+	code, out, errOut := runCLI(t, home, body, "sign", "--scheme", "dexatel", "--secret", "s3cret")
+	if code != 0 || !strings.HasPrefix(out, "X-Dexatel-Signature: ") {
+		t.Fatalf("sign: code %d out %q err %q", code, out, errOut)
+	}
+	header := strings.TrimSpace(out)
+	code, out, _ = runCLI(t, home, body, "verify", "--secret", "s3cret", "-H", header)
+	if code != 0 || out != "pass dexatel\n" {
+		t.Fatalf("verify right secret: code %d out %q", code, out)
+	}
+	code, out, _ = runCLI(t, home, body, "verify", "--secret", "other", "--secret", "s3cret", "-H", header)
+	if code != 0 {
+		t.Fatalf("rotation: the second secret must pass, got %d %q", code, out)
+	}
+	code, out, _ = runCLI(t, home, body, "verify", "--secret", "wrong", "-H", header)
+	if code != 1 || out != "fail: mismatch\n" {
+		t.Fatalf("verify wrong secret: code %d out %q", code, out)
+	}
+	code, out, _ = runCLI(t, home, body+" ", "verify", "--scheme", "dexatel", "--secret", "s3cret", "-H", header)
+	if code != 1 || out != "fail: mismatch\n" {
+		t.Fatalf("tampered body: code %d out %q", code, out)
+	}
+	code, out, _ = runCLI(t, home, body, "verify", "--scheme", "dexatel", "--secret", "s3cret")
+	if code != 1 || !strings.Contains(out, "missing") {
+		t.Fatalf("missing header: code %d out %q", code, out)
+	}
+	if code, _, _ = runCLI(t, home, body, "verify", "--scheme", "nope", "--secret", "s"); code != 2 {
+		t.Fatalf("unknown scheme must be a usage error (2), got %d", code)
+	}
+	if code, _, _ = runCLI(t, home, body, "verify", "-H", "no colon"); code != 2 {
+		t.Fatalf("malformed -H must be a usage error (2), got %d", code)
+	}
+}
+
+func TestSignTimestampedSchemeUsesGivenTime(t *testing.T) {
+	code, out, _ := runCLI(t, t.TempDir(), "{}", "sign", "--scheme", "stripe", "--secret", "whsec_abc", "--timestamp", "1700000000")
+	if code != 0 || !strings.Contains(out, "Stripe-Signature: t=1700000000,v1=") {
+		t.Fatalf("code %d out %q", code, out)
+	}
+}
+
+func TestUnknownCommandAndVersion(t *testing.T) {
+	if code, _, errOut := runCLI(t, t.TempDir(), "", "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Fatalf("code %d err %q", code, errOut)
+	}
+	if code, out, _ := runCLI(t, t.TempDir(), "", "version"); code != 0 || out != "dexra-tui dev\n" {
+		t.Fatalf("version: %d %q", code, out)
+	}
+}
+
+// TestListenTriggerEventsShow is the round trip of the capture pipeline, in-process:
+// listen, trigger with the right and a wrong secret, then read it all back.
+func TestListenTriggerEventsShow(t *testing.T) {
+	home := t.TempDir()
+	db := filepath.Join(home, "history.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, env: testEnv(map[string]string{"HOME": home})}
+	done := make(chan int, 1)
+	go func() {
+		done <- a.run(ctx, []string{"listen", "--addr", "127.0.0.1:0", "--db", db, "--secret", "right", "--json"})
+	}()
+	urlRE := regexp.MustCompile(`listening on (http://\S+)`)
+	waitFor(t, "the listener", func() bool { return urlRE.MatchString(errOut.String()) })
+	url := urlRE.FindStringSubmatch(errOut.String())[1]
+
+	if code, o, e := runCLI(t, home, "", "trigger", "dexatel.delivery", "--to", url, "--secret", "right"); code != 0 || !strings.HasPrefix(o, "200 dexatel.delivery") {
+		t.Fatalf("trigger: %d %q %q", code, o, e)
+	}
+	if code, o, e := runCLI(t, home, "", "trigger", "message", "--to", url, "--secret", "wrong", "--set", "data.text=hi there"); code != 0 {
+		t.Fatalf("trigger wrong secret: %d %q %q", code, o, e)
+	}
+	waitFor(t, "two printed events", func() bool { return strings.Count(out.String(), "\n") >= 2 })
+	var lines []eventLine
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var el eventLine
+		if err := json.Unmarshal([]byte(l), &el); err != nil {
+			t.Fatalf("listen --json line %q: %v", l, err)
+		}
+		lines = append(lines, el)
+	}
+	if lines[0].Type != "delivery" || lines[0].Signature.Status != "pass" {
+		t.Fatalf("first event: %+v", lines[0])
+	}
+	if lines[1].Type != "message" || lines[1].Signature.Status != "fail" || lines[1].Signature.Reason != "mismatch" {
+		t.Fatalf("second event: %+v", lines[1])
+	}
+
+	// The listener holds the history: events and show go through its control socket.
+	code, o, e := runCLI(t, home, "", "events", "--db", db, "--filter", "sig:fail")
+	if code != 0 || strings.Count(o, "\n") != 1 || !strings.Contains(o, "✗ message dexatel") || !strings.Contains(o, "(mismatch)") {
+		t.Fatalf("events --filter sig:fail: %d %q %q", code, o, e)
+	}
+	code, o, _ = runCLI(t, home, "", "events", "--db", db, "--oldest-first", "--limit", "0")
+	if code != 0 || strings.Index(o, "delivery") > strings.Index(o, "message") {
+		t.Fatalf("oldest first: %q", o)
+	}
+	code, o, e = runCLI(t, home, "", "show", lines[1].ID, "--db", db, "--json")
+	var shown map[string]any
+	if code != 0 || json.Unmarshal([]byte(o), &shown) != nil || !strings.Contains(shown["body"].(string), `"text": "hi there"`) || shown["headers"] == nil {
+		t.Fatalf("show --json: %d %q %q", code, o, e)
+	}
+	code, o, _ = runCLI(t, home, "", "show", lines[1].ID, "--db", db, "--body")
+	if code != 0 || !json.Valid([]byte(o)) || !strings.Contains(o, "hi there") {
+		t.Fatalf("show --body: %d %q", code, o)
+	}
+	if code, _, e = runCLI(t, home, "", "show", "NOPE", "--db", db); code != 1 || !strings.Contains(e, "not found") {
+		t.Fatalf("show unknown id: %d %q", code, e)
+	}
+	if code, _, e = runCLI(t, home, "", "events", "--db", db, "--filter", "bogus:1"); code != 2 {
+		t.Fatalf("bad filter must be a usage error: %d %q", code, e)
+	}
+
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("listen exit %d: %s", code, errOut.String())
+	}
+	// After the listener stopped, the read commands open the history directly.
+	if code, o, _ = runCLI(t, home, "", "events", "--db", db); code != 0 || strings.Count(o, "\n") != 2 {
+		t.Fatalf("events after stop: %d %q", code, o)
+	}
+}
+
+func TestTriggerFailsWithoutAListener(t *testing.T) {
+	code, _, errOut := runCLI(t, t.TempDir(), "", "trigger", "dexatel.delivery", "--to", "http://127.0.0.1:1", "--secret", "s")
+	if code != 1 || !strings.Contains(errOut, "listener") {
+		t.Fatalf("code %d err %q", code, errOut)
+	}
+	code, _, errOut = runCLI(t, t.TempDir(), "", "trigger", "no.such")
+	if code != 2 || !strings.Contains(errOut, "dexatel.delivery") {
+		t.Fatalf("unknown event should list known ones: %d %q", code, errOut)
+	}
+}
+
+func TestEventsWithoutHistoryExplains(t *testing.T) {
+	code, _, errOut := runCLI(t, t.TempDir(), "", "events", "--db", filepath.Join(t.TempDir(), "none.db"))
+	if code != 1 || !strings.Contains(errOut, "no history") {
+		t.Fatalf("code %d err %q", code, errOut)
+	}
+}
+
+func TestSecondListenerOnTheSameHistoryFailsFast(t *testing.T) {
+	home := t.TempDir()
+	db := filepath.Join(home, "history.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var errOut syncBuffer
+	a := &app{stdin: strings.NewReader(""), stdout: &syncBuffer{}, stderr: &errOut, env: testEnv(map[string]string{"HOME": home})}
+	done := make(chan int, 1)
+	go func() { done <- a.run(ctx, []string{"listen", "--addr", "127.0.0.1:0", "--db", db, "--secret", "s"}) }()
+	waitFor(t, "the first listener", func() bool { return strings.Contains(errOut.String(), "listening on") })
+
+	start := time.Now()
+	code, _, e := runCLI(t, home, "", "listen", "--addr", "127.0.0.1:0", "--db", db, "--secret", "s")
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("second listener took %s to fail", took)
+	}
+	if code != 1 || !strings.Contains(e, db) || !strings.Contains(e, "in use") {
+		t.Fatalf("second listener: code %d err %q", code, e)
+	}
+	cancel()
+	<-done
+}
+
+func TestConsoleNeedsATerminal(t *testing.T) {
+	code, _, errOut := runCLI(t, t.TempDir(), "", "--db", filepath.Join(t.TempDir(), "h.db"), "--secret", "s")
+	if code != 1 || !strings.Contains(errOut, "dexra-tui listen") {
+		t.Fatalf("code %d err %q", code, errOut)
+	}
+}

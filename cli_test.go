@@ -222,3 +222,17 @@ func TestConsoleNeedsATerminal(t *testing.T) {
 		t.Fatalf("code %d err %q", code, errOut)
 	}
 }
+
+func TestSignTwilioJSONBodyGoesThroughTheURL(t *testing.T) {
+	home := t.TempDir()
+	code, out, errOut := runCLI(t, home, `{"a":1}`, "sign", "--scheme", "twilio", "--secret", "tok", "--url", "https://example.com/hook")
+	urlRE := regexp.MustCompile(`send it to (\S+)`)
+	if code != 0 || !urlRE.MatchString(errOut) {
+		t.Fatalf("code %d out %q err %q", code, out, errOut)
+	}
+	signedURL := urlRE.FindStringSubmatch(errOut)[1]
+	code, out, _ = runCLI(t, home, `{"a":1}`, "verify", "--scheme", "twilio", "--secret", "tok", "--url", signedURL, "-H", strings.TrimSpace(out))
+	if code != 0 || out != "pass twilio\n" {
+		t.Fatalf("verify: %d %q", code, out)
+	}
+}

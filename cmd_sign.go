@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -24,6 +26,17 @@ func (h *hmacFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&h.prefix, "hmac-prefix", "", "hmac scheme: a prefix before the signature, e.g. sha256=")
 }
 
+// validate rejects bad --hmac-* flags up front when the hmac scheme is asked for.
+func (h hmacFlags) validate(scheme string) error {
+	if !strings.EqualFold(scheme, "hmac") {
+		return nil
+	}
+	if err := h.config().Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	return nil
+}
+
 func (h hmacFlags) config() sig.HMACConfig {
 	return sig.HMACConfig{Header: h.header, Algorithm: h.algorithm, Encoding: h.encoding, Prefix: h.prefix}
 }
@@ -34,7 +47,7 @@ func (a *app) sign(_ context.Context, args []string) error {
 	secret := fs.String("secret", "", "the webhook secret")
 	id := fs.String("id", "", "message id (standard, svix); generated when empty")
 	ts := fs.Int64("timestamp", 0, "unix seconds to sign at (timestamped schemes); now when 0")
-	url := fs.String("url", "", "the URL the request is sent to (twilio)")
+	target := fs.String("url", "", "the URL the request is sent to (twilio)")
 	var hf hmacFlags
 	hf.register(fs)
 	pos, err := parseArgs(fs, args)
@@ -48,17 +61,25 @@ func (a *app) sign(_ context.Context, args []string) error {
 	if !ok {
 		return usagef("unknown scheme %q (known: %s)", *scheme, strings.Join(sig.Names(), ", "))
 	}
+	if err := hf.validate(*scheme); err != nil {
+		return err
+	}
 	body, err := a.readBody(pos)
 	if err != nil {
 		return err
 	}
-	in := sig.SignInput{Secret: *secret, Body: body, Method: http.MethodPost, URL: *url, ID: *id, HMAC: hf.config()}
+	in := sig.SignInput{Secret: *secret, Body: body, Method: http.MethodPost, URL: *target, ID: *id, HMAC: hf.config()}
 	if *ts != 0 {
 		in.Timestamp = time.Unix(*ts, 0)
 	}
+	if s.Name() == "twilio" && len(body) > 0 && !isForm(body) {
+		// Twilio covers a non-form body through a bodySHA256 parameter of the URL.
+		in.URL = sig.TwilioBodyURL(*target, body)
+		fmt.Fprintf(a.stderr, "dexra-tui: twilio signs this body through its URL; send it to %s\n", in.URL)
+	}
 	headers, err := s.Sign(in)
 	if err != nil {
-		return fmt.Errorf("signing with %s: %w", *scheme, err)
+		return err
 	}
 	names := make([]string, 0, len(headers))
 	for name := range headers {
@@ -88,10 +109,11 @@ func (a *app) verify(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *scheme != "auto" {
-		if _, ok := sig.Lookup(*scheme); !ok {
-			return usagef("unknown scheme %q (known: auto, %s)", *scheme, strings.Join(sig.Names(), ", "))
-		}
+	if err := sig.ParseScheme(*scheme); err != nil {
+		return usagef("%v", err)
+	}
+	if err := hf.validate(*scheme); err != nil {
+		return err
 	}
 	h := http.Header{}
 	for _, line := range headers {
@@ -136,4 +158,10 @@ func (a *app) readBody(pos []string) ([]byte, error) {
 		}
 		return b, nil
 	}
+}
+
+// isForm reports whether body parses as application/x-www-form-urlencoded pairs.
+func isForm(body []byte) bool {
+	_, err := url.ParseQuery(string(body))
+	return err == nil && !json.Valid(body)
 }

@@ -67,9 +67,15 @@ func (sf *serverFlags) resolve(a *app, fs *flag.FlagSet) (Config, error) {
 	if set["profile"] {
 		cfg.Profile = sf.profile
 	}
-	if cfg.Scheme != "auto" {
-		if _, ok := sig.Lookup(cfg.Scheme); !ok {
-			return cfg, usagef("unknown scheme %q (known: auto, %v)", cfg.Scheme, sig.Names())
+	if err := sig.ParseScheme(cfg.Scheme); err != nil {
+		return cfg, usagef("%v", err)
+	}
+	for _, src := range cfg.Sources {
+		if src.Scheme == "" {
+			continue
+		}
+		if err := sig.ParseScheme(src.Scheme); err != nil {
+			return cfg, usagef("source %s: %v", src.Prefix, err)
 		}
 	}
 	if cfg.MaxBody <= 0 {

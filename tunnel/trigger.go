@@ -46,6 +46,10 @@ func Trigger(ctx context.Context, req TriggerRequest) (TriggerResult, error) {
 		return TriggerResult{}, fmt.Errorf("building a %s sample: %w", req.Event.Name(), err)
 	}
 	target := targetURL(req.URL, req.Event.Path)
+	if req.Secret != "" && strings.EqualFold(signingScheme(req), "twilio") {
+		// Twilio signs a JSON body through a bodySHA256 parameter of the URL it posts to.
+		target = sig.TwilioBodyURL(target, body)
+	}
 	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return TriggerResult{}, fmt.Errorf("preparing the request to %s: %w", target, err)
@@ -77,10 +81,7 @@ func Trigger(ctx context.Context, req TriggerRequest) (TriggerResult, error) {
 }
 
 func signInto(h http.Header, req TriggerRequest, body []byte, target string, now time.Time) error {
-	name := req.Scheme
-	if name == "" {
-		name = req.Event.Scheme
-	}
+	name := signingScheme(req)
 	scheme, ok := sig.Lookup(name)
 	if !ok {
 		return fmt.Errorf("signing the sample: unknown scheme %q (known: %s)", name, strings.Join(sig.Names(), ", "))
@@ -93,6 +94,13 @@ func signInto(h http.Header, req TriggerRequest, body []byte, target string, now
 		h[k] = vs
 	}
 	return nil
+}
+
+func signingScheme(req TriggerRequest) string {
+	if req.Scheme != "" {
+		return req.Scheme
+	}
+	return req.Event.Scheme
 }
 
 // targetURL appends the event's default path when base names no path of its own.

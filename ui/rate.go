@@ -78,21 +78,32 @@ func (a *arrivals) seed(msg rateSeedMsg) {
 
 func (a *arrivals) perMinute(now time.Time) int { return a.rate.perMinute(now) }
 
-// seedRate reads the arrivals of the minute before now from the history.
+// seedRate reads the arrivals of the minute before now from the history, newest
+// first, in small pages so an idle history costs one short read.
 func seedRate(r store.Reader, now time.Time) tea.Cmd {
 	return func() tea.Msg {
 		st, err := r.Stats()
 		if err != nil || st.LastSeq == 0 {
 			return rateSeedMsg{err: err}
 		}
-		page, err := r.List(store.ListOptions{Cursor: st.LastSeq + 1, Limit: rateSeedLimit})
-		msg := rateSeedMsg{upTo: st.LastSeq, err: err}
+		msg := rateSeedMsg{upTo: st.LastSeq}
 		since := now.Add(-rateWindow * time.Second)
-		for _, ev := range page.Events {
-			if ev.Received.Before(since) {
-				break
+		for cursor, limit := st.LastSeq+1, 64; len(msg.arrivals) < rateSeedLimit; limit = min(limit*4, 4096) {
+			page, err := r.List(store.ListOptions{Cursor: cursor, Limit: limit})
+			if err != nil {
+				msg.err = err
+				return msg
 			}
-			msg.arrivals = append(msg.arrivals, arrival{seq: ev.Seq, received: ev.Received})
+			for _, ev := range page.Events {
+				if ev.Received.Before(since) {
+					return msg
+				}
+				msg.arrivals = append(msg.arrivals, arrival{seq: ev.Seq, received: ev.Received})
+			}
+			if page.Next == 0 {
+				return msg
+			}
+			cursor = page.Next
 		}
 		return msg
 	}

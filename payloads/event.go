@@ -61,6 +61,8 @@ type Event struct {
 	Rejected string `json:"rejected,omitempty"`
 
 	Attempts []Attempt `json:"attempts,omitempty"`
+	// DerivedFrom names the event this one was edited from (an edited replay).
+	DerivedFrom string `json:"derived_from,omitempty"`
 }
 
 // Attempt is one forward or replay of an event to a target.
@@ -71,4 +73,14 @@ type Attempt struct {
 	Status  int           `json:"status,omitempty"`
 	Latency time.Duration `json:"latency"`
 	Error   string        `json:"error,omitempty"`
+	// ResponseHeaders and ResponseBody are the app's answer (the body's first 64 KiB;
+	// ResponseTruncated says there was more). Secret headers are redacted.
+	ResponseHeaders   http.Header `json:"response_headers,omitempty"`
+	ResponseBody      []byte      `json:"response_body,omitempty"`
+	ResponseTruncated bool        `json:"response_truncated,omitempty"`
+	// Warning notes a problem the app may trip on although the request was sent, e.g. a
+	// captured replay whose signed timestamp is older than the tolerance.
+	Warning string `json:"warning,omitempty"`
+	// DerivedID names the event an edited replay recorded for what it sent.
+	DerivedID string `json:"derived_id,omitempty"`
 }

@@ -40,35 +40,3 @@ func (s *Store) Append(ev *payloads.Event) error {
 	}
 	return nil
 }
-
-// AddAttempt appends a forward or replay attempt to the stored event id.
-func (s *Store) AddAttempt(id string, a payloads.Attempt) error {
-	err := s.db.Batch(func(tx *bolt.Tx) (err error) {
-		defer recoverCorrupt(&err)
-		seqVal := tx.Bucket(bucketIDs).Get([]byte(id))
-		if seqVal == nil {
-			return ErrNotFound
-		}
-		seq := u64(seqVal)
-		events := tx.Bucket(bucketEvents)
-		key := seqKey(seq)
-		v := events.Get(key)
-		if v == nil {
-			return fmt.Errorf("%w: index names seq %d, which is missing", ErrCorrupt, seq)
-		}
-		ev, err := decodeMeta(seq, v)
-		if err != nil {
-			return err
-		}
-		ev.Attempts = append(ev.Attempts, a)
-		meta, err := encodeMeta(ev)
-		if err != nil {
-			return err
-		}
-		return events.Put(key, meta)
-	})
-	if err != nil {
-		return fmt.Errorf("add attempt to event %s: %w", id, err)
-	}
-	return nil
-}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"reflect"
 	"sync"
@@ -158,14 +159,21 @@ func TestAppendRedactsSecretHeaders(t *testing.T) {
 }
 
 func TestAddAttempt(t *testing.T) {
-	s := openTest(t, Options{})
+	s := openTest(t, Options{Retention: 2})
 	evs := appendAll(t, s, 2)
-	a1 := payloads.Attempt{Target: "http://localhost:3000", Mode: "forward", At: testEpoch, Status: 200, Latency: 3 * time.Millisecond}
+	a1 := payloads.Attempt{
+		Target: "http://localhost:3000", Mode: "forward", At: testEpoch, Status: 200, Latency: 3 * time.Millisecond,
+		ResponseHeaders: http.Header{"Content-Type": {"text/plain"}, "Authorization": {"Bearer app-token"}},
+		ResponseBody:    []byte("ok from the app"),
+	}
 	a2 := payloads.Attempt{Target: "http://localhost:3000", Mode: "resign", At: testEpoch.Add(time.Second), Error: "connection refused"}
 	for _, a := range []payloads.Attempt{a1, a2} {
 		if err := s.AddAttempt(evs[0].ID, a); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if a1.ResponseHeaders.Get("Authorization") != "Bearer app-token" {
+		t.Fatal("AddAttempt changed the caller's attempt")
 	}
 	got, err := s.Get(evs[0].ID)
 	if err != nil {
@@ -174,16 +182,40 @@ func TestAddAttempt(t *testing.T) {
 	if len(got.Attempts) != 2 || got.Attempts[0].Status != 200 || got.Attempts[1].Error != "connection refused" {
 		t.Fatalf("attempts %+v", got.Attempts)
 	}
+	if string(got.Attempts[0].ResponseBody) != "ok from the app" || got.Attempts[1].ResponseBody != nil {
+		t.Errorf("response bodies %q %q", got.Attempts[0].ResponseBody, got.Attempts[1].ResponseBody)
+	}
+	if v := got.Attempts[0].ResponseHeaders.Get("Authorization"); v != Redacted {
+		t.Errorf("stored response Authorization %q", v)
+	}
 	if !bytes.Equal(got.Body, evs[0].Body) {
 		t.Error("AddAttempt lost the body")
 	}
+	// Pages carry the attempts but not the app's response bodies, unless asked.
 	page, _ := s.List(ListOptions{Limit: 1, OldestFirst: true})
-	if len(page.Events[0].Attempts) != 2 {
-		t.Error("List does not show the attempts")
+	if len(page.Events[0].Attempts) != 2 || page.Events[0].Attempts[0].ResponseBody != nil {
+		t.Errorf("List attempts %+v", page.Events[0].Attempts)
+	}
+	page, _ = s.List(ListOptions{Limit: 1, OldestFirst: true, WithBody: true})
+	if string(page.Events[0].Attempts[0].ResponseBody) != "ok from the app" {
+		t.Errorf("List WithBody response body %q", page.Events[0].Attempts[0].ResponseBody)
 	}
 	if err := s.AddAttempt("01NOSUCHEVENT", a1); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("AddAttempt(unknown) = %v", err)
 	}
+	checkConsistency(t, s)
+
+	// An event appended with attempts (an import) keeps their bodies apart too; pruning
+	// the event removes its response bodies.
+	imported := sampleEvent(5)
+	imported.Attempts = []payloads.Attempt{a2, a1}
+	if err := s.Append(imported); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Get(imported.ID); len(got.Attempts) != 2 || string(got.Attempts[1].ResponseBody) != "ok from the app" {
+		t.Fatalf("imported attempts %+v", got.Attempts)
+	}
+	waitTotal(t, s, 2)
 	checkConsistency(t, s)
 }
 

@@ -35,18 +35,25 @@ type boltMeta struct {
 var errNotBolt = errors.New("not a bbolt database (no valid meta page)")
 
 // checkBoltFile reports why the existing, non-empty file at path cannot be a healthy
-// bbolt database, or nil. It never writes.
-func checkBoltFile(path string) error {
+// bbolt database (damage), or that it could not read it (err). It never writes.
+func checkBoltFile(path string) (damage, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	size := info.Size()
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return checkBoltMeta(f, info.Size()), nil
+}
+
+// checkBoltMeta validates the meta pages of a bbolt file of the given size.
+func checkBoltMeta(f io.ReaderAt, size int64) error {
 
 	var page0 [pageHeaderSize + metaSize]byte
 	m0, err0 := readMeta(f, 0, page0[:])
@@ -84,7 +91,11 @@ func checkBoltFile(path string) error {
 	if need := int64(m.pgid) * int64(m.pageSize); need > size {
 		return fmt.Errorf("file is truncated: %d bytes, its pages need %d", size, need)
 	}
-	if m.root >= m.pgid || (m.freelist != noFreelist && m.freelist >= m.pgid) {
+	if m.freelist == noFreelist {
+		// dexra-tui always syncs the freelist; bbolt would rewrite such a file on open.
+		return errors.New("a bbolt file without a stored freelist (not written by dexra-tui)")
+	}
+	if m.root >= m.pgid || m.freelist >= m.pgid {
 		return fmt.Errorf("meta page points past the end of the data (root %d, freelist %d, pages %d)",
 			m.root, m.freelist, m.pgid)
 	}

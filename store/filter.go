@@ -259,7 +259,8 @@ func (f *Filter) NeedsBody() bool {
 }
 
 // Match reports whether ev satisfies every term. Bare words search ev.Body only if it
-// is loaded (see NeedsBody).
+// is loaded (see NeedsBody). It reads only fields the store keeps in a record's head
+// (codec.go), which lets List skip decoding events that do not match.
 func (f *Filter) Match(ev *payloads.Event) bool {
 	if f == nil {
 		return true

@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"net/http"
 	"os"
@@ -155,6 +156,24 @@ func checkConsistency(t testing.TB, s *Store) {
 		err = tx.Bucket(bucketBodies).ForEach(func(k, _ []byte) error {
 			if tx.Bucket(bucketEvents).Get(k) == nil {
 				return fmt.Errorf("body %d without event", seqOf(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = tx.Bucket(bucketAttemptBodies).ForEach(func(k, _ []byte) error {
+			seq := u64(k)
+			v := tx.Bucket(bucketEvents).Get(seqKey(seq))
+			if v == nil {
+				return fmt.Errorf("attempt body %x without event", k)
+			}
+			ev, err := decodeMeta(seq, v)
+			if err != nil {
+				return err
+			}
+			if i := int(binary.BigEndian.Uint32(k[8:])); i >= len(ev.Attempts) {
+				return fmt.Errorf("attempt body %d of event %d, which has %d attempts", i, seq, len(ev.Attempts))
 			}
 			return nil
 		})

@@ -18,8 +18,10 @@ var (
 	bucketEvents = []byte("events") // seq → event metadata (JSON, no body)
 	bucketBodies = []byte("bodies") // seq → raw body (absent when empty)
 	bucketIDs    = []byte("ids")    // event ID → seq
-	bucketDedup  = []byte("dedup")  // dedup key → count(8) firstSeq(8) firstID
-	bucketCounts = []byte("counts") // index bucket name 0x00 index prefix → count(8)
+	// seq(8) attempt position(4) → the app's response body to that attempt
+	bucketAttemptBodies = []byte("attempt_bodies")
+	bucketDedup         = []byte("dedup")  // dedup key → count(8) firstSeq(8) firstID
+	bucketCounts        = []byte("counts") // index bucket name 0x00 index prefix → count(8)
 	// Index buckets: uvarint(len(value)) value seq(8) → nothing. The length prefix
 	// makes "all keys of one value" an exact prefix scan.
 	bucketBySource = []byte("ix_source")
@@ -30,7 +32,7 @@ var (
 )
 
 var allBuckets = [][]byte{
-	bucketMeta, bucketEvents, bucketBodies, bucketIDs, bucketDedup, bucketCounts,
+	bucketMeta, bucketEvents, bucketBodies, bucketIDs, bucketAttemptBodies, bucketDedup, bucketCounts,
 	bucketBySource, bucketByType, bucketBySig, bucketByDup, bucketByCorr,
 }
 

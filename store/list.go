@@ -16,7 +16,7 @@ type ListOptions struct {
 	Cursor      uint64 // exclusive seq to continue after; 0 = start at the newest (or oldest)
 	Limit       int    // 0 = all
 	OldestFirst bool
-	WithBody    bool // fill Event.Body (otherwise nil unless needed)
+	WithBody    bool // fill Event.Body and the attempts' ResponseBody (otherwise nil)
 }
 
 // Page is one page of events, in the order asked for.
@@ -88,6 +88,9 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 		}
 		if err := completeMeta(ev, rest); err != nil {
 			return Page{}, err
+		}
+		if o.WithBody {
+			fillAttemptBodies(tx, ev)
 		}
 		page.Events = append(page.Events, ev)
 	}

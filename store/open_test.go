@@ -111,8 +111,17 @@ func TestNewerSchemaRefused(t *testing.T) {
 }
 
 func TestForeignBoltFileRefused(t *testing.T) {
+	for name, opts := range map[string]*bolt.Options{
+		"default":           nil,
+		"unsynced freelist": {NoFreelistSync: true}, // bbolt rewrites these on open
+	} {
+		t.Run(name, func(t *testing.T) { testForeignBoltFile(t, opts) })
+	}
+}
+
+func testForeignBoltFile(t *testing.T, opts *bolt.Options) {
 	path := filepath.Join(t.TempDir(), "other.db")
-	db, err := bolt.Open(path, 0o600, nil)
+	db, err := bolt.Open(path, 0o600, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,8 +222,8 @@ func TestCheckBoltFileAcceptsHealthyHistory(t *testing.T) {
 	}
 	bulkAppend(t, s, 0, 300, sampleEvent)
 	s.Close()
-	if err := checkBoltFile(path); err != nil {
-		t.Fatalf("healthy history rejected: %v", err)
+	if damage, err := checkBoltFile(path); damage != nil || err != nil {
+		t.Fatalf("healthy history rejected: %v %v", damage, err)
 	}
 }
 
@@ -273,4 +282,12 @@ func TestSecondOpenAcrossProcesses(t *testing.T) {
 		t.Fatalf("Open after the holder exited: %v", err)
 	}
 	s.Close()
+}
+
+func TestOpenDirectoryIsNotCalledCorrupt(t *testing.T) {
+	path := t.TempDir() // a directory where the history file should be
+	_, err := Open(path, Options{})
+	if err == nil || errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("Open(directory) = %v", err)
+	}
 }

@@ -45,7 +45,8 @@ func (s *Store) view(fn func(tx *bolt.Tx) error) error {
 	})
 }
 
-// Get returns the event with its body; the error wraps ErrNotFound if there is none.
+// Get returns the event with its body and its attempts' response bodies; the error
+// wraps ErrNotFound if there is none.
 func (s *Store) Get(id string) (*payloads.Event, error) {
 	var ev *payloads.Event
 	err := s.view(func(tx *bolt.Tx) error {
@@ -76,6 +77,7 @@ func loadEvent(tx *bolt.Tx, seq uint64, withBody bool) (*payloads.Event, error) 
 	}
 	if withBody {
 		ev.Body = bytes.Clone(tx.Bucket(bucketBodies).Get(key))
+		fillAttemptBodies(tx, ev)
 	}
 	return ev, nil
 }

@@ -3,19 +3,17 @@ package store
 import (
 	"net/http"
 	"strings"
+
+	"github.com/dexra/dexra-tui/payloads/sig"
 )
 
 // Redacted replaces the value of a secret header in the history.
 const Redacted = "[redacted]"
 
-// secretHeaders carry credentials rather than signatures: a Telegram secret token is the
-// webhook secret itself, and Authorization carries API keys (outbound calls) or basic
-// credentials. Switch to sig.SecretHeaders() once payloads/sig exports it.
-var secretHeaders = []string{
-	"X-Telegram-Bot-Api-Secret-Token",
-	"Authorization",
-	"Proxy-Authorization",
-}
+// secretHeaders carry credentials rather than signatures: the schemes' own (Telegram's
+// secret token is the webhook secret itself), and Authorization, which carries API keys
+// (outbound calls) or basic credentials.
+var secretHeaders = append(sig.SecretHeaders(), "Authorization", "Proxy-Authorization")
 
 // RedactHeaders returns a copy of h with the value of every secret header replaced by
 // Redacted; h itself is not changed (the live request may still need them).

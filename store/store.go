@@ -28,8 +28,9 @@ const (
 	DefaultRetention = 1_000_000
 )
 
-// Group commit: concurrent Appends wait at most this long to share one fsync.
-const maxBatchDelay = 2 * time.Millisecond
+// Group commit: concurrent Appends wait at most this long to share one fsync (1 ms
+// beat 0.5, 2, 4 and 8 ms in BenchmarkAppend with 16 and 64 goroutines).
+const maxBatchDelay = time.Millisecond
 
 // Store is the history: one bbolt file, owned exclusively by this process.
 type Store struct {
@@ -61,8 +62,12 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open history %s: create its directory: %w", path, err)
 	}
 	if info, err := os.Stat(path); err == nil && info.Size() > 0 {
-		if err := checkBoltFile(path); err != nil {
-			return nil, corruptError(path, err)
+		damage, err := checkBoltFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("open history %s: %w", path, err)
+		}
+		if damage != nil {
+			return nil, corruptError(path, damage)
 		}
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("open history %s: %w", path, err)

@@ -55,6 +55,9 @@ func putEvent(tx *bolt.Tx, ev *payloads.Event) (putResult, error) {
 	stored.DuplicateOf = dupOf
 	stored.Headers = RedactHeaders(ev.Headers)
 	stored.Body = nil
+	if stored.Attempts, err = putAttempts(tx, seq, 0, ev.Attempts); err != nil {
+		return putResult{}, err
+	}
 	meta, err := encodeMeta(&stored)
 	if err != nil {
 		return putResult{}, err
@@ -135,6 +138,9 @@ func removeEvent(tx *bolt.Tx, seq uint64, meta []byte) error {
 	}
 	if err := tx.Bucket(bucketIDs).Delete([]byte(ev.ID)); err != nil {
 		return fmt.Errorf("unindex event ID: %w", err)
+	}
+	if err := deleteAttemptBodies(tx, seq); err != nil {
+		return err
 	}
 	if err := tx.Bucket(bucketBodies).Delete(key); err != nil {
 		return fmt.Errorf("delete body: %w", err)

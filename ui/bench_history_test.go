@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -27,7 +28,9 @@ func bigHistoryPath() string {
 }
 
 // openBigHistory opens (building it first if needed) a history of n events made
-// through the store's public Append, many at once so they share commits.
+// through the store's public Append, many at once so they share commits. The
+// million-event history is kept between runs: a benchmark that writes must use
+// copyBigHistory instead.
 func openBigHistory(tb testing.TB, n int) *store.Store {
 	tb.Helper()
 	path := bigHistoryPath()
@@ -41,6 +44,9 @@ func openBigHistory(tb testing.TB, n int) *store.Store {
 	stats, err := st.Stats()
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if stats.Total > n {
+		tb.Fatalf("benchmark history %s holds %d events, not %d: remove it to rebuild", path, stats.Total, n)
 	}
 	if stats.Total < n {
 		start := time.Now()
@@ -98,4 +104,37 @@ func syntheticEvent(i int, at time.Time) *payloads.Event {
 		DedupKey: fmt.Sprintf("dexatel:%d", i-i%50), // every 50 share a key: redeliveries
 		Summary:  "delivered sms",
 	}
+}
+
+// copyBigHistory opens a private copy of the million-event history, for benchmarks
+// that add events to it.
+func copyBigHistory(tb testing.TB) *store.Store {
+	tb.Helper()
+	openBigHistory(tb, bigHistoryEvents).Close()
+	dst := filepath.Join(tb.TempDir(), "history.db")
+	if err := copyFile(bigHistoryPath(), dst); err != nil {
+		tb.Fatalf("copy the benchmark history: %v", err)
+	}
+	st, err := store.Open(dst, store.Options{Retention: -1})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }

@@ -11,7 +11,7 @@ import (
 
 // bridgeCooldown is the least time between two batches sent to the program: events
 // that arrive faster are coalesced into one message (and one render).
-const bridgeCooldown = 50 * time.Millisecond
+const bridgeCooldown = 100 * time.Millisecond
 
 // bridge is the one goroutine that turns committed events into program messages. The
 // first event after a quiet spell is sent at once; later ones are gathered and sent

@@ -94,7 +94,7 @@ func New(opts Options) *Model {
 		},
 	}
 	m.list = eventlist.New(opts.Reader, opts.Location, m.styles, keys.list())
-	m.list.SetEmptyHint("no events yet: press t to send a signed sample, or POST a webhook to " + opts.ListenURL)
+	m.list.SetEmptyHint("no events yet: press t for a sample")
 	m.detail = detail.New(opts.Reader, opts.Location, m.styles, keys.detail())
 	m.picker = picker.New(opts.Catalog, m.styles, keys.picker())
 	m.help = help.New()

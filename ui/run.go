@@ -19,9 +19,7 @@ func run(ctx context.Context, opts Options, extra ...tea.ProgramOption) error {
 	if opts.Reader == nil {
 		return errors.New("console: no history reader")
 	}
-	if os.Getenv("NO_COLOR") != "" {
-		opts.NoColor = true
-	}
+	opts.NoColor = opts.NoColor || noColorEnv(os.LookupEnv)
 	m := New(opts)
 	m.ctx = ctx
 	p := tea.NewProgram(m, extra...)
@@ -40,4 +38,11 @@ func run(ctx context.Context, opts Options, extra ...tea.ProgramOption) error {
 		return fmt.Errorf("console: %w", err)
 	}
 	return nil
+}
+
+// noColorEnv reports whether NO_COLOR asks for no colour: set to anything non-empty
+// (https://no-color.org).
+func noColorEnv(lookup func(string) (string, bool)) bool {
+	v, ok := lookup("NO_COLOR")
+	return ok && v != ""
 }

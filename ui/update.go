@@ -74,6 +74,7 @@ func (m *Model) setBackground(dark bool) tea.Cmd {
 	}
 	m.isDark = dark
 	*m.styles = theme.New(dark, m.opts.NoColor)
+	m.list.Restyle()
 	m.help.Styles = m.styles.Help
 	m.input = restyleFilterInput(m.input, m.styles)
 	return m.detail.Reload()

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/dexra/dexra-tui/tunnel"
 	"github.com/dexra/dexra-tui/ui/curl"
 	"github.com/dexra/dexra-tui/ui/present"
+	"github.com/dexra/dexra-tui/ui/theme"
 )
 
 func screenText(m *Model) string { return ansi.Strip(m.View().Content) }
@@ -374,7 +376,7 @@ func TestEmptyHistoryInvitesATrigger(t *testing.T) {
 	m := testModel(openStore(t), false)
 	start(m, 120, 35)
 	got := screenText(m)
-	for _, want := range []string{"no events yet", "press t", "0 events", "no event selected"} {
+	for _, want := range []string{"no events yet", "press t", "0 events", "Waiting for webhooks", "http://127.0.0.1:4242/dexatel"} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("empty console lacks %q:\n%s", want, got)
 		}
@@ -397,7 +399,7 @@ func TestStaleDetailIsDropped(t *testing.T) {
 	late := execute(first)
 	drive(m, execute(second)...)
 	drive(m, late...) // the answer for A arrives after B's
-	if !strings.Contains(screenText(m), "received 13:00:02") {
+	if !strings.Contains(screenText(m), "01JNGQ0000… · 13:00:02") {
 		t.Fatalf("a stale load replaced the newer one:\n%s", screenText(m))
 	}
 }
@@ -405,4 +407,42 @@ func TestStaleDetailIsDropped(t *testing.T) {
 func ExampleModel() {
 	fmt.Println(DefaultKeyMap().Filter.Help().Key)
 	// Output: /
+}
+
+func TestLightBackgroundRestyles(t *testing.T) {
+	m := fixtureModel(t, 120, 35)
+	dark := m.View().Content
+	drive(m, tea.BackgroundColorMsg{Color: color.White})
+	light := m.View().Content
+	if m.isDark || dark == light {
+		t.Fatal("a light background did not change the styles")
+	}
+	if ansi.Strip(dark) != ansi.Strip(light) {
+		t.Fatal("restyling changed the text")
+	}
+	// The detail was drawn again in the new styles (its title carries a light colour).
+	want := theme.New(false, false).Fail.Render("✗")
+	drive(m, press("k"), press("k"), press("k"), press("k"), press("k"))
+	if !strings.Contains(m.View().Content, want) {
+		t.Fatal("the detail is not drawn with the light styles")
+	}
+}
+
+func TestNoColorEnvironment(t *testing.T) {
+	env := func(kv map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := kv[k]; return v, ok }
+	}
+	if !noColorEnv(env(map[string]string{"NO_COLOR": "1"})) || !noColorEnv(env(map[string]string{"NO_COLOR": "yes"})) {
+		t.Fatal("NO_COLOR set to a value must turn colour off")
+	}
+	if noColorEnv(env(map[string]string{"NO_COLOR": ""})) || noColorEnv(env(nil)) {
+		t.Fatal("an empty or missing NO_COLOR keeps colour")
+	}
+	st := openStore(t)
+	fill(t, st, fixtureEvents())
+	m := testModel(st, true)
+	start(m, 120, 35)
+	if got := m.View().Content; strings.Contains(got, "38;2;") || strings.Contains(got, "48;2;") {
+		t.Fatal("NoColor still draws colours")
+	}
 }

@@ -6,8 +6,10 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/dexra/dexra-tui/ui/frame"
+	"github.com/dexra/dexra-tui/ui/sanitize"
 )
 
 // View draws the console in the alternate screen with the mouse on.
@@ -64,7 +66,12 @@ func (m *Model) body() []string {
 		return frame.Box(m.fullHelp(), b.W, b.H)
 	}
 	list := strings.Split(m.list.View(s.List.W, s.List.H), "\n")
-	det := strings.Split(m.detail.View(s.Detail.W, s.Detail.H), "\n")
+	var det []string
+	if m.stats.Total == 0 && m.list.Query() == "" && m.list.SelectedID() == "" {
+		det = frame.Box(m.welcome(s.Detail.W), s.Detail.W, s.Detail.H)
+	} else {
+		det = strings.Split(m.detail.View(s.Detail.W, s.Detail.H), "\n")
+	}
 	if !s.SideBySide {
 		rule := m.styles.Separator.Render(strings.Repeat("─", s.Sep.W))
 		return append(append(list, rule), det...)
@@ -76,6 +83,26 @@ func (m *Model) body() []string {
 	}
 	return out
 }
+
+// welcome tells a new user how to get a first event in.
+func (m *Model) welcome(width int) string {
+	st := m.styles
+	url := sanitize.Line(m.opts.ListenURL)
+	lines := []string{
+		st.TitleActive.Render("Waiting for webhooks"),
+		"",
+		st.Label.Render("t") + "  send a signed sample event to the listener",
+		st.Label.Render("s") + "  show the webhook secret, to paste into the platform's dashboard",
+		st.Label.Render("?") + "  every key",
+		"",
+		"Point the platform (or curl) at " + url + "/dexatel, " + url + "/dexra or any other path.",
+	}
+	wrap := lipgloss.NewStyle().Width(max(width-1, 1))
+	return wrap.Render(strings.Join(lines, "\n"))
+}
+
+// fullHelpOneRow is the least width that shows the help's four columns side by side.
+const fullHelpOneRow = 110
 
 func (m *Model) fullHelp() string {
 	title := m.styles.TitleActive.Render("KEYS") + m.styles.Muted.Render("  ? or esc closes")
@@ -90,7 +117,14 @@ func (m *Model) fullHelp() string {
 		"  word  \"two words\"       path or body contains it",
 		"  -term                   negates a term; terms combine with AND",
 	}
-	return title + "\n\n" + m.help.FullHelpView(m.keys.FullHelp()) + "\n" + strings.Join(filterHelp, "\n")
+	groups := m.keys.FullHelp()
+	var keys string
+	if m.width >= fullHelpOneRow {
+		keys = m.help.FullHelpView(groups)
+	} else { // two rows of two columns
+		keys = m.help.FullHelpView(groups[:2]) + "\n\n" + m.help.FullHelpView(groups[2:])
+	}
+	return title + "\n\n" + keys + "\n" + strings.Join(filterHelp, "\n")
 }
 
 // statusLine shows the filter being typed or applied, and the latest toast.

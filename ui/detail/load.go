@@ -36,7 +36,7 @@ func load(r store.Reader, opts present.Options, styles theme.Styles, id string, 
 		d := present.NewDetail(ev, opts, dedup)
 		msg.title = styles.Line(d.Title)
 		for i, doc := range d.Tabs {
-			msg.tabs[i] = styles.Doc(doc)
+			msg.tabs[i] = renderDoc(&styles, doc, opts.Width)
 		}
 		return msg
 	}

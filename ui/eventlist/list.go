@@ -40,6 +40,9 @@ type List struct {
 	loaded             bool
 	err                error
 
+	cache      map[uint64]string // drawn unselected rows by seq, for cacheWidth
+	cacheWidth int
+
 	visible   int // rows that fit
 	focused   bool
 	emptyHint string

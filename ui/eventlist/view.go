@@ -36,7 +36,7 @@ func (l *List) View(width, height int) string {
 		lines = append(lines, l.styles.Muted.Render(frame.Cell(l.emptyHint, width)))
 	}
 	for i := l.top; i < len(l.rows) && len(lines) < height; i++ {
-		lines = append(lines, l.row(l.rows[i], i == l.sel, width))
+		lines = append(lines, l.cachedRow(i, width))
 	}
 	return strings.Join(frame.Box(strings.Join(lines, "\n"), width, height), "\n")
 }
@@ -55,6 +55,30 @@ func (l *List) title(width int) string {
 	}
 	return frame.Cell(style.Render("EVENTS")+l.styles.Muted.Render(" ("+state+")"), width)
 }
+
+// cachedRow renders row i, reusing the last drawing of an unselected row: rows never
+// change, so a frame only draws the rows that scrolled in and the selection.
+func (l *List) cachedRow(i, width int) string {
+	r := l.rows[i]
+	if i == l.sel {
+		return l.row(r, true, width)
+	}
+	if width != l.cacheWidth || l.cache == nil {
+		l.cache, l.cacheWidth = make(map[uint64]string, 2*l.visible), width
+	}
+	if s, ok := l.cache[r.Seq]; ok {
+		return s
+	}
+	if len(l.cache) > 4*l.visible { // keep it about a screenful
+		clear(l.cache)
+	}
+	s := l.row(r, false, width)
+	l.cache[r.Seq] = s
+	return s
+}
+
+// Restyle drops drawings made with the previous styles.
+func (l *List) Restyle() { l.cache = nil }
 
 // row renders one event; the selected row is drawn plain in the selection style so
 // no inner colour breaks its background.

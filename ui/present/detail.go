@@ -35,22 +35,43 @@ func NewDetail(ev *payloads.Event, opts Options, dedup Dedup) Detail {
 		span(Label, " "+orDash(sanitize.Line(ev.Type))),
 		span(Muted, " · "),
 		span(Plain, orDash(sanitize.Line(ev.Source))),
-		span(Muted, " · "+shortID(sanitize.Line(ev.ID))),
-		span(Muted, "  received "+ev.Received.In(loc).Format("15:04:05")),
+		span(Muted, " · "+shortID(sanitize.Line(ev.ID))+" · "+ev.Received.In(loc).Format("15:04:05")),
 	}
 	if ev.DuplicateOf != "" {
-		title = append(title, span(Dup, fmt.Sprintf("  ↺ redelivery (%d deliveries, first %s)", max(dedup.Deliveries, 2), shortID(sanitize.Line(ev.DuplicateOf)))))
+		title = append(title, span(Dup, fmt.Sprintf(" · ↺%d", max(dedup.Deliveries, 2))))
 	}
 	if ev.Rejected != "" {
-		title = append(title, span(Fail, fmt.Sprintf("  rejected %d: %s", ev.Status, sanitize.Line(ev.Rejected))))
+		title = append(title, span(Fail, fmt.Sprintf(" · rejected %d", ev.Status)))
 	}
 	d := Detail{ID: ev.ID, Title: title}
 	d.Tabs[TabBody] = Body(ev, opts.Width)
-	d.Tabs[TabHeaders] = Headers(ev)
+	d.Tabs[TabHeaders] = append(about(ev, dedup), Headers(ev)...)
 	d.Tabs[TabSignature] = Signature(ev)
 	d.Tabs[TabSchema] = Schema(ev)
 	d.Tabs[TabRaw] = Raw(ev)
 	return d
+}
+
+// about says what the title only hints at: a rejection, a redelivery, the correlation.
+func about(ev *payloads.Event, dedup Dedup) Doc {
+	var doc Doc
+	if ev.Rejected != "" {
+		doc = append(doc, field("Rejected", span(Fail, fmt.Sprintf("%d %s", ev.Status, sanitize.Line(ev.Rejected)))))
+	}
+	if ev.DuplicateOf != "" {
+		doc = append(doc, field("Redelivery", span(Dup, fmt.Sprintf("↺ %d deliveries carry this event; the first was %s",
+			max(dedup.Deliveries, 2), sanitize.Line(ev.DuplicateOf)))))
+	}
+	if ev.DedupKey != "" {
+		doc = append(doc, field("Dedup key", span(Plain, sanitize.Line(ev.DedupKey))))
+	}
+	if ev.Correlation != "" {
+		doc = append(doc, field("Correlates", span(Plain, sanitize.Line(ev.Correlation))))
+	}
+	if len(doc) > 0 {
+		doc = append(doc, nil)
+	}
+	return doc
 }
 
 // shortID keeps the first 10 characters of a ULID, enough to tell events apart.

@@ -111,8 +111,11 @@ func TestRowAndDetailTitle(t *testing.T) {
 		t.Fatalf("row %+v", r)
 	}
 	d := NewDetail(ev, Options{Location: time.UTC, Width: 80}, Dedup{Deliveries: 3})
-	if got := plain(Doc{d.Title}); !strings.Contains(got, "↺ redelivery (3 deliveries, first 01JNGQ0000…)") {
+	if got := plain(Doc{d.Title}); got != "✓ delivery · dexatel · 01JNGQ0000… · 13:00:05 · ↺3" {
 		t.Fatalf("title %q", got)
+	}
+	if got := plain(d.Tabs[TabHeaders]); !strings.Contains(got, "↺ 3 deliveries carry this event; the first was 01JNGQ0000000000000000000B") {
+		t.Fatalf("headers tab does not explain the redelivery:\n%s", got)
 	}
 }
 

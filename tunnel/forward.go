@@ -1,0 +1,289 @@
+package tunnel
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/dexra/dexra-tui/payloads"
+	"github.com/dexra/dexra-tui/store"
+)
+
+// ForwardConfig configures a Forwarder.
+type ForwardConfig struct {
+	Targets []ForwardTarget
+	// Concurrency is how many deliveries each target has in flight; 1 (the default)
+	// delivers strictly in arrival order.
+	Concurrency int
+	Timeout     time.Duration // per delivery; default DefaultDeliveryTimeout
+	Recorder    AttemptRecorder
+	// Secrets restores a secret-token header the history redacts (Telegram's) from
+	// the configured secret that verified it; nil drops such headers.
+	Secrets SecretSource
+	Client  *http.Client // nil: a client made for forwarding
+	// OnAttempt is told of each attempt once it is recorded (err says if recording
+	// failed), from a background goroutine; it must return quickly.
+	OnAttempt func(eventID string, a payloads.Attempt, err error)
+	Logger    *slog.Logger
+}
+
+// Forwarder delivers every committed event to the developer's app. It takes events
+// from its own hub subscription (unbounded and in order), so the listener never waits
+// for it; each target has its own queue and workers, so a down or slow target delays
+// only its own events. Every delivery is recorded on the event as an attempt.
+type Forwarder struct {
+	cfg     ForwardConfig
+	client  *http.Client
+	queues  []*targetQueue
+	writer  *attemptWriter
+	log     *slog.Logger
+	failed  *failedSet
+	sub     *Subscription
+	workers sync.WaitGroup
+
+	dispatched chan struct{} // closed when the subscription has ended
+	// deliverCtx is canceled when Stop gives up, aborting deliveries in flight.
+	deliverCtx context.Context
+	abandon    context.CancelFunc
+
+	mu      sync.Mutex
+	started bool
+	stopped bool
+}
+
+// NewForwarder checks cfg and prepares a forwarder; Start sets it going.
+func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
+	if len(cfg.Targets) == 0 {
+		return nil, errors.New("forwarder: no target")
+	}
+	if cfg.Recorder == nil {
+		return nil, errors.New("forwarder: no recorder for the attempts")
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 1
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultDeliveryTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	f := &Forwarder{cfg: cfg, client: cfg.Client, log: cfg.Logger, failed: newFailedSet(), dispatched: make(chan struct{})}
+	if f.client == nil {
+		f.client = newDeliveryClient(cfg.Concurrency)
+	}
+	for _, t := range cfg.Targets {
+		f.queues = append(f.queues, newTargetQueue(t))
+	}
+	f.deliverCtx, f.abandon = context.WithCancel(context.Background())
+	f.writer = newAttemptWriter(cfg.Recorder, func(id string, a payloads.Attempt, err error) {
+		if err != nil {
+			f.log.Error("forwarder: attempt not recorded", "id", id, "err", err)
+		}
+		if cfg.OnAttempt != nil {
+			cfg.OnAttempt(id, a, err)
+		}
+	})
+	return f, nil
+}
+
+// Start subscribes to hub and begins forwarding every event published from now on.
+// Call it before the listener serves so no event is missed.
+func (f *Forwarder) Start(hub *Hub) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.started {
+		return
+	}
+	f.started = true
+	f.sub = hub.Subscribe()
+	order := &reorderer{now: time.Now}
+	if st, ok := f.cfg.Recorder.(interface{ Stats() (store.Stats, error) }); ok {
+		// Events committed from now on follow the newest stored one.
+		if stats, err := st.Stats(); err == nil {
+			order.next = stats.LastSeq + 1
+		}
+	}
+	for _, q := range f.queues {
+		for range f.cfg.Concurrency {
+			f.workers.Add(1)
+			go f.work(q)
+		}
+	}
+	go f.dispatch(order)
+}
+
+// dispatch routes each event to its targets' queues, in commit order (see
+// reorderer); it never waits on a delivery.
+func (f *Forwarder) dispatch(order *reorderer) {
+	defer close(f.dispatched)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		var due <-chan time.Time
+		if d, ok := order.wait(); ok {
+			timer.Reset(d)
+			due = timer.C
+		}
+		select {
+		case ev, ok := <-f.sub.C():
+			if !ok {
+				f.route(order.flush())
+				for _, q := range f.queues {
+					q.finish()
+				}
+				return
+			}
+			f.route(order.add(ev))
+		case <-due:
+			f.route(order.ready())
+		}
+		timer.Stop()
+	}
+}
+
+func (f *Forwarder) route(evs []*payloads.Event) {
+	for _, ev := range evs {
+		picked := routeIndexes(f.cfg.Targets, ev.Path)
+		for _, i := range picked {
+			f.queues[i].push(ev)
+		}
+		if len(picked) == 0 {
+			f.log.Debug("forwarder: no target for this path", "id", ev.ID, "path", safeText(ev.Path))
+		}
+	}
+}
+
+// work delivers q's events one after another until q is finished and empty, or the
+// forwarder gives up.
+func (f *Forwarder) work(q *targetQueue) {
+	defer f.workers.Done()
+	for {
+		ev, ok := q.next(f.deliverCtx)
+		if !ok {
+			return
+		}
+		url := q.target.URLFor(ev.Path, ev.Query)
+		a := send(f.deliverCtx, f.client, forwardDelivery(ev, url, f.cfg.Secrets), ModeForward, f.cfg.Timeout)
+		if f.deliverCtx.Err() != nil && !AttemptOK(a) {
+			a.Error = abandonedError
+		}
+		q.done(a, true)
+		f.failed.note(ev, a)
+		f.writer.add(ev.ID, a)
+	}
+}
+
+const abandonedError = "not forwarded: dexra-tui stopped before delivering it"
+
+// Stop ends forwarding. Call it after Hub.Close (the listener has shut down) and
+// before the history closes: it delivers everything still queued until ctx ends, then
+// aborts what is in flight and records each event it did not deliver as a failed
+// attempt, so it can be replayed later. If the hub is still open when ctx ends, the
+// subscription is dropped with whatever it had not yet handed over.
+func (f *Forwarder) Stop(ctx context.Context) error {
+	f.mu.Lock()
+	if f.stopped {
+		f.mu.Unlock()
+		return nil
+	}
+	f.stopped = true
+	started := f.started
+	f.mu.Unlock()
+	if !started {
+		return nil
+	}
+
+	select {
+	case <-f.dispatched:
+	case <-ctx.Done():
+		f.sub.Close()
+		<-f.dispatched
+	}
+	finished := make(chan struct{})
+	go func() { f.workers.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		f.abandon()
+		<-finished
+	}
+	f.abandon()
+
+	left := 0
+	for _, q := range f.queues {
+		for _, ev := range q.drain() {
+			left++
+			a := payloads.Attempt{Target: q.target.URLFor(ev.Path, ev.Query), Mode: ModeForward, At: time.Now().UTC(), Error: abandonedError}
+			q.done(a, false)
+			f.failed.note(ev, a)
+			f.writer.add(ev.ID, a)
+		}
+	}
+	err := f.writer.wait()
+	if left > 0 {
+		err = errors.Join(fmt.Errorf("forwarder: stopped before delivering %d event(s); each is recorded as forward-failed: %w", left, ctx.Err()), err)
+	}
+	return err
+}
+
+// Failed lists the events whose latest forward to a target failed, oldest first, each
+// with the URL it failed on; replaying them in this order redelivers in arrival order.
+func (f *Forwarder) Failed() []ReplayItem { return f.failed.list() }
+
+// Delivered forgets a failure once the event reached url another way (a replay).
+func (f *Forwarder) Delivered(id, url string) { f.failed.forget(id, url) }
+
+// failedSet keeps the (event, URL) pairs whose last forward failed.
+type failedSet struct {
+	mu      sync.Mutex
+	entries map[failedKey]uint64 // the event's seq, for ordering
+}
+
+type failedKey struct{ id, url string }
+
+func newFailedSet() *failedSet { return &failedSet{entries: map[failedKey]uint64{}} }
+
+func (s *failedSet) note(ev *payloads.Event, a payloads.Attempt) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := failedKey{ev.ID, a.Target}
+	if AttemptOK(a) {
+		delete(s.entries, k)
+	} else {
+		s.entries[k] = ev.Seq
+	}
+}
+
+func (s *failedSet) forget(id, url string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.entries, failedKey{id, url})
+}
+
+func (s *failedSet) list() []ReplayItem {
+	type entry struct {
+		failedKey
+		seq uint64
+	}
+	s.mu.Lock()
+	all := make([]entry, 0, len(s.entries))
+	for k, seq := range s.entries {
+		all = append(all, entry{k, seq})
+	}
+	s.mu.Unlock()
+	slices.SortFunc(all, func(a, b entry) int {
+		return cmp.Or(cmp.Compare(a.seq, b.seq), cmp.Compare(a.id, b.id), cmp.Compare(a.url, b.url))
+	})
+	out := make([]ReplayItem, len(all))
+	for i, e := range all {
+		out[i] = ReplayItem{ID: e.id, URL: e.url}
+	}
+	return out
+}

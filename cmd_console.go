@@ -29,7 +29,7 @@ func (a *app) console(ctx context.Context, args []string) error {
 	if !a.stdinIsTerminal {
 		return errors.New("the console needs a terminal; for headless capture run dexra-tui listen")
 	}
-	srv, err := startServer(cfg)
+	srv, err := startServer(cfg, nil)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,9 @@ func (a *app) listen(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := startServer(cfg)
+	srv, err := startServer(cfg, func(err error) {
+		fmt.Fprintf(a.stderr, "dexra-tui: removing old events failed (retention): %v\n", err)
+	})
 	if err != nil {
 		return err
 	}

@@ -102,12 +102,14 @@ type server struct {
 // failed delivers the error that stopped the listener, if it stops on its own.
 func (s *server) failed() <-chan error { return s.serveErr }
 
-func startServer(cfg Config) (*server, error) {
+// startServer opens the history and starts the listener; warn (may be nil) hears
+// background failures such as pruning, which Close reports otherwise.
+func startServer(cfg Config, warn func(error)) (*server, error) {
 	generated, err := ensureSecret(&cfg)
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(cfg.DB, store.Options{Timeout: time.Second, Retention: cfg.Retention})
+	st, err := store.Open(cfg.DB, store.Options{Timeout: time.Second, Retention: cfg.Retention, OnPruneError: warn})
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dexra/dexra-tui/payloads"
@@ -52,6 +53,9 @@ type Forwarder struct {
 	deliverCtx context.Context
 	abandon    context.CancelFunc
 
+	ownClient bool
+	aborted   atomic.Int64 // deliveries cut short by Stop
+
 	mu      sync.Mutex
 	started bool
 	stopped bool
@@ -76,7 +80,8 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 	}
 	f := &Forwarder{cfg: cfg, client: cfg.Client, log: cfg.Logger, failed: newFailedSet(), dispatched: make(chan struct{})}
 	if f.client == nil {
-		f.client = newDeliveryClient(cfg.Concurrency)
+		f.client = newDeliveryClient(cfg.Concurrency * len(cfg.Targets))
+		f.ownClient = true
 	}
 	for _, t := range cfg.Targets {
 		f.queues = append(f.queues, newTargetQueue(t))
@@ -150,6 +155,9 @@ func (f *Forwarder) dispatch(order *reorderer) {
 
 func (f *Forwarder) route(evs []*payloads.Event) {
 	for _, ev := range evs {
+		if ev.Rejected != "" {
+			continue // the listener refused it and kept no body: there is nothing to forward
+		}
 		picked := routeIndexes(f.cfg.Targets, ev.Path)
 		for _, i := range picked {
 			f.queues[i].push(ev)
@@ -173,6 +181,7 @@ func (f *Forwarder) work(q *targetQueue) {
 		a := send(f.deliverCtx, f.client, forwardDelivery(ev, url, f.cfg.Secrets), ModeForward, f.cfg.Timeout)
 		if f.deliverCtx.Err() != nil && !AttemptOK(a) {
 			a.Error = abandonedError
+			f.aborted.Add(1)
 		}
 		q.done(a, true)
 		f.failed.note(ev, a)
@@ -215,8 +224,11 @@ func (f *Forwarder) Stop(ctx context.Context) error {
 		<-finished
 	}
 	f.abandon()
+	if f.ownClient {
+		f.client.CloseIdleConnections()
+	}
 
-	left := 0
+	left := int(f.aborted.Load())
 	for _, q := range f.queues {
 		for _, ev := range q.drain() {
 			left++

@@ -166,10 +166,7 @@ func TestForwardConcurrencyAllowsNInFlight(t *testing.T) {
 		tl.post(t, "/", dexatelDelivery(i, 100), nil)
 	}
 	waitUntil(t, "4 forwards in flight", func() bool { return app.maxInFlight() == 4 })
-	h := f.Health()[0]
-	if h.InFlight != 4 || h.Queued != 4 {
-		t.Errorf("health %+v; want 4 in flight and 4 queued", h)
-	}
+	waitUntil(t, "health: 4 in flight, 4 queued", func() bool { h := f.Health()[0]; return h.InFlight == 4 && h.Queued == 4 })
 	time.Sleep(50 * time.Millisecond)
 	if m := app.maxInFlight(); m != 4 {
 		t.Errorf("%d in flight, want at most 4", m)
@@ -364,8 +361,8 @@ func TestForwardStopRecordsWhatItCouldNotDeliver(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	err = f.Stop(ctx)
-	if err == nil || !strings.Contains(err.Error(), "4 event(s)") {
-		t.Errorf("Stop = %v; want it to say 4 events were left undelivered", err)
+	if err == nil || !strings.Contains(err.Error(), "5 event(s)") {
+		t.Errorf("Stop = %v; want it to say 5 events (1 in flight, 4 queued) were not delivered", err)
 	}
 	for _, id := range ids {
 		ev := tl.stored(t, id)
@@ -431,5 +428,23 @@ func TestNewForwarderRefusesABadConfig(t *testing.T) {
 	}
 	if _, err := NewForwarder(ForwardConfig{Targets: mustTargets(t, "3000")}); err == nil {
 		t.Error("no recorder accepted")
+	}
+}
+
+func TestForwardSkipsEventsTheListenerRefused(t *testing.T) {
+	app := newTestApp(t, nil)
+	tl := startListener(t, Config{MaxBody: 100})
+	startForwarder(t, tl, ForwardConfig{Targets: mustTargets(t, app.srv.URL)})
+	status, tooBig, _ := tl.post(t, "/", bytes.Repeat([]byte("x"), 500), nil)
+	if status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d", status)
+	}
+	_, ok, _ := tl.post(t, "/", []byte(`{}`), nil)
+	attemptsOf(t, tl.Store, ok, 1)
+	if got := app.got(); len(got) != 1 || string(got[0].Body) != "{}" {
+		t.Errorf("app got %+v; a refused event has no body to forward", got)
+	}
+	if ev := tl.stored(t, tooBig); len(ev.Attempts) != 0 {
+		t.Errorf("the refused event has attempts %+v", ev.Attempts)
 	}
 }

@@ -79,6 +79,9 @@ type ReplayConfig struct {
 	Now      func() time.Time
 }
 
+// errRejected: the listener refused the event and kept no body to replay.
+var errRejected = errors.New("the listener refused this event and kept no body to send")
+
 // ReplayItem is one event to replay: by ID, or an event already loaded with its body.
 // URL, when set, is the exact destination (no path mapping), as Forwarder.Failed gives it.
 type ReplayItem struct {
@@ -130,8 +133,9 @@ func (s ReplaySummary) Rate() float64 {
 
 // Replayer sends stored events again and records each attempt on its event.
 type Replayer struct {
-	cfg    ReplayConfig
-	client *http.Client
+	cfg       ReplayConfig
+	client    *http.Client
+	ownClient bool
 }
 
 // NewReplayer checks cfg and prepares a replayer.
@@ -157,8 +161,16 @@ func NewReplayer(cfg ReplayConfig) (*Replayer, error) {
 	r := &Replayer{cfg: cfg, client: cfg.Client}
 	if r.client == nil {
 		r.client = newDeliveryClient(cfg.Concurrency)
+		r.ownClient = true
 	}
 	return r, nil
+}
+
+// release lets go of the connections a run kept open, when the client is ours.
+func (r *Replayer) release() {
+	if r.ownClient {
+		r.client.CloseIdleConnections()
+	}
 }
 
 // ReplayIDs replays the events with these IDs, in this order.
@@ -245,6 +257,7 @@ func eachEvent(h store.Reader, query string, fn func(*payloads.Event)) error {
 // that an app answered badly, which the summary counts.
 func (r *Replayer) Replay(ctx context.Context, items []ReplayItem) (ReplaySummary, error) {
 	start := time.Now()
+	defer r.release()
 	writer := newAttemptWriter(r.cfg.History, nil)
 	jobs := make(chan ReplayItem)
 	results := make(chan []ReplayResult)
@@ -314,6 +327,9 @@ func (r *Replayer) replayOne(ctx context.Context, it ReplayItem, writer *attempt
 			return []ReplayResult{{EventID: it.ID, Err: fmt.Errorf("replay: %w", err)}}
 		}
 		ev = got
+	}
+	if ev.Rejected != "" {
+		return []ReplayResult{{EventID: ev.ID, Err: fmt.Errorf("replay: %w (%s)", errRejected, ev.Rejected)}}
 	}
 	urls, err := r.urls(ev, it.URL)
 	if err != nil {

@@ -27,21 +27,27 @@ func (r *Replayer) ReplayEdited(ctx context.Context, id string, body []byte, url
 	if r.cfg.Appender == nil {
 		return EditedReplay{}, errors.New("edited replay: this history cannot record new events here (use the console)")
 	}
+	defer r.release()
 	orig, err := r.cfg.History.Get(id)
 	if err != nil {
 		return EditedReplay{}, fmt.Errorf("edited replay: %w", err)
 	}
 	// The edited request is the original with a new body (and, for Twilio, the body's
 	// hash in the query), so it is routed and classified like the original.
+	if orig.Rejected != "" {
+		return EditedReplay{}, fmt.Errorf("edited replay: %w", errRejected)
+	}
+	scheme := eventScheme(orig)
 	edited := orig.Clone()
 	edited.Body = body
-	edited.Query = withBodyHash(orig.Query, body)
+	if scheme == "twilio" {
+		edited.Query = withBodyHash(orig.Query, body)
+	}
 	urls, err := r.urls(edited, url)
 	if err != nil {
 		return EditedReplay{}, fmt.Errorf("edited %w", err)
 	}
 	now := r.cfg.Now()
-	scheme := eventScheme(orig)
 	secret := r.secretFor(orig)
 
 	var out EditedReplay
@@ -70,11 +76,11 @@ func (r *Replayer) ReplayEdited(ctx context.Context, id string, body []byte, url
 	if err := r.cfg.Appender.Append(derived); err != nil {
 		return out, fmt.Errorf("edited replay: recording the edited event: %w", err)
 	}
+	// Callers show it: it must hold what the history holds, no secret token.
+	derived.Headers = store.RedactHeaders(derived.Headers)
 	out.Derived = derived
 	if r.cfg.Hub != nil {
-		pub := derived.Clone()
-		pub.Headers = store.RedactHeaders(pub.Headers)
-		r.cfg.Hub.Publish(pub)
+		r.cfg.Hub.Publish(derived.Clone())
 	}
 	var errs []error
 	for i := range out.Results {

@@ -396,3 +396,26 @@ func FuzzSignedAt(f *testing.F) {
 		}
 	})
 }
+
+func TestEditedReplayKeepsTheTelegramTokenOutOfTheDerivedEvent(t *testing.T) {
+	const token = "tg_secret-token"
+	st := openTestStore(t)
+	ev := storeEvent(t, st, &payloads.Event{Method: "POST", Path: "/tg", Body: []byte(`{"update_id":1}`),
+		Headers: http.Header{"X-Telegram-Bot-Api-Secret-Token": {token}, "Content-Type": {"application/json"}}}, token)
+	app := newTestApp(t, nil)
+	rp := newReplayer(t, ReplayConfig{History: st, Appender: st, Targets: mustTargets(t, app.srv.URL),
+		Secrets: ListenerSecrets([]string{token}, nil)})
+	out, err := rp.ReplayEdited(context.Background(), ev.ID, []byte(`{"update_id":2}`), "")
+	if err != nil || !out.Results[0].OK() {
+		t.Fatalf("%+v %v", out, err)
+	}
+	if got := app.got()[0].Header.Get("X-Telegram-Bot-Api-Secret-Token"); got != token {
+		t.Errorf("the app got token %q", got)
+	}
+	stored, _ := st.Get(out.Derived.ID)
+	for _, h := range []http.Header{out.Derived.Headers, stored.Headers} {
+		if got := h.Get("X-Telegram-Bot-Api-Secret-Token"); got != store.Redacted {
+			t.Errorf("derived event shows the token as %q, want it redacted", got)
+		}
+	}
+}

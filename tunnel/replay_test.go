@@ -311,3 +311,24 @@ func verifyWith(scheme string, r appRequest, url, secret string) sig.Verdict {
 	return sig.Check(scheme, sig.Request{Method: r.Method, URL: url, Header: r.Header, Body: r.Body},
 		sig.Options{Secrets: []string{secret}, Now: time.Now()})
 }
+
+func TestReplayRefusesEventsTheListenerRefused(t *testing.T) {
+	st := openTestStore(t)
+	ev := storeEvent(t, st, &payloads.Event{Method: "POST", Path: "/"})
+	// A refused upload, as the listener records it: no body.
+	refused := &payloads.Event{Method: "POST", Path: "/", Received: time.Now().UTC(), Status: 413, Rejected: "body exceeds 100 bytes"}
+	if err := st.Append(refused); err != nil {
+		t.Fatal(err)
+	}
+	app := newTestApp(t, nil)
+	rp := newReplayer(t, ReplayConfig{History: st, Appender: st, Targets: mustTargets(t, app.srv.URL)})
+	var results []ReplayResult
+	rp.cfg.Progress = func(p ReplayProgress) { results = append(results, p.Results...) }
+	sum, _ := rp.ReplayIDs(context.Background(), refused.ID, ev.ID)
+	if sum.Failed != 1 || sum.OK != 1 || !errors.Is(results[0].Err, errRejected) {
+		t.Errorf("summary %+v, first %v", sum, results[0].Err)
+	}
+	if _, err := rp.ReplayEdited(context.Background(), refused.ID, []byte(`{}`), ""); !errors.Is(err, errRejected) {
+		t.Errorf("edited replay of a refused event: %v", err)
+	}
+}

@@ -36,7 +36,7 @@ type Model struct {
 	opts   Options
 	ctx    context.Context
 	keys   KeyMap
-	styles *theme.Styles // shared with the components; rebuilt in place
+	styles *theme.Styles // shared with the components; replaced, never changed in place
 	isDark bool
 
 	width, height int
@@ -73,6 +73,8 @@ type Model struct {
 	toastIsError bool
 	toastID      uint64
 	tickEnabled  bool
+	helpDrawn    string
+	helpDrawnKey helpKey
 	schedule     func(d time.Duration, msg tea.Msg) tea.Cmd
 }
 

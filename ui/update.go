@@ -73,11 +73,13 @@ func (m *Model) setBackground(dark bool) tea.Cmd {
 		return nil
 	}
 	m.isDark = dark
-	*m.styles = theme.New(dark, m.opts.NoColor)
-	m.list.Restyle()
+	styles := theme.New(dark, m.opts.NoColor)
+	m.styles = &styles
+	m.list.SetStyles(m.styles)
+	m.picker.SetStyles(m.styles)
 	m.help.Styles = m.styles.Help
 	m.input = restyleFilterInput(m.input, m.styles)
-	return m.detail.Reload()
+	return m.detail.SetStyles(m.styles)
 }
 
 // afterList follows a list change: the detail shows the selected event.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dexra/dexra-tui/ui/frame"
 	"github.com/dexra/dexra-tui/ui/sanitize"
+	"github.com/dexra/dexra-tui/ui/theme"
 )
 
 // View draws the console in the alternate screen with the mouse on.
@@ -160,15 +161,27 @@ func (m *Model) statusLine(width int) string {
 	return frame.Cell(left, width-rw-1) + " " + frame.Cell(right, rw)
 }
 
+// helpLine is the one-line help of the current mode, drawn once per mode and width.
 func (m *Model) helpLine(width int) string {
+	mode := 0
 	bindings := m.keys.ShortHelp()
 	switch {
 	case m.picker.IsOpen():
-		bindings = []key.Binding{m.keys.Up, m.keys.Down, m.keys.Open, m.keys.Back}
+		mode, bindings = 1, []key.Binding{m.keys.Up, m.keys.Down, m.keys.Open, m.keys.Back}
 	case m.filtering:
-		bindings = []key.Binding{m.keys.Apply, m.keys.Clear}
+		mode, bindings = 2, []key.Binding{m.keys.Apply, m.keys.Clear}
 	case m.focus == focusDetail:
-		bindings = []key.Binding{m.keys.Up, m.keys.Down, m.keys.PageDown, m.keys.NextTab, m.keys.Back, m.keys.Help, m.keys.Quit}
+		mode, bindings = 3, []key.Binding{m.keys.Up, m.keys.Down, m.keys.PageDown, m.keys.NextTab, m.keys.Back, m.keys.Help, m.keys.Quit}
 	}
-	return frame.Cell(m.help.ShortHelpView(bindings), width)
+	k := helpKey{mode: mode, width: width, styles: m.styles}
+	if k != m.helpDrawnKey {
+		m.helpDrawn, m.helpDrawnKey = frame.Cell(m.help.ShortHelpView(bindings), width), k
+	}
+	return m.helpDrawn
+}
+
+// helpKey is what the one-line help's drawing depends on.
+type helpKey struct {
+	mode, width int
+	styles      *theme.Styles
 }

@@ -36,7 +36,22 @@ type Detail struct {
 	focused bool
 
 	vp viewport.Model
+
+	// The last drawing of the content and what it was drawn from.
+	drawn    string
+	drawnKey viewKey
+	version  uint64 // bumped whenever the content lines change
 }
+
+// viewKey is everything the content's drawing depends on.
+type viewKey struct {
+	version       uint64
+	offset        int
+	width, height int
+}
+
+// changed notes that the content lines changed.
+func (d *Detail) changed() { d.version++ }
 
 // New returns an empty detail pane.
 func New(r store.Reader, loc *time.Location, styles *theme.Styles, keys KeyMap) *Detail {
@@ -53,19 +68,28 @@ func (d *Detail) Load(id string) tea.Cmd {
 	if id == "" {
 		d.loading, d.title, d.tabs = false, "", [present.NumTabs][]string{}
 		d.vp.SetContentLines(nil)
+		d.changed()
 		return nil
 	}
 	d.loading = true
-	return load(d.reader, d.layout(), *d.styles, id, d.gen)
+	return load(d.reader, d.layout(), d.styles, id, d.gen)
 }
 
-// Reload renders the shown event again (after the styles changed).
+// SetStyles draws with new styles from now on (styles are never changed in place:
+// a load on its way keeps the ones it started with).
+func (d *Detail) SetStyles(s *theme.Styles) tea.Cmd {
+	d.styles = s
+	d.changed()
+	return d.Reload()
+}
+
+// Reload renders the shown event again.
 func (d *Detail) Reload() tea.Cmd {
 	if d.id == "" {
 		return nil
 	}
 	d.gen++
-	return load(d.reader, d.layout(), *d.styles, d.id, d.gen)
+	return load(d.reader, d.layout(), d.styles, d.id, d.gen)
 }
 
 // ID is the event the pane shows.
@@ -83,6 +107,7 @@ func (d *Detail) SetTab(i int) {
 	d.tab = i
 	d.vp.SetContentLines(d.tabs[i])
 	d.vp.GotoTop()
+	d.changed()
 }
 
 // SetFocused says whether scroll keys go to the pane.
@@ -137,6 +162,7 @@ func (d *Detail) applyLoaded(msg LoadedMsg) {
 	d.title, d.tabs = msg.title, msg.tabs
 	d.vp.SetContentLines(d.tabs[d.tab])
 	d.vp.SetYOffset(offset)
+	d.changed()
 }
 
 func (d *Detail) handleKey(msg tea.KeyPressMsg) {

@@ -18,8 +18,8 @@ type LoadedMsg struct {
 	err   error
 }
 
-// load reads and renders one event in a tea.Cmd, with a copy of the styles.
-func load(r store.Reader, opts present.Options, styles theme.Styles, id string, gen uint64) tea.Cmd {
+// load reads and renders one event in a tea.Cmd; styles are never changed in place.
+func load(r store.Reader, opts present.Options, styles *theme.Styles, id string, gen uint64) tea.Cmd {
 	return func() tea.Msg {
 		msg := LoadedMsg{id: id, gen: gen}
 		ev, err := r.Get(id)
@@ -36,7 +36,7 @@ func load(r store.Reader, opts present.Options, styles theme.Styles, id string, 
 		d := present.NewDetail(ev, opts, dedup)
 		msg.title = styles.Line(d.Title)
 		for i, doc := range d.Tabs {
-			msg.tabs[i] = renderDoc(&styles, doc, opts.Width)
+			msg.tabs[i] = renderDoc(styles, doc, opts.Width)
 		}
 		return msg
 	}

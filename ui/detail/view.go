@@ -24,10 +24,19 @@ func (d *Detail) View(width, height int) string {
 	default:
 		lines = []string{d.title, d.tabLine(width)}
 		if height > 2 {
-			lines = append(lines, d.vp.View())
+			lines = append(lines, d.content())
 		}
 	}
 	return strings.Join(frame.Box(strings.Join(lines, "\n"), width, height), "\n")
+}
+
+// content is the viewport's drawing, redrawn only when it would differ.
+func (d *Detail) content() string {
+	k := viewKey{version: d.version, offset: d.vp.YOffset(), width: d.vp.Width(), height: d.vp.Height()}
+	if k != d.drawnKey || d.drawn == "" {
+		d.drawn, d.drawnKey = d.vp.View(), k
+	}
+	return d.drawn
 }
 
 func (d *Detail) tabLine(width int) string {

@@ -7,6 +7,7 @@ import (
 	"github.com/dexra/dexra-tui/ui/frame"
 	"github.com/dexra/dexra-tui/ui/present"
 	"github.com/dexra/dexra-tui/ui/sanitize"
+	"github.com/dexra/dexra-tui/ui/theme"
 )
 
 // Column widths of a row.
@@ -77,8 +78,11 @@ func (l *List) cachedRow(i, width int) string {
 	return s
 }
 
-// Restyle drops drawings made with the previous styles.
-func (l *List) Restyle() { l.cache = nil }
+// SetStyles draws with new styles from now on.
+func (l *List) SetStyles(s *theme.Styles) {
+	l.styles = s
+	l.cache = nil
+}
 
 // row renders one event; the selected row is drawn plain in the selection style so
 // no inner colour breaks its background.

@@ -37,6 +37,9 @@ func New(items []catalog.EventType, styles *theme.Styles, keys KeyMap) *Picker {
 	return &Picker{items: items, styles: styles, keys: keys}
 }
 
+// SetStyles draws with new styles from now on.
+func (p *Picker) SetStyles(s *theme.Styles) { p.styles = s }
+
 // Open shows the picker.
 func (p *Picker) Open() { p.open = true }
 

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/dexra/dexra-tui/store"
+	"github.com/dexra/dexra-tui/tunnel"
+)
+
+// replay sends stored events again to the developer's app and records each attempt.
+func (a *app) replay(ctx context.Context, args []string) error {
+	fs := newFlagSet("replay")
+	var rf readFlags
+	rf.register(fs)
+	query := fs.String("filter", "", "replay every event the filter matches, oldest first (same language as events --filter)")
+	failed := fs.Bool("failed", false, "replay the events whose forward failed, oldest first, each to the URL it failed on")
+	var to stringList
+	fs.Var(&to, "to", "where to send: URL, or /prefix=URL to route by path (repeat); the event's path is appended")
+	modeFlag := fs.String("mode", "", "captured or resign (default: resign for timestamped schemes when a secret is known, else captured)")
+	secret := fs.String("secret", "", "secret to re-sign with (default: the configured one for the event's path)")
+	concurrency := fs.Int("concurrency", 1, "replays in flight at once; 1 keeps strict order")
+	timeout := fs.Duration("timeout", tunnel.DefaultDeliveryTimeout, "how long to wait for each answer")
+	asJSON := fs.Bool("json", false, "one JSON object per attempt, then a summary object")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	set := flagsSet(fs)
+	selections := 0
+	for _, given := range []bool{len(pos) > 0, set["filter"], *failed} {
+		if given {
+			selections++
+		}
+	}
+	if selections != 1 {
+		return usagef("replay needs exactly one of: event IDs, --filter Q, or --failed")
+	}
+	mode, err := tunnel.ParseReplayMode(*modeFlag)
+	if err != nil {
+		return usagef("--mode: %v", err)
+	}
+	if mode == tunnel.ReplayEdited {
+		return usagef("--mode edited needs an editor: open the event in the console and press e")
+	}
+	if *concurrency < 1 {
+		return usagef("--concurrency must be 1 or more")
+	}
+	if *timeout <= 0 {
+		return usagef("--timeout must be positive")
+	}
+	targets, err := tunnel.ParseForwardTargets(to)
+	if err != nil {
+		return usagef("--to: %v", err)
+	}
+	if len(targets) == 0 && !*failed {
+		return usagef("replay needs --to URL (where your app listens)")
+	}
+	if set["filter"] {
+		if _, err := store.ParseFilter(*query); err != nil {
+			return usagef("--filter: %v", err)
+		}
+	}
+
+	cfg, err := loadConfig(a.env, rf.config)
+	if err != nil {
+		return err
+	}
+	history, closeHistory, err := a.openHistory(rf)
+	if err != nil {
+		return err
+	}
+	defer closeHistory()
+
+	items, err := replayItems(history, pos, *query, *failed, len(targets) > 0)
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		fmt.Fprintln(a.stderr, "dexra-tui: nothing to replay")
+		return nil
+	}
+	routes := make([]tunnel.Route, 0, len(cfg.Sources))
+	for _, src := range cfg.Sources {
+		routes = append(routes, tunnel.Route{Prefix: src.Prefix, Scheme: src.Scheme, Secrets: src.Secrets})
+	}
+	out := &replayPrinter{w: a.stdout, json: *asJSON}
+	progress := a.progressLine(len(items))
+	rp, err := tunnel.NewReplayer(tunnel.ReplayConfig{
+		History:     history,
+		Targets:     targets,
+		Mode:        mode,
+		Secret:      *secret,
+		Secrets:     tunnel.ListenerSecrets(cfg.Secrets, routes),
+		Tolerance:   cfg.Tolerance,
+		Concurrency: *concurrency,
+		Timeout:     *timeout,
+		Progress: func(p tunnel.ReplayProgress) {
+			for _, r := range p.Results {
+				out.result(r)
+			}
+			progress(p)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	sum, runErr := rp.Replay(ctx, items)
+	progress(tunnel.ReplayProgress{Done: -1})
+	if err := out.summary(sum); err != nil {
+		return errors.Join(runErr, err)
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if sum.Failed > 0 {
+		return exitError{1}
+	}
+	return nil
+}
+
+// replayItems turns the selection into what to replay: the IDs as given, the filter's
+// matches, or the forward-failed events (to the URL each failed on, unless --to).
+func replayItems(h store.Reader, ids []string, query string, failed, haveTargets bool) ([]tunnel.ReplayItem, error) {
+	switch {
+	case failed:
+		items, err := tunnel.FailedItems(h, query)
+		if err != nil {
+			return nil, err
+		}
+		if haveTargets {
+			items = distinctIDs(items) // each goes where --to routes it, once
+		}
+		return items, nil
+	case len(ids) > 0:
+		items := make([]tunnel.ReplayItem, len(ids))
+		for i, id := range ids {
+			items[i] = tunnel.ReplayItem{ID: id}
+		}
+		return items, nil
+	}
+	ids, err := tunnel.MatchingIDs(h, query)
+	if err != nil {
+		return nil, err
+	}
+	return replayItems(h, ids, "", false, haveTargets)
+}
+
+func distinctIDs(items []tunnel.ReplayItem) []tunnel.ReplayItem {
+	seen := map[string]bool{}
+	var out []tunnel.ReplayItem
+	for _, it := range items {
+		if !seen[it.ID] {
+			seen[it.ID] = true
+			out = append(out, tunnel.ReplayItem{ID: it.ID})
+		}
+	}
+	return out
+}
+
+// openHistory is openReader for commands that also record attempts: the history
+// directly, or through the control socket of the process that holds it.
+func (a *app) openHistory(r readFlags) (tunnel.History, func() error, error) {
+	cfg, err := loadConfig(a.env, r.config)
+	if err != nil {
+		return nil, nil, err
+	}
+	db := cfg.DB
+	if r.db != "" {
+		db = r.db
+	}
+	sock := tunnel.ControlSocketPath(db)
+	if client, err := tunnel.DialControl(sock); err == nil {
+		return client, client.Close, nil
+	}
+	if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("no history at %s yet: start dexra-tui listen (or the console) first, or pass --db", db)
+	}
+	st, err := store.Open(db, store.Options{Timeout: time.Second})
+	if err != nil {
+		if errors.Is(err, store.ErrLocked) {
+			return nil, nil, fmt.Errorf("%w; its control socket %s does not answer", err, sock)
+		}
+		return nil, nil, err
+	}
+	return st, st.Close, nil
+}
+
+// replayPrinter writes one line per attempt and the summary, as text or JSON.
+type replayPrinter struct {
+	w    io.Writer
+	json bool
+	err  error
+}
+
+type replayLine struct {
+	ID        string  `json:"id"`
+	Target    string  `json:"target"`
+	Mode      string  `json:"mode"`
+	Status    int     `json:"status"`
+	LatencyMS float64 `json:"latency_ms"`
+	OK        bool    `json:"ok"`
+	Error     string  `json:"error,omitempty"`
+	Warning   string  `json:"warning,omitempty"`
+}
+
+type summaryLine struct {
+	Summary struct {
+		Events    int     `json:"events"`
+		Sent      int     `json:"sent"`
+		OK        int     `json:"ok"`
+		Failed    int     `json:"failed"`
+		Stale     int     `json:"stale"`
+		ElapsedMS float64 `json:"elapsed_ms"`
+		PerSecond float64 `json:"per_second"`
+	} `json:"summary"`
+}
+
+func (p *replayPrinter) result(r tunnel.ReplayResult) {
+	if p.err != nil {
+		return
+	}
+	errText := r.Attempt.Error
+	if r.Err != nil {
+		errText = r.Err.Error()
+	}
+	line := replayLine{ID: r.EventID, Target: r.Attempt.Target, Mode: string(r.Mode), Status: r.Attempt.Status,
+		LatencyMS: float64(r.Attempt.Latency.Microseconds()) / 1000, OK: r.OK(), Error: errText, Warning: r.Attempt.Warning}
+	if p.json {
+		p.err = json.NewEncoder(p.w).Encode(line)
+		return
+	}
+	status := fmt.Sprint(line.Status)
+	if line.Status == 0 {
+		status = "---"
+	}
+	text := fmt.Sprintf("%s %s %s → %s %s", status, line.ID, orDash(line.Mode), orDash(line.Target), r.Attempt.Latency.Round(time.Millisecond))
+	if line.Error != "" {
+		text += " error: " + line.Error
+	}
+	if line.Warning != "" {
+		text += " warning: " + line.Warning
+	}
+	_, p.err = fmt.Fprintln(p.w, clean(text))
+}
+
+func (p *replayPrinter) summary(s tunnel.ReplaySummary) error {
+	if p.err != nil {
+		return fmt.Errorf("printing the results: %w", p.err)
+	}
+	if p.json {
+		var l summaryLine
+		l.Summary.Events, l.Summary.Sent, l.Summary.OK, l.Summary.Failed, l.Summary.Stale = s.Events, s.Sent, s.OK, s.Failed, s.Stale
+		l.Summary.ElapsedMS = float64(s.Elapsed.Microseconds()) / 1000
+		l.Summary.PerSecond = s.Rate()
+		return json.NewEncoder(p.w).Encode(l)
+	}
+	text := fmt.Sprintf("replayed %d event(s): %d ok, %d failed", s.Events, s.OK, s.Failed)
+	if s.Stale > 0 {
+		text += fmt.Sprintf(", %d stale (captured signatures too old: try --mode resign)", s.Stale)
+	}
+	text += fmt.Sprintf(" in %s (%.0f/s)", s.Elapsed.Round(time.Millisecond), s.Rate())
+	_, err := fmt.Fprintln(p.w, text)
+	return err
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// progressLine returns a reporter that redraws one line on stderr when it is a
+// terminal (at most every 100 ms), and does nothing otherwise. Done < 0 ends the line.
+func (a *app) progressLine(total int) func(tunnel.ReplayProgress) {
+	f, ok := a.stderr.(*os.File)
+	if !ok || !isTerminal(f) {
+		return func(tunnel.ReplayProgress) {}
+	}
+	var mu sync.Mutex
+	var last time.Time
+	okCount, failed, drawn := 0, 0, false
+	return func(p tunnel.ReplayProgress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p.Done < 0 {
+			if drawn {
+				fmt.Fprint(f, "\r\x1b[K")
+			}
+			return
+		}
+		for _, r := range p.Results {
+			if r.OK() {
+				okCount++
+			} else {
+				failed++
+			}
+		}
+		if p.Done < total && time.Since(last) < 100*time.Millisecond {
+			return
+		}
+		last, drawn = time.Now(), true
+		fmt.Fprintf(f, "\r\x1b[Kreplaying %d/%d · %d ok · %d failed", p.Done, total, okCount, failed)
+	}
+}

@@ -103,7 +103,7 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 func (f *Forwarder) Start(hub *Hub) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.started {
+	if f.started || f.stopped {
 		return
 	}
 	f.started = true
@@ -155,8 +155,9 @@ func (f *Forwarder) dispatch(order *reorderer) {
 
 func (f *Forwarder) route(evs []*payloads.Event) {
 	for _, ev := range evs {
-		if ev.Rejected != "" {
-			continue // the listener refused it and kept no body: there is nothing to forward
+		if ev.Rejected != "" || ev.DerivedFrom != "" {
+			// Refused: no body was kept. Derived: the edited replay that made it sent it.
+			continue
 		}
 		picked := routeIndexes(f.cfg.Targets, ev.Path)
 		for _, i := range picked {

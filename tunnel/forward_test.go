@@ -448,3 +448,28 @@ func TestForwardSkipsEventsTheListenerRefused(t *testing.T) {
 		t.Errorf("the refused event has attempts %+v", ev.Attempts)
 	}
 }
+
+func TestForwardLeavesEditedReplaysToTheReplay(t *testing.T) {
+	app := newTestApp(t, nil)
+	tl := startListener(t, Config{})
+	startForwarder(t, tl, ForwardConfig{Targets: mustTargets(t, app.srv.URL)})
+	_, id, _ := tl.post(t, "/", []byte(`{"n":1}`), nil)
+	attemptsOf(t, tl.Store, id, 1)
+	rp := newReplayer(t, ReplayConfig{History: tl.Store, Appender: tl.Store, Hub: tl.Hub, Targets: mustTargets(t, app.srv.URL)})
+	out, err := rp.ReplayEdited(context.Background(), id, []byte(`{"n":2}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, id3, _ := tl.post(t, "/", []byte(`{"n":3}`), nil)
+	attemptsOf(t, tl.Store, id3, 1)
+	var bodies []string
+	for _, r := range app.got() {
+		bodies = append(bodies, string(r.Body))
+	}
+	if fmt.Sprint(bodies) != `[{"n":1} {"n":2} {"n":3}]` {
+		t.Errorf("the app got %v; the edited request once, from the replay", bodies)
+	}
+	if ev := tl.stored(t, out.Derived.ID); len(ev.Attempts) != 1 || ev.Attempts[0].Mode != "edited" {
+		t.Errorf("derived event attempts %+v", ev.Attempts)
+	}
+}

@@ -21,9 +21,9 @@ func (r *readFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.config, "config", "", "config file (default $XDG_CONFIG_HOME/dexra-tui/config.toml)")
 }
 
-// openReader reads the history directly, or through the control socket of the
-// process that holds it.
-func (a *app) openReader(r readFlags) (store.Reader, func() error, error) {
+// openHistory opens the history directly, or reaches it through the control socket
+// of the process that holds it (a listener or the console).
+func (a *app) openHistory(r readFlags) (tunnel.History, func() error, error) {
 	cfg, err := loadConfig(a.env, r.config)
 	if err != nil {
 		return nil, nil, err
@@ -72,7 +72,7 @@ func (a *app) events(_ context.Context, args []string) error {
 	if _, err := store.ParseFilter(*query); err != nil {
 		return usagef("--filter: %v", err)
 	}
-	r, closeReader, err := a.openReader(rf)
+	r, closeReader, err := a.openHistory(rf)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (a *app) show(_ context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usagef("show needs one event ID (see dexra-tui events)")
 	}
-	r, closeReader, err := a.openReader(rf)
+	r, closeReader, err := a.openHistory(rf)
 	if err != nil {
 		return err
 	}

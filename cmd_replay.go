@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"sync"
 	"time"
@@ -87,10 +86,6 @@ func (a *app) replay(ctx context.Context, args []string) error {
 		fmt.Fprintln(a.stderr, "dexra-tui: nothing to replay")
 		return nil
 	}
-	routes := make([]tunnel.Route, 0, len(cfg.Sources))
-	for _, src := range cfg.Sources {
-		routes = append(routes, tunnel.Route{Prefix: src.Prefix, Scheme: src.Scheme, Secrets: src.Secrets})
-	}
 	out := &replayPrinter{w: a.stdout, json: *asJSON}
 	progress := a.progressLine(len(items))
 	rp, err := tunnel.NewReplayer(tunnel.ReplayConfig{
@@ -98,7 +93,7 @@ func (a *app) replay(ctx context.Context, args []string) error {
 		Targets:     targets,
 		Mode:        mode,
 		Secret:      *secret,
-		Secrets:     tunnel.ListenerSecrets(cfg.Secrets, routes),
+		Secrets:     tunnel.ListenerSecrets(cfg.Secrets, cfg.routes()),
 		Tolerance:   cfg.Tolerance,
 		Concurrency: *concurrency,
 		Timeout:     *timeout,
@@ -163,34 +158,6 @@ func distinctIDs(items []tunnel.ReplayItem) []tunnel.ReplayItem {
 		}
 	}
 	return out
-}
-
-// openHistory is openReader for commands that also record attempts: the history
-// directly, or through the control socket of the process that holds it.
-func (a *app) openHistory(r readFlags) (tunnel.History, func() error, error) {
-	cfg, err := loadConfig(a.env, r.config)
-	if err != nil {
-		return nil, nil, err
-	}
-	db := cfg.DB
-	if r.db != "" {
-		db = r.db
-	}
-	sock := tunnel.ControlSocketPath(db)
-	if client, err := tunnel.DialControl(sock); err == nil {
-		return client, client.Close, nil
-	}
-	if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("no history at %s yet: start dexra-tui listen (or the console) first, or pass --db", db)
-	}
-	st, err := store.Open(db, store.Options{Timeout: time.Second})
-	if err != nil {
-		if errors.Is(err, store.ErrLocked) {
-			return nil, nil, fmt.Errorf("%w; its control socket %s does not answer", err, sock)
-		}
-		return nil, nil, err
-	}
-	return st, st.Close, nil
 }
 
 // replayPrinter writes one line per attempt and the summary, as text or JSON.

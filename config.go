@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/dexra/dexra-tui/tunnel"
 )
 
 // Config is the resolved configuration: flag > env > file > default.
@@ -26,6 +28,9 @@ type Config struct {
 	Retention int
 	Profile   string
 	Sources   []SourceConfig
+	// Forward are the apps each event is forwarded to (flags only).
+	Forward            []tunnel.ForwardTarget
+	ForwardConcurrency int
 	// File is the config file the values were read from (and a generated secret saved to).
 	File string
 }
@@ -145,6 +150,15 @@ func (cfg *Config) applyFile(fc fileConfig) error {
 	}
 	cfg.Sources = fc.Sources
 	return nil
+}
+
+// routes are the per-path sources as the listener takes them.
+func (cfg Config) routes() []tunnel.Route {
+	routes := make([]tunnel.Route, 0, len(cfg.Sources))
+	for _, src := range cfg.Sources {
+		routes = append(routes, tunnel.Route{Prefix: src.Prefix, Scheme: src.Scheme, Secrets: src.Secrets})
+	}
+	return routes
 }
 
 func splitSecrets(v string) []string {

@@ -50,6 +50,7 @@ var commands = []struct {
 	{"sign", "--scheme S --secret K [--id ID] [--timestamp UNIX] [--url URL] [FILE|-]", "print the headers a scheme sends for a body", (*app).sign},
 	{"verify", "--scheme auto|S --secret K... [-H 'Name: value']... [--url URL] [--now UNIX] [--tolerance DUR] [FILE|-]", "check a signature: exit 0 pass, 1 fail", (*app).verify},
 	{"trigger", "EVENT [--to URL] [--scheme S] [--secret K] [--set a.b=v]... [--list]", "send a signed sample event", (*app).trigger},
+	{"replay", "ID... | --filter Q | --failed [--to URL|/prefix=URL]... [--mode captured|resign] [--secret K] [--concurrency N] [--timeout D] [--json]", "send stored events to your app again; exit 1 if any answer is not 2xx", (*app).replay},
 	{"version", "", "print the version", (*app).printVersion},
 }
 

@@ -23,6 +23,8 @@ type serverFlags struct {
 	tolerance time.Duration
 	retention int
 	profile   string
+	forwardTo stringList
+	forwardN  int
 }
 
 func (sf *serverFlags) register(fs *flag.FlagSet) {
@@ -34,6 +36,8 @@ func (sf *serverFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&sf.tolerance, "tolerance", 0, "accepted clock skew for timestamped schemes (default 5m)")
 	fs.IntVar(&sf.retention, "retention", 0, "keep the newest N events (default 1000000; -1 keeps all)")
 	fs.StringVar(&sf.profile, "profile", "", "sandbox or production (default sandbox)")
+	fs.Var(&sf.forwardTo, "forward-to", "forward each event to your app: URL, or /prefix=URL to route by path (repeat)")
+	fs.IntVar(&sf.forwardN, "forward-concurrency", 1, "deliveries in flight per forward target (1 keeps arrival order)")
 }
 
 // resolve applies flags over env, file and defaults.
@@ -67,6 +71,17 @@ func (sf *serverFlags) resolve(a *app, fs *flag.FlagSet) (Config, error) {
 	if set["profile"] {
 		cfg.Profile = sf.profile
 	}
+	if set["forward-to"] {
+		targets, err := tunnel.ParseForwardTargets(sf.forwardTo)
+		if err != nil {
+			return cfg, usagef("--forward-to: %v", err)
+		}
+		cfg.Forward = targets
+	}
+	if sf.forwardN < 1 {
+		return cfg, usagef("--forward-concurrency must be 1 or more")
+	}
+	cfg.ForwardConcurrency = sf.forwardN
 	if err := sig.ParseScheme(cfg.Scheme); err != nil {
 		return cfg, usagef("%v", err)
 	}
@@ -94,6 +109,7 @@ type server struct {
 	hub       *tunnel.Hub
 	listener  *tunnel.Listener
 	control   *tunnel.ControlServer
+	forwarder *tunnel.Forwarder // nil without --forward-to
 	url       string
 	generated string // a secret generated on this run, shown once
 	serveErr  chan error
@@ -114,21 +130,31 @@ func startServer(cfg Config, warn func(error)) (*server, error) {
 		return nil, err
 	}
 	s := &server{cfg: cfg, store: st, hub: tunnel.NewHub(), generated: generated}
-	routes := make([]tunnel.Route, 0, len(cfg.Sources))
-	for _, src := range cfg.Sources {
-		routes = append(routes, tunnel.Route{Prefix: src.Prefix, Scheme: src.Scheme, Secrets: src.Secrets})
-	}
 	s.listener = tunnel.NewListener(tunnel.Config{
 		Addr:    cfg.Addr,
 		MaxBody: cfg.MaxBody,
 		Verify:  payloads.VerifyConfig{Scheme: cfg.Scheme, Secrets: cfg.Secrets, Tolerance: cfg.Tolerance},
-		Routes:  routes,
+		Routes:  cfg.routes(),
 	}, st, s.hub)
 	if _, err := s.listener.Listen(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("starting the listener on %s: %w (is another program using that port? pass --addr)", cfg.Addr, err)
 	}
 	s.url = s.listener.URL()
+	if len(cfg.Forward) > 0 {
+		s.forwarder, err = tunnel.NewForwarder(tunnel.ForwardConfig{
+			Targets:     cfg.Forward,
+			Concurrency: cfg.ForwardConcurrency,
+			Recorder:    st,
+			Secrets:     tunnel.ListenerSecrets(cfg.Secrets, cfg.routes()),
+		})
+		if err != nil {
+			s.listener.Shutdown(context.Background())
+			st.Close()
+			return nil, fmt.Errorf("starting forwarding: %w", err)
+		}
+		s.forwarder.Start(s.hub)
+	}
 	s.control, err = tunnel.ServeControl(tunnel.ControlSocketPath(cfg.DB), st, nil)
 	if err != nil {
 		s.listener.Shutdown(context.Background())
@@ -146,7 +172,12 @@ func (s *server) close() error {
 	defer cancel()
 	errListener := s.listener.Shutdown(ctx)
 	s.hub.Close()
+	var errForward error
+	if s.forwarder != nil {
+		// After the hub closed: deliver what is queued, record the rest as forward-failed.
+		errForward = s.forwarder.Stop(ctx)
+	}
 	errControl := s.control.Close()
 	errStore := s.store.Close()
-	return errors.Join(errListener, errControl, errStore)
+	return errors.Join(errListener, errForward, errControl, errStore)
 }

@@ -5,14 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/payloads/sig"
+	"github.com/dexra/dexra-tui/ui/present"
 	"github.com/dexra/dexra-tui/ui/sanitize"
 )
 
@@ -58,20 +60,6 @@ func toLine(ev *payloads.Event) eventLine {
 	}
 }
 
-// glyph is the one-character verdict shown in lines and the console.
-func glyph(s sig.Status) string {
-	switch s {
-	case sig.Pass:
-		return "✓"
-	case sig.Fail:
-		return "✗"
-	case sig.Missing:
-		return "?"
-	default:
-		return "–"
-	}
-}
-
 // writeEvent prints ev as a human line or a JSON line.
 func writeEvent(w io.Writer, ev *payloads.Event, asJSON bool) error {
 	if asJSON {
@@ -89,7 +77,7 @@ func humanLine(ev *payloads.Event) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s %s %s %s %s %dB %s",
-		ev.Received.Local().Format("15:04:05"), glyph(ev.Signature.Status), typ, ev.Source,
+		ev.Received.Local().Format("15:04:05"), present.Glyph(ev.Signature.Status), typ, ev.Source,
 		ev.Method, ev.Path, ev.Size, ev.ID)
 	if ev.DuplicateOf != "" {
 		b.WriteString(" dup-of " + ev.DuplicateOf)
@@ -137,7 +125,7 @@ func writeShow(w io.Writer, ev *payloads.Event, asJSON bool) error {
 	row("answered", fmt.Sprint(ev.Status)+" "+ev.Rejected)
 	row("source", ev.Source)
 	row("type", ev.Type)
-	row("signature", fmt.Sprintf("%s %s %s", glyph(ev.Signature.Status), ev.Signature.Status, ev.Signature.Scheme))
+	row("signature", fmt.Sprintf("%s %s %s", present.Glyph(ev.Signature.Status), ev.Signature.Status, ev.Signature.Scheme))
 	if ev.Signature.Reason != "" {
 		row("reason", ev.Signature.Reason)
 	}
@@ -161,12 +149,7 @@ func writeShow(w io.Writer, ev *payloads.Event, asJSON bool) error {
 		row("attempt", fmt.Sprintf("%s %s %d %s %s", at.At.UTC().Format(time.RFC3339), at.Mode, at.Status, at.Latency, at.Error))
 	}
 	b.WriteString("headers\n")
-	names := make([]string, 0, len(ev.Headers))
-	for name := range ev.Headers {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(ev.Headers)) {
 		for _, v := range ev.Headers[name] {
 			fmt.Fprintf(&b, "  %s: %s\n", clean(name), clean(v))
 		}

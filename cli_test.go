@@ -236,3 +236,28 @@ func TestSignTwilioJSONBodyGoesThroughTheURL(t *testing.T) {
 		t.Fatalf("verify: %d %q", code, out)
 	}
 }
+
+func TestListenRespondSimulatesFailures(t *testing.T) {
+	home := t.TempDir()
+	db := filepath.Join(home, "history.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, env: testEnv(map[string]string{"HOME": home})}
+	done := make(chan int, 1)
+	go func() {
+		done <- a.run(ctx, []string{"listen", "--addr", "127.0.0.1:0", "--db", db, "--secret", "s", "--respond", "503"})
+	}()
+	urlRE := regexp.MustCompile(`listening on (http://\S+)`)
+	waitFor(t, "the listener", func() bool { return urlRE.MatchString(errOut.String()) })
+	url := urlRE.FindStringSubmatch(errOut.String())[1]
+	code, _, e := runCLI(t, home, "", "trigger", "dexatel.delivery", "--to", url, "--secret", "s")
+	if code != 1 || !strings.Contains(e, "answered 503") {
+		t.Fatalf("trigger against --respond 503: %d %q", code, e)
+	}
+	waitFor(t, "the printed event", func() bool { return strings.Contains(out.String(), "answered 503 (--respond)") })
+	cancel()
+	<-done
+	if code, _, e := runCLI(t, home, "", "listen", "--respond", "abc"); code != 2 || !strings.Contains(e, "--respond") {
+		t.Fatalf("bad --respond: %d %q", code, e)
+	}
+}

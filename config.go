@@ -31,6 +31,8 @@ type Config struct {
 	// Forward are the apps each event is forwarded to (flags only).
 	Forward            []tunnel.ForwardTarget
 	ForwardConcurrency int
+	// Respond is the listener's simulated answer (flags only).
+	Respond tunnel.Respond
 	// File is the config file the values were read from (and a generated secret saved to).
 	File string
 }

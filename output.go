@@ -82,7 +82,10 @@ func humanLine(ev *payloads.Event) string {
 	if ev.DuplicateOf != "" {
 		b.WriteString(" dup-of " + ev.DuplicateOf)
 	}
-	if ev.Status != 0 && ev.Status != http.StatusOK {
+	switch {
+	case ev.Simulated != "":
+		b.WriteString(" answered " + ev.Simulated + " (--respond)")
+	case ev.Status != 0 && ev.Status != http.StatusOK:
 		fmt.Fprintf(&b, " answered %d", ev.Status)
 	}
 	if ev.Signature.Status != sig.Pass && ev.Signature.Reason != "" {
@@ -123,6 +126,9 @@ func writeShow(w io.Writer, ev *payloads.Event, asJSON bool) error {
 	row("request", ev.Method+" "+target)
 	row("from", ev.RemoteAddr)
 	row("answered", fmt.Sprint(ev.Status)+" "+ev.Rejected)
+	if ev.Simulated != "" {
+		row("simulated", ev.Simulated+" (--respond)")
+	}
 	row("source", ev.Source)
 	row("type", ev.Type)
 	row("signature", fmt.Sprintf("%s %s %s", present.Glyph(ev.Signature.Status), ev.Signature.Status, ev.Signature.Scheme))

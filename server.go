@@ -25,6 +25,7 @@ type serverFlags struct {
 	profile   string
 	forwardTo stringList
 	forwardN  int
+	respond   string
 }
 
 func (sf *serverFlags) register(fs *flag.FlagSet) {
@@ -37,6 +38,7 @@ func (sf *serverFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&sf.retention, "retention", 0, "keep the newest N events (default 1000000; -1 keeps all)")
 	fs.StringVar(&sf.profile, "profile", "", "sandbox or production (default sandbox)")
 	fs.Var(&sf.forwardTo, "forward-to", "forward each event to your app: URL, or /prefix=URL to route by path (repeat)")
+	fs.StringVar(&sf.respond, "respond", "200", "the listener's answer, to exercise retries: STATUS[,delay=DUR][,rate=FRACTION][,retry-after=S] or timeout")
 	fs.IntVar(&sf.forwardN, "forward-concurrency", 1, "deliveries in flight per forward target (1 keeps arrival order)")
 }
 
@@ -78,6 +80,11 @@ func (sf *serverFlags) resolve(a *app, fs *flag.FlagSet) (Config, error) {
 		}
 		cfg.Forward = targets
 	}
+	respond, err := tunnel.ParseRespond(sf.respond)
+	if err != nil {
+		return cfg, usagef("--respond: %v", err)
+	}
+	cfg.Respond = respond
 	if sf.forwardN < 1 {
 		return cfg, usagef("--forward-concurrency must be 1 or more")
 	}
@@ -110,6 +117,7 @@ type server struct {
 	listener  *tunnel.Listener
 	control   *tunnel.ControlServer
 	forwarder *tunnel.Forwarder // nil without --forward-to
+	responder *tunnel.Responder
 	url       string
 	generated string // a secret generated on this run, shown once
 	serveErr  chan error
@@ -129,12 +137,13 @@ func startServer(cfg Config, warn func(error)) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, store: st, hub: tunnel.NewHub(), generated: generated}
+	s := &server{cfg: cfg, store: st, hub: tunnel.NewHub(), generated: generated, responder: tunnel.NewResponder(cfg.Respond)}
 	s.listener = tunnel.NewListener(tunnel.Config{
-		Addr:    cfg.Addr,
-		MaxBody: cfg.MaxBody,
-		Verify:  payloads.VerifyConfig{Scheme: cfg.Scheme, Secrets: cfg.Secrets, Tolerance: cfg.Tolerance},
-		Routes:  cfg.routes(),
+		Addr:      cfg.Addr,
+		MaxBody:   cfg.MaxBody,
+		Verify:    payloads.VerifyConfig{Scheme: cfg.Scheme, Secrets: cfg.Secrets, Tolerance: cfg.Tolerance},
+		Routes:    cfg.routes(),
+		Responder: s.responder,
 	}, st, s.hub)
 	if _, err := s.listener.Listen(); err != nil {
 		st.Close()

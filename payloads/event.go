@@ -57,6 +57,8 @@ type Event struct {
 
 	// Status is what the listener answered (200, or 413 for a rejected body).
 	Status int `json:"status"`
+	// Simulated is the --respond answer given instead of 200 ("500", "timeout"), if any.
+	Simulated string `json:"simulated,omitempty"`
 	// Rejected names why the listener refused the request ("body too large"), if it did.
 	Rejected string `json:"rejected,omitempty"`
 

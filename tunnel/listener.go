@@ -38,6 +38,8 @@ type Config struct {
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
 	Logger            *slog.Logger // nil: no logs
+	// Responder simulates failing answers (--respond); nil always answers 200.
+	Responder *Responder
 }
 
 // Route overrides the signature scheme and secrets for paths under Prefix.
@@ -62,6 +64,10 @@ type Listener struct {
 
 	mu sync.Mutex
 	ln net.Listener
+
+	// stopping ends simulated delays and holds, so Shutdown never waits on them.
+	stopping chan struct{}
+	stopOnce sync.Once
 }
 
 // NewListener prepares a listener that commits to st and publishes to hub (hub may be nil).
@@ -71,7 +77,7 @@ func NewListener(cfg Config, st *store.Store, hub *Hub) *Listener {
 
 func newListener(cfg Config, st appender, hub *Hub) *Listener {
 	cfg = cfg.withDefaults()
-	l := &Listener{cfg: cfg, store: st, hub: hub, log: cfg.Logger}
+	l := &Listener{cfg: cfg, store: st, hub: hub, log: cfg.Logger, stopping: make(chan struct{})}
 	l.server = &http.Server{
 		Handler:           http.HandlerFunc(l.serveHTTP),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -160,6 +166,7 @@ func (l *Listener) Serve() error {
 // Shutdown stops accepting, lets in-flight requests finish (until ctx ends), and
 // returns. It does not close the store or the hub: the caller owns them.
 func (l *Listener) Shutdown(ctx context.Context) error {
+	l.stopOnce.Do(func() { close(l.stopping) })
 	err := l.server.Shutdown(ctx)
 	l.mu.Lock()
 	if l.ln != nil {

@@ -66,6 +66,12 @@ func (l *Listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		ev.Status = http.StatusOK
 		payloads.Analyze(ev, vc)
 	}
+	answer := Respond{Status: http.StatusOK, Rate: 1}
+	if ev.Rejected == "" && l.cfg.Responder != nil {
+		if answer = l.cfg.Responder.decide(); !answer.Normal() {
+			ev.Status, ev.Simulated = answer.Status, answer.String()
+		}
+	}
 
 	if err := l.store.Append(ev); err != nil {
 		l.log.Error("listener: commit failed; answered 503", "id", ev.ID, "err", err)
@@ -73,17 +79,50 @@ func (l *Listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, errorAnswer{Error: "could not record the event; it was not accepted"})
 		return
 	}
-	answered = true
-	w.Header().Set(EventIDHeader, ev.ID)
-	if ev.Status == http.StatusOK {
-		writeRaw(w, http.StatusOK, []byte("{}"))
-	} else {
-		writeJSON(w, ev.Status, errorAnswer{Error: ev.Rejected, ID: ev.ID})
-	}
+	id, status, rejected := ev.ID, ev.Status, ev.Rejected
 	if l.hub != nil {
 		ev.Headers = store.RedactHeaders(ev.Headers) // subscribers see what the history keeps
 		l.hub.Publish(ev)
 	}
+	if !answer.Normal() {
+		l.simulate(w, r, answer, id) // committed and published; only the answer misbehaves
+		answered = true
+		return
+	}
+	answered = true
+	w.Header().Set(EventIDHeader, id)
+	if status == http.StatusOK {
+		writeRaw(w, http.StatusOK, []byte("{}"))
+	} else {
+		writeJSON(w, status, errorAnswer{Error: rejected, ID: id})
+	}
+}
+
+// simulate gives a --respond answer: after its delay, the status, or for a timeout
+// no answer at all (the connection is dropped once the hold is over).
+func (l *Listener) simulate(w http.ResponseWriter, r *http.Request, answer Respond, id string) {
+	if answer.Delay > 0 {
+		t := time.NewTimer(answer.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return // the sender gave up waiting
+		case <-l.stopping:
+		}
+	}
+	if answer.Timeout {
+		panic(http.ErrAbortHandler)
+	}
+	w.Header().Set(EventIDHeader, id)
+	if answer.RetryAfter != "" {
+		w.Header().Set("Retry-After", answer.RetryAfter)
+	}
+	if answer.Status >= 200 && answer.Status < 300 {
+		writeRaw(w, answer.Status, []byte("{}"))
+		return
+	}
+	writeJSON(w, answer.Status, errorAnswer{Error: "simulated by --respond " + answer.String(), ID: id})
 }
 
 // readBody reads the whole body, or fails with *http.MaxBytesError past MaxBody.

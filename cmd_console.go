@@ -43,6 +43,16 @@ func (a *app) console(ctx context.Context, args []string) error {
 		Trigger: func(ctx context.Context, et catalog.EventType) (tunnel.TriggerResult, error) {
 			return tunnel.Trigger(ctx, tunnel.TriggerRequest{URL: srv.url, Event: et, Secret: secret})
 		},
+		Forwarder: srv.forwarder,
+		Replay: tunnel.ReplayConfig{
+			History:   srv.store,
+			Targets:   srv.cfg.Forward,
+			Secrets:   tunnel.ListenerSecrets(srv.cfg.Secrets, srv.cfg.routes()),
+			Tolerance: srv.cfg.Tolerance,
+			Appender:  srv.store,
+			Hub:       srv.hub,
+			Forward:   srv.forwarder,
+		},
 	})
 	closeErr := srv.close()
 	if srv.generated != "" {

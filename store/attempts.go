@@ -10,39 +10,27 @@ import (
 	"github.com/dexra/dexra-tui/payloads"
 )
 
-// The app's response bodies (up to 64 KiB each) live in bucketAttemptBodies, not in
-// the event's metadata, so a page of events never carries them.
+// Attempts live in bucketAttempts under seq(8) position(4), apart from the event's
+// record: recording one appends a key and never rewrites the event.
 
-// AddAttempt appends a forward or replay attempt to the stored event id. Its response
-// body is kept apart and returned by Get (and List with WithBody).
+// AddAttempt appends a forward or replay attempt to the stored event id, durably,
+// sharing commits with Append. Its response body is returned by Get (and List with
+// WithBody); secret response headers are redacted in the history, not in a.
 func (s *Store) AddAttempt(id string, a payloads.Attempt) error {
-	err := s.db.Batch(func(tx *bolt.Tx) (err error) {
-		defer recoverCorrupt(&err)
-		seqVal := tx.Bucket(bucketIDs).Get([]byte(id))
+	val, err := encodeAttempt(a)
+	if err != nil {
+		return fmt.Errorf("add attempt to event %s: %w", id, err)
+	}
+	err = s.commit(func(w *txWriter) error {
+		seqVal := w.ids.Get([]byte(id))
 		if seqVal == nil {
 			return ErrNotFound
 		}
 		seq := u64(seqVal)
-		events := tx.Bucket(bucketEvents)
-		key := seqKey(seq)
-		v := events.Get(key)
-		if v == nil {
+		if w.events.Get(seqKey(seq)) == nil {
 			return fmt.Errorf("%w: index names seq %d, which is missing", ErrCorrupt, seq)
 		}
-		ev, err := decodeMeta(seq, v)
-		if err != nil {
-			return err
-		}
-		kept, err := putAttempts(tx, seq, len(ev.Attempts), []payloads.Attempt{a})
-		if err != nil {
-			return err
-		}
-		ev.Attempts = append(ev.Attempts, kept...)
-		meta, err := encodeMeta(ev)
-		if err != nil {
-			return err
-		}
-		return events.Put(key, meta)
+		return putAttempt(w.attempts, seq, nextAttempt(w.attempts, seq), val)
 	})
 	if err != nil {
 		return fmt.Errorf("add attempt to event %s: %w", id, err)
@@ -50,43 +38,46 @@ func (s *Store) AddAttempt(id string, a payloads.Attempt) error {
 	return nil
 }
 
-// putAttempts stores the response bodies of attempts (numbered from first) and returns
-// the attempts as the metadata keeps them: no body, secret headers redacted.
-func putAttempts(tx *bolt.Tx, seq uint64, first int, attempts []payloads.Attempt) ([]payloads.Attempt, error) {
-	if len(attempts) == 0 {
-		return attempts, nil
+// nextAttempt is the position the next attempt of the event stored under seq takes.
+func nextAttempt(b *bolt.Bucket, seq uint64) int {
+	c := b.Cursor()
+	var k []byte
+	if k, _ = c.Seek(seqKey(seq + 1)); k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
 	}
-	b := tx.Bucket(bucketAttemptBodies)
-	out := make([]payloads.Attempt, len(attempts))
-	for i, a := range attempts {
-		a.ResponseHeaders = RedactHeaders(a.ResponseHeaders)
-		if len(a.ResponseBody) > 0 {
-			if err := b.Put(attemptKey(seq, first+i), a.ResponseBody); err != nil {
-				return nil, fmt.Errorf("store attempt response body: %w", err)
-			}
+	if len(k) != attemptKeyLen || u64(k) != seq {
+		return 0
+	}
+	return int(binary.BigEndian.Uint32(k[8:])) + 1
+}
+
+func putAttempt(b *bolt.Bucket, seq uint64, i int, val []byte) error {
+	b.FillPercent = denseFill // keys mostly grow with seq
+	if err := b.Put(attemptKey(seq, i), val); err != nil {
+		return fmt.Errorf("store attempt: %w", err)
+	}
+	return nil
+}
+
+// loadAttempts returns the attempts of the event stored under seq, in the order they
+// were recorded, with their response bodies if withBody.
+func loadAttempts(c *bolt.Cursor, seq uint64, withBody bool) ([]payloads.Attempt, error) {
+	prefix := seqKey(seq)
+	var out []payloads.Attempt
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		a, err := decodeAttempt(v, withBody)
+		if err != nil {
+			return nil, fmt.Errorf("event %d: %w", seq, err)
 		}
-		a.ResponseBody = nil
-		out[i] = a
+		out = append(out, a)
 	}
 	return out, nil
 }
 
-// fillAttemptBodies copies the stored response bodies into ev.Attempts.
-func fillAttemptBodies(tx *bolt.Tx, ev *payloads.Event) {
-	if len(ev.Attempts) == 0 {
-		return
-	}
-	b := tx.Bucket(bucketAttemptBodies)
-	for i := range ev.Attempts {
-		if v := b.Get(attemptKey(ev.Seq, i)); v != nil {
-			ev.Attempts[i].ResponseBody = bytes.Clone(v)
-		}
-	}
-}
-
-// deleteAttemptBodies removes every response body of the event stored under seq.
-func deleteAttemptBodies(tx *bolt.Tx, seq uint64) error {
-	b := tx.Bucket(bucketAttemptBodies)
+// deleteAttempts removes every attempt of the event stored under seq.
+func deleteAttempts(b *bolt.Bucket, seq uint64) error {
 	prefix := seqKey(seq)
 	var keys [][]byte
 	c := b.Cursor()
@@ -95,11 +86,13 @@ func deleteAttemptBodies(tx *bolt.Tx, seq uint64) error {
 	}
 	for _, k := range keys {
 		if err := b.Delete(k); err != nil {
-			return fmt.Errorf("delete attempt response body: %w", err)
+			return fmt.Errorf("delete attempt: %w", err)
 		}
 	}
 	return nil
 }
+
+const attemptKeyLen = 12
 
 // attemptKey is seq(8) then the attempt's position(4), both big-endian.
 func attemptKey(seq uint64, i int) []byte {

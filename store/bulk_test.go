@@ -11,8 +11,8 @@ import (
 	"github.com/dexra/dexra-tui/payloads"
 )
 
-// bulkAppend stores gen(from) … gen(from+n-1) through putEvent (the code Append
-// runs) in large unsynced transactions, then syncs: a fixture loader, not ingest.
+// bulkAppend stores gen(from) … gen(from+n-1) through prepareEvent and putEvent (the
+// code Append runs) in large unsynced transactions, then syncs: a fixture loader, not ingest.
 func bulkAppend(t testing.TB, s *Store, from, n int, gen func(int) *payloads.Event) {
 	t.Helper()
 	const perTx = 20_000
@@ -21,12 +21,17 @@ func bulkAppend(t testing.TB, s *Store, from, n int, gen func(int) *payloads.Eve
 	for start := from; start < from+n; start += perTx {
 		end := min(start+perTx, from+n)
 		err := s.db.Update(func(tx *bolt.Tx) error {
+			w := newTxWriter(tx)
 			for i := start; i < end; i++ {
-				if _, err := putEvent(tx, gen(i)); err != nil {
+				p, err := prepareEvent(gen(i))
+				if err != nil {
+					return err
+				}
+				if _, err := putEvent(w, p); err != nil {
 					return err
 				}
 			}
-			return nil
+			return w.flush()
 		})
 		if err != nil {
 			t.Fatalf("bulk load events %d..%d: %v", start, end, err)

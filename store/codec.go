@@ -10,29 +10,37 @@ import (
 	"github.com/dexra/dexra-tui/payloads/sig"
 )
 
-// An event's metadata record (bucketEvents) is a small binary head, then JSON of the
-// rest of payloads.Event (Body is never in it: bodies have their own bucket).
+// An event's record (bucketEvents) is a small binary head, then JSON of the rest of
+// payloads.Event (Body and Attempts are never in it: they have their own buckets).
 //
 //	format(1) then, each as uvarint(len) bytes:
 //	ID Path Source Type SignatureStatus DedupKey DuplicateOf Correlation
 //
 // The head holds every field filters, indexes and pruning read, so scanning skips the
-// JSON decode of events that do not match.
-const recordFormat = 1
+// JSON decode of events that do not match. The JSON rest depends on nothing the
+// transaction decides, so it is encoded before the event reaches the writer.
+const recordFormat = 2
 
-// encodeMeta encodes everything of ev but Body and Seq (the key is the seq).
-func encodeMeta(ev *payloads.Event) ([]byte, error) {
+// encodeRest encodes the JSON rest of ev's record: everything but the head fields,
+// Seq, Body and Attempts.
+func encodeRest(ev *payloads.Event) ([]byte, error) {
 	rest := *ev
 	rest.ID, rest.Path, rest.Source, rest.Type = "", "", "", ""
 	rest.DedupKey, rest.DuplicateOf, rest.Correlation = "", "", ""
-	rest.Seq, rest.Body = 0, nil
+	rest.Seq, rest.Body, rest.Attempts = 0, nil, nil
 	js, err := json.Marshal(&rest)
 	if err != nil {
 		return nil, fmt.Errorf("encode event %s: %w", ev.ID, err)
 	}
+	return js, nil
+}
+
+// encodeRecord joins the head of ev (with duplicateOf, decided in the transaction)
+// and its encoded rest.
+func encodeRecord(ev *payloads.Event, duplicateOf string, rest []byte) []byte {
 	head := [...]string{ev.ID, ev.Path, ev.Source, ev.Type, string(ev.Signature.Status),
-		ev.DedupKey, ev.DuplicateOf, ev.Correlation}
-	n := 1 + len(js)
+		ev.DedupKey, duplicateOf, ev.Correlation}
+	n := 1 + len(rest)
 	for _, s := range head {
 		n += binary.MaxVarintLen32 + len(s)
 	}
@@ -42,7 +50,7 @@ func encodeMeta(ev *payloads.Event) ([]byte, error) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
-	return append(b, js...), nil
+	return append(b, rest...)
 }
 
 // decodeHead decodes the head of the record stored under seq into an event holding
@@ -80,11 +88,11 @@ func completeMeta(ev *payloads.Event, rest []byte) error {
 	}
 	ev.Seq, ev.ID, ev.Path, ev.Source, ev.Type = head.Seq, head.ID, head.Path, head.Source, head.Type
 	ev.DedupKey, ev.DuplicateOf, ev.Correlation = head.DedupKey, head.DuplicateOf, head.Correlation
-	ev.Body = head.Body
+	ev.Body, ev.Attempts = head.Body, head.Attempts
 	return nil
 }
 
-// decodeMeta decodes the whole record stored under seq.
+// decodeMeta decodes the whole record stored under seq (attempts not included).
 func decodeMeta(seq uint64, v []byte) (*payloads.Event, error) {
 	ev, rest, err := decodeHead(seq, v)
 	if err != nil {
@@ -94,6 +102,41 @@ func decodeMeta(seq uint64, v []byte) (*payloads.Event, error) {
 		return nil, err
 	}
 	return ev, nil
+}
+
+// An attempt's value (bucketAttempts) is uvarint(len(JSON)) JSON of the attempt
+// without its response body, then the response body's raw bytes, so a page of events
+// decodes the attempts without copying the app's answers.
+
+// encodeAttempt encodes a, its secret response headers redacted.
+func encodeAttempt(a payloads.Attempt) ([]byte, error) {
+	body := a.ResponseBody
+	a.ResponseHeaders = RedactHeaders(a.ResponseHeaders)
+	a.ResponseBody = nil
+	js, err := json.Marshal(&a)
+	if err != nil {
+		return nil, fmt.Errorf("encode attempt to %s: %w", a.Target, err)
+	}
+	b := make([]byte, 0, binary.MaxVarintLen32+len(js)+len(body))
+	b = binary.AppendUvarint(b, uint64(len(js)))
+	b = append(b, js...)
+	return append(b, body...), nil
+}
+
+// decodeAttempt decodes an attempt value; the response body is copied only if withBody.
+func decodeAttempt(v []byte, withBody bool) (payloads.Attempt, error) {
+	var a payloads.Attempt
+	n, size := binary.Uvarint(v)
+	if size <= 0 || n > uint64(len(v)-size) {
+		return a, fmt.Errorf("%w: truncated attempt record", ErrCorrupt)
+	}
+	if err := json.Unmarshal(v[size:size+int(n)], &a); err != nil {
+		return a, fmt.Errorf("%w: attempt record: %v", ErrCorrupt, err)
+	}
+	if body := v[size+int(n):]; withBody && len(body) > 0 {
+		a.ResponseBody = append([]byte(nil), body...)
+	}
+	return a, nil
 }
 
 // Counters of decoded heads (candidates examined) and JSON rests (events returned),

@@ -114,9 +114,10 @@ func appendAll(t testing.TB, s *Store, n int) []*payloads.Event {
 func checkConsistency(t testing.TB, s *Store) {
 	t.Helper()
 	err := s.db.View(func(tx *bolt.Tx) error {
-		wantIndex := map[string]map[string]bool{} // bucket → key → present
+		wantIndex := map[string]bool{} // bucketIndex key → present
 		wantCounts := map[string]uint64{}
 		wantDedup := map[string]uint64{}
+		wantFirst := map[string]string{} // dedup key → the first ID its events name
 		n := uint64(0)
 		err := tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
 			n++
@@ -130,17 +131,25 @@ func checkConsistency(t testing.TB, s *Store) {
 			}
 			for _, ix := range indexes {
 				v := ix.value(ev)
-				if v == "" && ix.key == KeyCorr {
+				if v == "" && ix.optional {
 					continue
 				}
-				if wantIndex[string(ix.bucket)] == nil {
-					wantIndex[string(ix.bucket)] = map[string]bool{}
+				wantIndex[string(ix.entry(v, seq))] = true
+				if ix.counted {
+					wantCounts[string(ix.prefix(v))]++
 				}
-				wantIndex[string(ix.bucket)][string(indexKey(v, seq))] = true
-				wantCounts[string(countKey(ix.bucket, v))]++
 			}
 			if ev.DedupKey != "" {
-				wantDedup[string(dedupKey(ev.DedupKey))]++
+				k := string(dedupKey(ev.DedupKey))
+				wantDedup[k]++
+				first := ev.DuplicateOf
+				if first == "" {
+					first = ev.ID
+				}
+				if prev, ok := wantFirst[k]; ok && (prev != first || ev.DuplicateOf == "") {
+					return fmt.Errorf("event %s: dedup key %q first %q, an earlier event says %q", ev.ID, ev.DedupKey, first, prev)
+				}
+				wantFirst[k] = first
 			}
 			return nil
 		})
@@ -162,40 +171,44 @@ func checkConsistency(t testing.TB, s *Store) {
 		if err != nil {
 			return err
 		}
-		err = tx.Bucket(bucketAttemptBodies).ForEach(func(k, _ []byte) error {
+		// Attempts: each belongs to a stored event, numbered 0, 1, … without gaps.
+		lastSeq, next := uint64(0), 0
+		err = tx.Bucket(bucketAttempts).ForEach(func(k, v []byte) error {
+			if len(k) != attemptKeyLen {
+				return fmt.Errorf("attempt key %x", k)
+			}
 			seq := u64(k)
-			v := tx.Bucket(bucketEvents).Get(seqKey(seq))
-			if v == nil {
-				return fmt.Errorf("attempt body %x without event", k)
+			if tx.Bucket(bucketEvents).Get(seqKey(seq)) == nil {
+				return fmt.Errorf("attempt %x without event", k)
 			}
-			ev, err := decodeMeta(seq, v)
-			if err != nil {
+			if seq != lastSeq {
+				lastSeq, next = seq, 0
+			}
+			if i := int(binary.BigEndian.Uint32(k[8:])); i != next {
+				return fmt.Errorf("attempt %d of event %d, want %d", i, seq, next)
+			}
+			next++
+			if _, err := decodeAttempt(v, true); err != nil {
 				return err
-			}
-			if i := int(binary.BigEndian.Uint32(k[8:])); i >= len(ev.Attempts) {
-				return fmt.Errorf("attempt body %d of event %d, which has %d attempts", i, seq, len(ev.Attempts))
 			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		for _, ix := range indexes {
-			want := wantIndex[string(ix.bucket)]
-			got := 0
-			err := tx.Bucket(ix.bucket).ForEach(func(k, _ []byte) error {
-				got++
-				if !want[string(k)] {
-					return fmt.Errorf("stale %s entry %q", ix.bucket, k)
-				}
-				return nil
-			})
-			if err != nil {
-				return err
+		gotIndex := 0
+		err = tx.Bucket(bucketIndex).ForEach(func(k, _ []byte) error {
+			gotIndex++
+			if !wantIndex[string(k)] {
+				return fmt.Errorf("stale index entry %q", k)
 			}
-			if got != len(want) {
-				return fmt.Errorf("%s has %d entries, want %d", ix.bucket, got, len(want))
-			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if gotIndex != len(wantIndex) {
+			return fmt.Errorf("the index has %d entries, want %d", gotIndex, len(wantIndex))
 		}
 		gotCounts := 0
 		err = tx.Bucket(bucketCounts).ForEach(func(k, v []byte) error {
@@ -215,7 +228,10 @@ func checkConsistency(t testing.TB, s *Store) {
 		err = tx.Bucket(bucketDedup).ForEach(func(k, v []byte) error {
 			gotDedup++
 			if wantDedup[string(k)] != u64(v) {
-				return fmt.Errorf("dedup %q count %d, want %d", k, u64(v), wantDedup[string(k)])
+				return fmt.Errorf("dedup %x count %d, want %d", k, u64(v), wantDedup[string(k)])
+			}
+			if first := string(v[8:]); first != wantFirst[string(k)] {
+				return fmt.Errorf("dedup %x first %q, its events name %q", k, first, wantFirst[string(k)])
 			}
 			return nil
 		})

@@ -53,6 +53,7 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 	}
 	it := newSeqIter(tx.Bucket(bucket), prefix, !o.OldestFirst)
 	events, bodies := tx.Bucket(bucketEvents), tx.Bucket(bucketBodies)
+	attempts := tx.Bucket(bucketAttempts).Cursor()
 	needBody := f.NeedsBody()
 	var page Page
 	for seq, meta := it.start(o.Cursor); seq != 0; seq, meta = it.next() {
@@ -89,8 +90,8 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 		if err := completeMeta(ev, rest); err != nil {
 			return Page{}, err
 		}
-		if o.WithBody {
-			fillAttemptBodies(tx, ev)
+		if ev.Attempts, err = loadAttempts(attempts, seq, o.WithBody); err != nil {
+			return Page{}, err
 		}
 		page.Events = append(page.Events, ev)
 	}
@@ -103,6 +104,7 @@ func plan(tx *bolt.Tx, f *Filter) (bucket, prefix []byte, none bool) {
 	bucket = bucketEvents
 	best := uint64(math.MaxUint64)
 	counts := tx.Bucket(bucketCounts)
+	var uncounted [][]byte
 	for _, t := range f.terms {
 		if t.neg {
 			continue
@@ -112,12 +114,40 @@ func plan(tx *bolt.Tx, f *Filter) (bucket, prefix []byte, none bool) {
 			continue
 		}
 		v := t.indexValue()
-		n := u64(counts.Get(countKey(ix.bucket, v)))
-		if n < best {
-			best, bucket, prefix = n, ix.bucket, indexPrefix(v)
+		if ix.optional && v == "" {
+			return nil, nil, true // events without a value are not indexed, so none match
+		}
+		p := ix.prefix(v)
+		if !ix.counted {
+			uncounted = append(uncounted, p)
+			continue
+		}
+		if n := u64(counts.Get(p)); n < best {
+			best, bucket, prefix = n, bucketIndex, p
+		}
+	}
+	// An uncounted index is counted here, no further than it takes to know whether
+	// it beats the best so far.
+	index := tx.Bucket(bucketIndex)
+	for _, p := range uncounted {
+		if n := countPrefix(index, p, min(best, maxPlanScan)); n < best {
+			best, bucket, prefix = n, bucketIndex, p
 		}
 	}
 	return bucket, prefix, best == 0
+}
+
+// maxPlanScan bounds the count of an uncounted index's value when planning.
+const maxPlanScan = 4096
+
+// countPrefix counts the keys of b under prefix, up to limit.
+func countPrefix(b *bolt.Bucket, prefix []byte, limit uint64) uint64 {
+	n := uint64(0)
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); n < limit && k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		n++
+	}
+	return n
 }
 
 // indexValue is the term's value as the index stores it (see the index functions).

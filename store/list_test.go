@@ -264,6 +264,14 @@ func TestListWorkDependsOnPageNotHistory(t *testing.T) {
 	if _, n := scanned(t, s, ListOptions{Query: "type:nothing source:dexatel"}); n != 0 {
 		t.Errorf("a type no event has decoded %d events", n)
 	}
+	// The correlation index keeps no counters: the planner counts its few entries and
+	// still prefers it to a counted index of thousands.
+	if page, n := scanned(t, s, ListOptions{Query: "source:dexatel corr:msg-00000300"}); n != 3 || len(page.Events) == 0 {
+		t.Errorf("source:dexatel corr:msg-00000300 decoded %d events, want the 3 of that message", n)
+	}
+	if _, n := scanned(t, s, ListOptions{Query: "corr:msg-nothing source:dexatel"}); n != 0 {
+		t.Errorf("a correlation no event has decoded %d events", n)
+	}
 	// Unindexed terms examine every candidate, but decode only the matches.
 	if page, n := scanned(t, s, ListOptions{Query: "path:/dexra -sig:pass"}); n != 5000 || len(page.Events) == 0 {
 		t.Errorf("path:/dexra -sig:pass examined %d of 5000 events", n)

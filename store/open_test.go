@@ -101,7 +101,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if !errors.Is(err, ErrSchemaTooNew) {
 		t.Fatalf("Open = %v, want ErrSchemaTooNew", err)
 	}
-	for _, want := range []string{path, "newer dexra-tui", "schema version 2"} {
+	for _, want := range []string{path, "newer dexra-tui", fmt.Sprintf("schema version %d", schemaVersion+1)} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}

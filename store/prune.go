@@ -8,7 +8,7 @@ import (
 )
 
 // Pruning removes the oldest events in small transactions so the writer lock is never
-// held long: ingest (DB.Batch) gets its turn between chunks.
+// held long: ingest (the committer) gets its turn between chunks.
 const (
 	pruneChunk = 500
 	// pruneCooldown lets excess build up between passes, so steady ingest at the limit
@@ -79,13 +79,14 @@ func (s *Store) pruneOnce(max int) (int, error) {
 			seqs = append(seqs, seqOf(k))
 			metas = append(metas, append([]byte(nil), v...))
 		}
+		w := newTxWriter(tx)
 		for i, seq := range seqs {
-			if err := removeEvent(tx, seq, metas[i]); err != nil {
+			if err := removeEvent(w, seq, metas[i]); err != nil {
 				return fmt.Errorf("prune event %d: %w", seq, err)
 			}
 			deleted++
 		}
-		return nil
+		return w.flush()
 	})
 	if err != nil {
 		return 0, fmt.Errorf("prune history %s: %w", s.path, err)

@@ -75,9 +75,11 @@ func loadEvent(tx *bolt.Tx, seq uint64, withBody bool) (*payloads.Event, error) 
 	if err != nil {
 		return nil, err
 	}
+	if ev.Attempts, err = loadAttempts(tx.Bucket(bucketAttempts).Cursor(), seq, withBody); err != nil {
+		return nil, err
+	}
 	if withBody {
 		ev.Body = bytes.Clone(tx.Bucket(bucketBodies).Get(key))
-		fillAttemptBodies(tx, ev)
 	}
 	return ev, nil
 }
@@ -87,7 +89,7 @@ func (s *Store) Stats() (Stats, error) {
 	var st Stats
 	err := s.view(func(tx *bolt.Tx) error {
 		st.Total = int(u64(tx.Bucket(bucketMeta).Get(totalKey)))
-		st.Failing = int(u64(tx.Bucket(bucketCounts).Get(countKey(bucketBySig, string(sig.Fail)))))
+		st.Failing = int(u64(tx.Bucket(bucketCounts).Get(indexSig.prefix(string(sig.Fail)))))
 		st.LastSeq = tx.Bucket(bucketEvents).Sequence()
 		return nil
 	})
@@ -106,8 +108,8 @@ func (s *Store) Dedup(key string) (DedupInfo, error) {
 	}
 	err := s.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketDedup).Get(dedupKey(key))
-		if len(v) > 16 {
-			info = DedupInfo{FirstID: string(v[16:]), Count: int(u64(v))}
+		if len(v) > 8 {
+			info = DedupInfo{FirstID: string(v[8:]), Count: int(u64(v))}
 		}
 		return nil
 	})

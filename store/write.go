@@ -21,6 +21,53 @@ var emptyValue = []byte{}
 // full, where bbolt's default 0.5 would leave them half empty.
 const denseFill = 0.9
 
+// preparedEvent is an event encoded for the writer: everything that does not depend on
+// the transaction is done before the event reaches the (single) writer.
+type preparedEvent struct {
+	head     payloads.Event // the record head's fields, copied
+	rest     []byte         // the record's JSON rest
+	body     []byte
+	values   [len(indexes)]string // index values; KeyDup's is decided in the transaction
+	dedupKey []byte               // nil: no dedup key
+	attempts [][]byte
+}
+
+// prepareEvent encodes ev for putEvent. It does not modify ev; ev.Body is kept by
+// reference and must not change until the event is stored.
+func prepareEvent(ev *payloads.Event) (*preparedEvent, error) {
+	if ev.ID == "" || len(ev.ID) > bolt.MaxKeySize {
+		return nil, fmt.Errorf("event ID %q is empty or too long", ev.ID)
+	}
+	stored := *ev
+	stored.Headers = RedactHeaders(ev.Headers)
+	rest, err := encodeRest(&stored)
+	if err != nil {
+		return nil, err
+	}
+	p := &preparedEvent{
+		head: payloads.Event{ID: ev.ID, Path: ev.Path, Source: ev.Source, Type: ev.Type,
+			Signature: ev.Signature, DedupKey: ev.DedupKey, Correlation: ev.Correlation},
+		rest: rest,
+		body: ev.Body,
+	}
+	for i, ix := range indexes {
+		if ix.key != KeyDup {
+			p.values[i] = ix.value(ev)
+		}
+	}
+	if ev.DedupKey != "" {
+		p.dedupKey = dedupKey(ev.DedupKey)
+	}
+	for _, a := range ev.Attempts {
+		v, err := encodeAttempt(a)
+		if err != nil {
+			return nil, fmt.Errorf("event %s: %w", ev.ID, err)
+		}
+		p.attempts = append(p.attempts, v)
+	}
+	return p, nil
+}
+
 // putResult is what putEvent decided, handed to the caller only after commit.
 type putResult struct {
 	seq         uint64
@@ -28,139 +75,110 @@ type putResult struct {
 	total       uint64
 }
 
-// putEvent stores ev with every index entry and counter, in tx. It does not modify ev.
-// It may run more than once for one event (DB.Batch retries), so it is a pure function
-// of ev and the transaction.
-func putEvent(tx *bolt.Tx, ev *payloads.Event) (putResult, error) {
-	events, ids := tx.Bucket(bucketEvents), tx.Bucket(bucketIDs)
-	if ev.ID == "" || len(ev.ID) > bolt.MaxKeySize {
-		return putResult{}, fmt.Errorf("event ID %q is empty or too long", ev.ID)
+// putEvent stores p with every index entry and counter change, in w's transaction.
+// It may run more than once for one event (a batch retried without a failing write),
+// so it is a pure function of p and the transaction.
+func putEvent(w *txWriter, p *preparedEvent) (putResult, error) {
+	id := []byte(p.head.ID)
+	if w.ids.Get(id) != nil {
+		return putResult{}, fmt.Errorf("%w: %s", ErrDuplicateID, p.head.ID)
 	}
-	if ids.Get([]byte(ev.ID)) != nil {
-		return putResult{}, fmt.Errorf("%w: %s", ErrDuplicateID, ev.ID)
-	}
-	seq, err := events.NextSequence()
+	seq, err := w.events.NextSequence()
 	if err != nil {
 		return putResult{}, err
 	}
 	key := seqKey(seq)
 
-	dupOf, err := countDedup(tx.Bucket(bucketDedup), ev.DedupKey, ev.ID, seq)
+	dupOf, err := countDedup(w.dedup, p.dedupKey, p.head.ID)
 	if err != nil {
 		return putResult{}, err
 	}
-
-	stored := *ev
-	stored.Seq = seq
-	stored.DuplicateOf = dupOf
-	stored.Headers = RedactHeaders(ev.Headers)
-	stored.Body = nil
-	if stored.Attempts, err = putAttempts(tx, seq, 0, ev.Attempts); err != nil {
-		return putResult{}, err
+	w.events.FillPercent = 1 // keys only ever grow: fill pages completely
+	if err := w.events.Put(key, encodeRecord(&p.head, dupOf, p.rest)); err != nil {
+		return putResult{}, fmt.Errorf("store event record: %w", err)
 	}
-	meta, err := encodeMeta(&stored)
-	if err != nil {
-		return putResult{}, err
-	}
-	events.FillPercent = 1 // keys only ever grow: fill pages completely
-	if err := events.Put(key, meta); err != nil {
-		return putResult{}, fmt.Errorf("store event metadata: %w", err)
-	}
-	if len(ev.Body) > 0 {
-		bodies := tx.Bucket(bucketBodies)
-		bodies.FillPercent = 1
-		if err := bodies.Put(key, ev.Body); err != nil {
+	if len(p.body) > 0 {
+		w.bodies.FillPercent = 1
+		if err := w.bodies.Put(key, p.body); err != nil {
 			return putResult{}, fmt.Errorf("store body: %w", err)
 		}
 	}
-	ids.FillPercent = denseFill
-	if err := ids.Put([]byte(ev.ID), key); err != nil {
+	w.ids.FillPercent = denseFill
+	if err := w.ids.Put(id, key); err != nil {
 		return putResult{}, fmt.Errorf("index event ID: %w", err)
 	}
-	counts := tx.Bucket(bucketCounts)
-	for _, ix := range indexes {
-		v := ix.value(&stored)
-		if v == "" && ix.key == KeyCorr {
-			continue
+	w.index.FillPercent = denseFill
+	for i, ix := range indexes {
+		v := p.values[i]
+		if ix.key == KeyDup {
+			v = indexValueDup(&payloads.Event{DuplicateOf: dupOf})
 		}
-		b := tx.Bucket(ix.bucket)
-		b.FillPercent = denseFill
-		if err := b.Put(indexKey(v, seq), emptyValue); err != nil {
-			return putResult{}, fmt.Errorf("index %s: %w", ix.key, err)
-		}
-		if err := addCount(counts, countKey(ix.bucket, v), 1); err != nil {
+		if err := w.putIndex(ix, v, seq); err != nil {
 			return putResult{}, err
 		}
 	}
-	total, err := addTotal(tx, 1)
-	if err != nil {
-		return putResult{}, err
+	for i, a := range p.attempts {
+		if err := putAttempt(w.attempts, seq, i, a); err != nil {
+			return putResult{}, err
+		}
 	}
-	return putResult{seq: seq, duplicateOf: dupOf, total: total}, nil
+	w.totalDelta++
+	return putResult{seq: seq, duplicateOf: dupOf, total: w.currentTotal()}, nil
 }
 
-// removeEvent deletes the event stored under seq with its body, index entries and
-// counters. The dedup entry keeps the first ID while later events still carry the key.
-func removeEvent(tx *bolt.Tx, seq uint64, meta []byte) error {
-	ev, _, err := decodeHead(seq, meta) // the head has every field indexes use
+// removeEvent deletes the event stored under seq with its body, attempts, index
+// entries and counters. The dedup entry keeps the first ID while later events still
+// carry the key.
+func removeEvent(w *txWriter, seq uint64, record []byte) error {
+	ev, _, err := decodeHead(seq, record) // the head has every field indexes use
 	if err != nil {
 		return err
 	}
 	key := seqKey(seq)
-	counts := tx.Bucket(bucketCounts)
 	for _, ix := range indexes {
-		v := ix.value(ev)
-		if v == "" && ix.key == KeyCorr {
-			continue
-		}
-		if err := tx.Bucket(ix.bucket).Delete(indexKey(v, seq)); err != nil {
-			return fmt.Errorf("unindex %s: %w", ix.key, err)
-		}
-		if err := addCount(counts, countKey(ix.bucket, v), -1); err != nil {
+		if err := w.deleteIndex(ix, ix.value(ev), seq); err != nil {
 			return err
 		}
 	}
 	if ev.DedupKey != "" {
-		dedup := tx.Bucket(bucketDedup)
 		k := dedupKey(ev.DedupKey)
-		if v := dedup.Get(k); v != nil {
+		if v := w.dedup.Get(k); v != nil {
 			if n := u64(v); n <= 1 {
-				err = dedup.Delete(k)
+				err = w.dedup.Delete(k)
 			} else {
 				nv := append([]byte(nil), v...)
 				binary.BigEndian.PutUint64(nv, n-1)
-				err = dedup.Put(k, nv)
+				err = w.dedup.Put(k, nv)
 			}
 			if err != nil {
 				return fmt.Errorf("update dedup count: %w", err)
 			}
 		}
 	}
-	if err := tx.Bucket(bucketIDs).Delete([]byte(ev.ID)); err != nil {
+	if err := w.ids.Delete([]byte(ev.ID)); err != nil {
 		return fmt.Errorf("unindex event ID: %w", err)
 	}
-	if err := deleteAttemptBodies(tx, seq); err != nil {
+	if err := deleteAttempts(w.attempts, seq); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketBodies).Delete(key); err != nil {
+	if err := w.bodies.Delete(key); err != nil {
 		return fmt.Errorf("delete body: %w", err)
 	}
-	if err := tx.Bucket(bucketEvents).Delete(key); err != nil {
+	if err := w.events.Delete(key); err != nil {
 		return fmt.Errorf("delete event: %w", err)
 	}
-	_, err = addTotal(tx, -1)
-	return err
+	w.totalDelta--
+	return nil
 }
 
-// countDedup records that the event id (seq) carries dedup key k and returns the ID
-// of the first event that carried it ("" if this is the first).
-func countDedup(dedup *bolt.Bucket, k, id string, seq uint64) (string, error) {
-	if k == "" {
+// countDedup records that the event id carries the stored dedup key (nil: none) and
+// returns the ID of the first event that carried it ("" if this is the first).
+func countDedup(dedup *bolt.Bucket, key []byte, id string) (string, error) {
+	if key == nil {
 		return "", nil
 	}
-	key := dedupKey(k)
-	if v := dedup.Get(key); v != nil && len(v) > 16 {
-		first := string(v[16:])
+	if v := dedup.Get(key); len(v) > 8 {
+		first := string(v[8:])
 		nv := append([]byte(nil), v...)
 		binary.BigEndian.PutUint64(nv, u64(v)+1)
 		if err := dedup.Put(key, nv); err != nil {
@@ -168,46 +186,20 @@ func countDedup(dedup *bolt.Bucket, k, id string, seq uint64) (string, error) {
 		}
 		return first, nil
 	}
-	v := binary.BigEndian.AppendUint64(nil, 1)
-	v = binary.BigEndian.AppendUint64(v, seq)
-	v = append(v, id...)
-	if err := dedup.Put(key, v); err != nil {
+	v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(id)), 1)
+	if err := dedup.Put(key, append(v, id...)); err != nil {
 		return "", fmt.Errorf("record dedup key: %w", err)
 	}
 	return "", nil
 }
 
-// dedupKey is how a dedup key is stored: raw when short, hashed when long.
+// dedupKeyLen is the length of a stored dedup key: a SHA-256 prefix long enough that
+// two keys of one history never share it (a collision needs about 2^64 keys), short
+// enough to keep the randomly ordered bucket small.
+const dedupKeyLen = 16
+
+// dedupKey is how a dedup key is stored.
 func dedupKey(k string) []byte {
-	if len(k) <= maxIndexValue {
-		return append([]byte{'r'}, k...)
-	}
 	sum := sha256.Sum256([]byte(k))
-	return append([]byte{'h'}, sum[:]...)
-}
-
-func addCount(b *bolt.Bucket, key []byte, delta int64) error {
-	n := int64(u64(b.Get(key))) + delta
-	var err error
-	if n <= 0 {
-		err = b.Delete(key)
-	} else {
-		err = b.Put(key, seqKey(uint64(n)))
-	}
-	if err != nil {
-		return fmt.Errorf("update index count: %w", err)
-	}
-	return nil
-}
-
-func addTotal(tx *bolt.Tx, delta int64) (uint64, error) {
-	meta := tx.Bucket(bucketMeta)
-	n := int64(u64(meta.Get(totalKey))) + delta
-	if n < 0 {
-		n = 0
-	}
-	if err := meta.Put(totalKey, seqKey(uint64(n))); err != nil {
-		return 0, fmt.Errorf("update event count: %w", err)
-	}
-	return uint64(n), nil
+	return sum[:dedupKeyLen]
 }

@@ -9,9 +9,9 @@ import (
 	"github.com/dexra/dexra-tui/ui/sanitize"
 )
 
-// header is the top line: listener, profile, counters, rate and the secret. When it
-// does not fit, the words go first, then the secret hint, then the listener URL (a
-// revealed secret always stays).
+// header is the top line: listener, forward targets' health, profile, counters, rate
+// and the secret. When it does not fit, the words go first, then the secret hint and
+// the targets' URLs, then the listener URL (a revealed secret always stays).
 func (m *Model) header(width int) string {
 	st := m.styles
 	counts := plural(m.stats.Total, "event") + " · "
@@ -26,14 +26,31 @@ func (m *Model) header(width int) string {
 	}
 	app := st.App.Render(" dexra-tui")
 	url := sanitize.Line(m.opts.ListenURL)
+	listening, dot := st.Listening.Render("● listening ")+url, st.Listening.Render("● ")+url
 	candidates := [][]string{
-		{app, st.Listening.Render("● listening ") + url, m.profileBadge(), counts, m.secretText(false)},
-		{app, st.Listening.Render("● ") + url, m.profileBadge(), counts, m.secretText(true)},
-		{app, st.Listening.Render("● ") + url, m.profileBadge(), counts},
+		{app, listening, m.profileBadge(), counts, m.secretText(false)},
+		{app, dot, m.profileBadge(), counts, m.secretText(true)},
+		{app, dot, m.profileBadge(), counts},
 		{app, m.profileBadge(), counts, m.secretText(true)},
 	}
+	reveal := 2
+	if fwd := m.forwardText(false); fwd != "" {
+		// The targets' health goes before the listener's URL, which never changes.
+		short := m.forwardText(true)
+		candidates = [][]string{
+			{app, listening, fwd, m.profileBadge(), counts, m.secretText(false)},
+			{app, dot, fwd, m.profileBadge(), counts, m.secretText(true)},
+			{app, dot, fwd, m.profileBadge(), counts},
+			{app, fwd, m.profileBadge(), counts},
+			{app, dot, short, m.profileBadge(), counts},
+			{app, short, m.profileBadge(), counts, m.secretText(true)},
+		}
+		reveal = 3
+	}
 	if m.reveal { // a revealed secret is never the part left out
-		candidates[2] = append(candidates[2], m.secretText(true))
+		for i := reveal; i < len(candidates)-1; i++ {
+			candidates[i] = append(candidates[i], m.secretText(true))
+		}
 	}
 	var line string
 	for _, parts := range candidates {

@@ -4,6 +4,7 @@ import (
 	"charm.land/bubbles/v2/key"
 
 	"github.com/dexra/dexra-tui/ui/detail"
+	"github.com/dexra/dexra-tui/ui/editor"
 	"github.com/dexra/dexra-tui/ui/eventlist"
 	"github.com/dexra/dexra-tui/ui/picker"
 )
@@ -12,10 +13,12 @@ import (
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	NextTab, PrevTab                        key.Binding
-	Tabs                                    [5]key.Binding
+	Tabs                                    [6]key.Binding
 	Open, Back                              key.Binding
 	Filter, Apply, Clear                    key.Binding
 	Trigger, CopyCurl, CopyBody, Secret     key.Binding
+	Replay, Edit, ReplayFailed              key.Binding
+	Send, CancelEdit                        key.Binding
 	Help, Quit, ForceQuit                   key.Binding
 }
 
@@ -25,31 +28,36 @@ func DefaultKeyMap() KeyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
 	k := KeyMap{
-		Up:        b("↑/k", "up", "up", "k"),
-		Down:      b("↓/j", "down", "down", "j"),
-		PageUp:    b("pgup", "page up", "pgup"),
-		PageDown:  b("pgdn", "page down", "pgdown"),
-		Top:       b("g/home", "oldest", "g", "home"),
-		Bottom:    b("G/end", "newest, follow", "G", "end"),
-		NextTab:   b("tab", "next tab", "tab"),
-		PrevTab:   b("shift+tab", "previous tab", "shift+tab"),
-		Open:      b("enter", "detail", "enter"),
-		Back:      b("esc", "back", "esc"),
-		Filter:    b("/", "filter", "/"),
-		Apply:     b("enter", "keep filter", "enter"),
-		Clear:     b("esc", "clear filter", "esc"),
-		Trigger:   b("t", "trigger", "t"),
-		CopyCurl:  b("y", "copy curl", "y"),
-		CopyBody:  b("Y", "copy body", "Y"),
-		Secret:    b("s", "secret", "s"),
-		Help:      b("?", "help", "?"),
-		Quit:      b("q", "quit", "q"),
-		ForceQuit: b("ctrl+c", "quit", "ctrl+c"),
+		Up:           b("↑/k", "up", "up", "k"),
+		Down:         b("↓/j", "down", "down", "j"),
+		PageUp:       b("pgup", "page up", "pgup"),
+		PageDown:     b("pgdn", "page down", "pgdown"),
+		Top:          b("g/home", "oldest", "g", "home"),
+		Bottom:       b("G/end", "newest, follow", "G", "end"),
+		NextTab:      b("tab", "next tab", "tab"),
+		PrevTab:      b("shift+tab", "previous tab", "shift+tab"),
+		Open:         b("enter", "detail", "enter"),
+		Back:         b("esc", "back", "esc"),
+		Filter:       b("/", "filter", "/"),
+		Apply:        b("enter", "keep filter", "enter"),
+		Clear:        b("esc", "clear filter", "esc"),
+		Trigger:      b("t", "trigger", "t"),
+		CopyCurl:     b("y", "copy curl", "y"),
+		CopyBody:     b("Y", "copy body", "Y"),
+		Secret:       b("s", "secret", "s"),
+		Replay:       b("r", "replay", "r"),
+		Edit:         b("e", "edit+replay", "e"),
+		ReplayFailed: b("R", "replay failed", "R"),
+		Send:         b("ctrl+s", "send", "ctrl+s"),
+		CancelEdit:   b("esc", "cancel", "esc"),
+		Help:         b("?", "help", "?"),
+		Quit:         b("q", "quit", "q"),
+		ForceQuit:    b("ctrl+c", "quit", "ctrl+c"),
 	}
-	names := []string{"body", "headers", "signature", "schema", "raw"}
+	names := []string{"body", "headers", "signature", "schema", "raw", "forwards"}
 	for i := range k.Tabs {
 		n := string(rune('1' + i))
-		k.Tabs[i] = b("1-5", names[i], n)
+		k.Tabs[i] = b("1-6", names[i], n)
 	}
 	return k
 }
@@ -62,23 +70,27 @@ func (k KeyMap) detail() detail.KeyMap {
 	return detail.KeyMap{Up: k.Up, Down: k.Down, PageUp: k.PageUp, PageDown: k.PageDown, Top: k.Top, Bottom: k.Bottom}
 }
 
+func (k KeyMap) editor() editor.KeyMap {
+	return editor.KeyMap{Send: k.Send, Cancel: k.CancelEdit}
+}
+
 func (k KeyMap) picker() picker.KeyMap {
 	return picker.KeyMap{Up: k.Up, Down: k.Down, Choose: k.Open, Cancel: k.Back}
 }
 
 // ShortHelp is the one-line help of the list.
 func (k KeyMap) ShortHelp() []key.Binding {
-	tabs := key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab/1-5", "tabs"))
-	return []key.Binding{k.Filter, k.Trigger, k.CopyCurl, k.Open, k.Help, k.Quit, k.CopyBody, tabs, k.Secret}
+	tabs := key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab/1-6", "tabs"))
+	return []key.Binding{k.Filter, k.Replay, k.Edit, k.Trigger, k.CopyCurl, k.Help, k.Quit, k.Open, k.ReplayFailed, tabs, k.CopyBody, k.Secret}
 }
 
 // FullHelp is the help screen, one column per group.
 func (k KeyMap) FullHelp() [][]key.Binding {
-	tabs := key.NewBinding(key.WithKeys("1"), key.WithHelp("1-5", "body headers signature schema raw"))
+	tabs := key.NewBinding(key.WithKeys("1"), key.WithHelp("1-6", "tabs (body … forwards)"))
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.NextTab, k.PrevTab, tabs},
 		{k.Filter, k.Apply, k.Clear, k.Trigger, k.CopyCurl, k.CopyBody},
-		{k.Secret, k.Help, k.Quit, k.ForceQuit},
+		{k.Replay, k.Edit, k.ReplayFailed, k.Secret, k.Help, k.Quit, k.ForceQuit},
 	}
 }

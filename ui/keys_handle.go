@@ -17,6 +17,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return tea.Quit
 		}
 		return nil
+	case m.editor.IsOpen():
+		return m.editor.Update(msg)
 	case m.picker.IsOpen():
 		return m.picker.Update(msg)
 	case m.showHelp:
@@ -39,6 +41,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.copyBody()
 	case key.Matches(msg, k.Secret):
 		return m.toggleSecret()
+	case key.Matches(msg, k.Replay):
+		return m.replaySelected()
+	case key.Matches(msg, k.Edit):
+		return m.editSelected()
+	case key.Matches(msg, k.ReplayFailed):
+		return m.replayFailedForwards()
 	case key.Matches(msg, k.NextTab):
 		m.detail.SetTab(m.detail.Tab() + 1)
 	case key.Matches(msg, k.PrevTab):

@@ -5,6 +5,7 @@ import (
 
 	"github.com/dexra/dexra-tui/store"
 	"github.com/dexra/dexra-tui/tunnel"
+	"github.com/dexra/dexra-tui/ui/editor"
 )
 
 // arrival is when a committed event was received.
@@ -63,3 +64,49 @@ type toastExpiredMsg struct{ id uint64 }
 
 // tickMsg advances the console's clock (events per minute).
 type tickMsg struct{ now time.Time }
+
+// healthMsg carries the forward targets' health and how many deliveries failed.
+type healthMsg struct {
+	targets []tunnel.TargetHealth
+	failed  int
+}
+
+// replayProgressMsg is how far replay run gen got.
+type replayProgressMsg struct {
+	gen                     uint64
+	done, total, ok, failed int
+}
+
+// replayDoneMsg says replay run gen ended, with what it did.
+type replayDoneMsg struct {
+	gen     uint64
+	sum     tunnel.ReplaySummary
+	results []tunnel.ReplayResult // every result of a one-event run
+	edited  *tunnel.EditedReplay
+	nothing bool // there was nothing to replay
+	err     error
+}
+
+// editLoadedMsg carries the event to edit as a draft, and the temp file holding it
+// when an external editor opens it.
+type editLoadedMsg struct {
+	id    string
+	title string // styled, sanitized
+	draft editor.Draft
+	path  string
+	err   error
+}
+
+// editorExitedMsg says the external editor closed the file at path.
+type editorExitedMsg struct {
+	id    string
+	path  string
+	draft editor.Draft
+	err   error
+}
+
+// toastMsg shows text in the status line.
+type toastMsg struct {
+	text    string
+	isError bool
+}

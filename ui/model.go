@@ -2,14 +2,18 @@ package ui
 
 import (
 	"context"
+	"os/exec"
 	"time"
 
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/progress"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dexra/dexra-tui/store"
+	"github.com/dexra/dexra-tui/tunnel"
 	"github.com/dexra/dexra-tui/ui/detail"
+	"github.com/dexra/dexra-tui/ui/editor"
 	"github.com/dexra/dexra-tui/ui/eventlist"
 	"github.com/dexra/dexra-tui/ui/picker"
 	"github.com/dexra/dexra-tui/ui/theme"
@@ -76,6 +80,18 @@ type Model struct {
 	helpDrawn    string
 	helpDrawnKey helpKey
 	schedule     func(d time.Duration, msg tea.Msg) tea.Cmd
+
+	// forwarding and replay
+	editor         *editor.Editor
+	execEditor     func(*exec.Cmd, tea.ExecCallback) tea.Cmd
+	replay         *replayRun // the run in progress, nil when none
+	replayGen      uint64
+	bar            progress.Model
+	background     *background // replay runs still going
+	health         []tunnel.TargetHealth
+	failedForwards int
+	attemptsSeen   int  // forwards the forwarder had made at the last refresh of the rows
+	attemptsDirty  bool // a replay recorded attempts since then
 }
 
 // New builds the console's root model.
@@ -97,17 +113,22 @@ func New(opts Options) *Model {
 	}
 	m.list = eventlist.New(opts.Reader, opts.Location, m.styles, keys.list())
 	m.list.SetEmptyHint("no events yet: press t for a sample")
+	m.list.SetForwarding(opts.Forwarder != nil || len(opts.Replay.Targets) > 0)
 	m.detail = detail.New(opts.Reader, opts.Location, m.styles, keys.detail())
 	m.picker = picker.New(opts.Catalog, m.styles, keys.picker())
 	m.help = help.New()
 	m.help.Styles = m.styles.Help
 	m.input = newFilterInput(m.styles)
+	m.editor = editor.New(m.styles, keys.editor())
+	m.execEditor = runEditor
+	m.bar = newProgressBar(m.styles)
+	m.background = &background{}
 	return m
 }
 
 // Init reads the first page and the counters and asks the terminal for its background.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.list.Init(), m.refreshStats(), seedRate(m.opts.Reader, m.now), tea.RequestBackgroundColor, m.tick())
+	return tea.Batch(m.list.Init(), m.refreshStats(), m.refreshHealth(), seedRate(m.opts.Reader, m.now), tea.RequestBackgroundColor, m.tick())
 }
 
 // tick schedules the next clock tick.

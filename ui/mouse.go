@@ -12,7 +12,7 @@ const wheelLines = 3
 // handleClick selects the list row, detail tab or picker item under the pointer.
 func (m *Model) handleClick(ms tea.Mouse) tea.Cmd {
 	s := m.screen
-	if s.TooSmall || ms.Button != tea.MouseLeft {
+	if s.TooSmall || ms.Button != tea.MouseLeft || m.editor.IsOpen() {
 		return nil
 	}
 	switch {
@@ -29,7 +29,7 @@ func (m *Model) handleClick(ms tea.Mouse) tea.Cmd {
 	case s.Detail.contains(ms.X, ms.Y):
 		m.setFocus(focusDetail)
 		if ms.Y-s.Detail.Y == 1 {
-			if tab := detail.TabAt(ms.X - s.Detail.X); tab >= 0 {
+			if tab := detail.TabAt(ms.X-s.Detail.X, s.Detail.W); tab >= 0 {
 				m.detail.SetTab(tab)
 			}
 		}
@@ -40,7 +40,7 @@ func (m *Model) handleClick(ms tea.Mouse) tea.Cmd {
 // handleWheel moves the list selection or scrolls the detail under the pointer.
 func (m *Model) handleWheel(ms tea.Mouse) tea.Cmd {
 	s := m.screen
-	if s.TooSmall || m.picker.IsOpen() || m.showHelp {
+	if s.TooSmall || m.picker.IsOpen() || m.showHelp || m.editor.IsOpen() {
 		return nil
 	}
 	step := 0

@@ -35,6 +35,18 @@ type Options struct {
 	// Catalog is offered by the trigger picker; nil means catalog.All().
 	Catalog []catalog.EventType
 
+	// Forwarder is the running forwarder (nil without --forward-to): the header shows
+	// its targets' health and R replays what it failed to deliver.
+	Forwarder *tunnel.Forwarder
+	// Replay is how r, e and R send events again: History, Targets (the forward
+	// targets), Secrets, Tolerance, Appender and Hub (edited replays record a new
+	// event), Forward (the Forwarder). The console sets Mode, Concurrency and
+	// Progress per run. Without Targets, r, e and R say to start with --forward-to.
+	Replay tunnel.ReplayConfig
+	// Editor is the command e opens a body in; Run sets it from $VISUAL or $EDITOR.
+	// "" edits in the console.
+	Editor string
+
 	Now      func() time.Time // nil: time.Now (tests pass a fixed clock)
 	Location *time.Location   // nil: time.Local; times are shown in it
 	// NoColor draws without colour; Run also sets it when NO_COLOR is set.

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/dexra/dexra-tui/ui/editor"
 )
 
 // Run runs the console on the terminal until q / ctrl+c or until ctx ends. Committed
@@ -20,6 +23,11 @@ func run(ctx context.Context, opts Options, extra ...tea.ProgramOption) error {
 		return errors.New("console: no history reader")
 	}
 	opts.NoColor = opts.NoColor || noColorEnv(os.LookupEnv)
+	if opts.Editor == "" {
+		opts.Editor = editor.FromEnv(os.LookupEnv)
+	}
+	ctx, cancelRuns := context.WithCancel(ctx)
+	defer cancelRuns()
 	m := New(opts)
 	m.ctx = ctx
 	p := tea.NewProgram(m, extra...)
@@ -34,6 +42,8 @@ func run(ctx context.Context, opts Options, extra ...tea.ProgramOption) error {
 	_, err := p.Run()
 	stop()
 	<-done
+	cancelRuns() // a replay still going stops before the history closes
+	m.background.close(backgroundGrace)
 	if err != nil && !errors.Is(err, tea.ErrInterrupted) {
 		return fmt.Errorf("console: %w", err)
 	}
@@ -46,3 +56,6 @@ func noColorEnv(lookup func(string) (string, bool)) bool {
 	v, ok := lookup("NO_COLOR")
 	return ok && v != ""
 }
+
+// backgroundGrace bounds how long quitting waits for a replay to record its attempts.
+const backgroundGrace = 5 * time.Second

@@ -4,6 +4,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dexra/dexra-tui/ui/detail"
+	"github.com/dexra/dexra-tui/ui/editor"
 	"github.com/dexra/dexra-tui/ui/eventlist"
 	"github.com/dexra/dexra-tui/ui/picker"
 	"github.com/dexra/dexra-tui/ui/theme"
@@ -19,6 +20,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
 	case tea.PasteMsg:
+		if m.editor.IsOpen() {
+			return m, m.editor.Update(msg)
+		}
 		return m, m.pasteFilter(msg)
 	case tea.MouseClickMsg:
 		return m, m.handleClick(msg.Mouse())
@@ -42,13 +46,29 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.triggered(msg)
 	case copyMsg:
 		return m, m.copied(msg)
+	case healthMsg:
+		return m, m.healthArrived(msg)
+	case replayProgressMsg:
+		return m, m.replayProgressed(msg)
+	case replayDoneMsg:
+		return m, m.replayEnded(msg)
+	case editLoadedMsg:
+		return m, m.editLoaded(msg)
+	case editorExitedMsg:
+		return m, m.editorExited(msg)
+	case editor.SubmitMsg:
+		return m, m.editSubmitted(msg)
+	case editor.CanceledMsg:
+		return m, m.showToast("edit canceled: nothing sent", false)
+	case toastMsg:
+		return m, m.showToast(msg.text, msg.isError)
 	case toastExpiredMsg:
 		m.expireToast(msg)
 	case rateSeedMsg:
 		m.arrivals.seed(msg)
 	case tickMsg:
 		m.now = m.opts.Now()
-		return m, m.tick()
+		return m, tea.Batch(m.tick(), m.refreshHealth())
 	}
 	return m, nil
 }
@@ -64,6 +84,7 @@ func (m *Model) resize(w, h int) tea.Cmd {
 	m.help.SetWidth(w)
 	m.fitFilterInput()
 	m.picker.SetSize(s.Body.H)
+	m.editor.SetSize(s.Body.W, s.Body.H)
 	return tea.Batch(m.detail.SetSize(s.Detail.W, s.Detail.H), m.afterList(m.list.SetSize(s.List.W, s.List.H)))
 }
 
@@ -77,6 +98,8 @@ func (m *Model) setBackground(dark bool) tea.Cmd {
 	m.styles = &styles
 	m.list.SetStyles(m.styles)
 	m.picker.SetStyles(m.styles)
+	m.editor.SetStyles(m.styles)
+	m.bar = newProgressBar(m.styles)
 	m.help.Styles = m.styles.Help
 	m.input = restyleFilterInput(m.input, m.styles)
 	return m.detail.SetStyles(m.styles)

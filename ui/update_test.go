@@ -126,8 +126,11 @@ func TestTabKeys(t *testing.T) {
 		{"shift+tab", present.TabHeaders, "Content-Type: application/json"},
 		{"4", present.TabSchema, "Result"},
 		{"5", present.TabRaw, "POST /dexatel"},
+		{"tab", present.TabForwards, "Not forwarded or replayed yet."},
 		{"tab", present.TabBody, `"text": "sign me"`},
+		{"shift+tab", present.TabForwards, "Not forwarded or replayed yet."},
 		{"shift+tab", present.TabRaw, "POST /dexatel"},
+		{"6", present.TabForwards, "--forward-to URL"},
 		{"1", present.TabBody, `"channel": "sms"`},
 	}
 	for _, s := range steps {

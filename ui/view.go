@@ -61,6 +61,8 @@ func (m *Model) body() []string {
 	s := m.screen
 	b := s.Body
 	switch {
+	case m.editor.IsOpen():
+		return strings.Split(m.editor.View(b.W, b.H), "\n")
 	case m.picker.IsOpen():
 		return strings.Split(m.picker.View(b.W, b.H), "\n")
 	case m.showHelp:
@@ -102,9 +104,6 @@ func (m *Model) welcome(width int) string {
 	return wrap.Render(strings.Join(lines, "\n"))
 }
 
-// fullHelpOneRow is the least width that shows the help's four columns side by side.
-const fullHelpOneRow = 110
-
 func (m *Model) fullHelp() string {
 	title := m.styles.TitleActive.Render("KEYS") + m.styles.Muted.Render("  ? or esc closes")
 	filterHelp := []string{
@@ -119,10 +118,10 @@ func (m *Model) fullHelp() string {
 		"  -term                   negates a term; terms combine with AND",
 	}
 	groups := m.keys.FullHelp()
-	var keys string
-	if m.width >= fullHelpOneRow {
-		keys = m.help.FullHelpView(groups)
-	} else { // two rows of two columns
+	unbounded := m.help
+	unbounded.SetWidth(0) // measure the four columns uncut
+	keys := unbounded.FullHelpView(groups)
+	if lipgloss.Width(keys) > m.width { // two rows of two columns
 		keys = m.help.FullHelpView(groups[:2]) + "\n\n" + m.help.FullHelpView(groups[2:])
 	}
 	return title + "\n\n" + keys + "\n" + strings.Join(filterHelp, "\n")
@@ -140,6 +139,8 @@ func (m *Model) statusLine(width int) string {
 		} else if m.list.Query() != "" {
 			left += "  " + st.Muted.Render(m.matchText())
 		}
+	case m.replay != nil:
+		left = m.replayStatus(width)
 	case m.list.Query() != "":
 		left = st.TitleActive.Render("filter ") + m.filterText() + st.Muted.Render("  "+m.matchText()+" · / edits · esc clears")
 	}
@@ -166,6 +167,8 @@ func (m *Model) helpLine(width int) string {
 	mode := 0
 	bindings := m.keys.ShortHelp()
 	switch {
+	case m.editor.IsOpen():
+		mode, bindings = 4, []key.Binding{m.keys.Send, m.keys.CancelEdit}
 	case m.picker.IsOpen():
 		mode, bindings = 1, []key.Binding{m.keys.Up, m.keys.Down, m.keys.Open, m.keys.Back}
 	case m.filtering:

@@ -8,8 +8,8 @@ import (
 	"github.com/dexra/dexra-tui/ui/present"
 )
 
-// tabGap separates tab titles.
-const tabGap = "  "
+// pctW is the room kept at the end of the tab line for the scroll percentage.
+const pctW = 5
 
 // View renders the title, the tab line and the visible content in width×height cells.
 func (d *Detail) View(width, height int) string {
@@ -40,8 +40,9 @@ func (d *Detail) content() string {
 }
 
 func (d *Detail) tabLine(width int) string {
+	names, gap := tabLayout(width)
 	parts := make([]string, present.NumTabs)
-	for i, name := range present.TabNames {
+	for i, name := range names {
 		label := fmt.Sprintf("%d %s", i+1, name)
 		if i == d.tab {
 			parts[i] = d.styles.TabActive.Render(label)
@@ -49,11 +50,30 @@ func (d *Detail) tabLine(width int) string {
 			parts[i] = d.styles.TabInactive.Render(label)
 		}
 	}
-	line := strings.Join(parts, tabGap)
+	line := strings.Join(parts, gap)
 	if pct := d.scrollPercent(); pct != "" {
-		line = frame.Cell(line, max(width-5, 0)) + d.styles.Muted.Render(frame.CellRight(pct, 5))
+		line = frame.Cell(line, max(width-pctW, 0)) + d.styles.Muted.Render(frame.CellRight(pct, pctW))
 	}
 	return line
+}
+
+// tabLayout picks the widest tab titles and gap that leave room for the scroll
+// percentage in width cells.
+func tabLayout(width int) ([present.NumTabs]string, string) {
+	for _, gap := range []string{"  ", " "} {
+		if tabsWidth(present.TabNames, len(gap)) <= width-pctW {
+			return present.TabNames, gap
+		}
+	}
+	return present.TabShortNames, " "
+}
+
+func tabsWidth(names [present.NumTabs]string, gap int) int {
+	w := gap * (len(names) - 1)
+	for i, name := range names {
+		w += len(fmt.Sprintf("%d %s", i+1, name))
+	}
+	return w
 }
 
 func (d *Detail) scrollPercent() string {
@@ -63,15 +83,17 @@ func (d *Detail) scrollPercent() string {
 	return fmt.Sprintf("%d%%", int(d.vp.ScrollPercent()*100))
 }
 
-// TabAt returns the tab whose title covers column x of the tab line, or -1.
-func TabAt(x int) int {
+// TabAt returns the tab whose title covers column x of the tab line of a pane width
+// cells wide, or -1.
+func TabAt(x, width int) int {
+	names, gap := tabLayout(width)
 	pos := 0
-	for i, name := range present.TabNames {
+	for i, name := range names {
 		w := len(fmt.Sprintf("%d %s", i+1, name))
 		if x >= pos && x < pos+w {
 			return i
 		}
-		pos += w + len(tabGap)
+		pos += w + len(gap)
 	}
 	return -1
 }

@@ -14,10 +14,11 @@ import (
 type fetchKind uint8
 
 const (
-	fetchNewest fetchKind = iota // replace the window with the newest events
-	fetchOldest                  // replace the window with the oldest events
-	fetchOlder                   // prepend events older than the window
-	fetchNewer                   // append events newer than the window
+	fetchNewest  fetchKind = iota // replace the window with the newest events
+	fetchOldest                   // replace the window with the oldest events
+	fetchOlder                    // prepend events older than the window
+	fetchNewer                    // append events newer than the window
+	fetchRefresh                  // re-read the window's events, from anchor on
 )
 
 // PageMsg carries a page read from the history for the list generation it answers.
@@ -41,6 +42,8 @@ func fetch(r store.Reader, loc *time.Location, query string, gen uint64, kind fe
 			o.Cursor = anchor
 		case fetchNewer:
 			o.Cursor, o.OldestFirst = anchor, true
+		case fetchRefresh:
+			o.Cursor, o.OldestFirst = anchor-1, true // the cursor is exclusive
 		}
 		page, err := r.List(o)
 		msg := PageMsg{gen: gen, kind: kind, anchor: anchor, more: page.Next != 0, err: err}

@@ -40,12 +40,15 @@ type List struct {
 	loaded             bool
 	err                error
 
-	cache      map[uint64]string // drawn unselected rows by seq, for cacheWidth
+	cache      map[present.Row]string // drawn unselected rows, for cacheWidth
 	cacheWidth int
+	forwarding bool // rows show their forward status
+	refreshing bool // a page re-reading the window is on its way
 
 	visible   int // rows that fit
 	focused   bool
 	emptyHint string
+	note      string // styled text after the title
 }
 
 // New returns a list following the newest events.
@@ -83,6 +86,16 @@ func (l *List) SetSize(width, height int) tea.Cmd {
 
 // SetFocused says whether keys go to the list.
 func (l *List) SetFocused(f bool) { l.focused = f }
+
+// SetForwarding says whether rows show their forward status (↦ delivered, ↛ failed).
+func (l *List) SetForwarding(on bool) {
+	if on != l.forwarding {
+		l.forwarding, l.cache = on, nil
+	}
+}
+
+// SetNote shows styled text after the title ("" for none); the caller sanitizes it.
+func (l *List) SetNote(s string) { l.note = s }
 
 // SetEmptyHint is what an empty, unfiltered list says.
 func (l *List) SetEmptyHint(s string) { l.emptyHint = s }
@@ -130,6 +143,20 @@ func (l *List) EventsArrived(n int) tea.Cmd {
 	l.unseen += n
 	l.atNewest = false
 	return l.ensure()
+}
+
+// Refresh reads the rows of the window again: an event's forward status changes
+// after it is listed.
+func (l *List) Refresh() tea.Cmd {
+	switch {
+	case len(l.rows) == 0 || l.replacing || l.refreshing:
+		return nil // a page on its way brings fresh rows
+	case l.follow:
+		return l.replace(fetchNewest)
+	}
+	l.refreshing = true
+	first := l.rows[0].Seq
+	return fetch(l.reader, l.loc, l.query, l.gen, fetchRefresh, first, len(l.rows))
 }
 
 // Update handles navigation keys and pages from the history.
@@ -220,6 +247,8 @@ func (l *List) applyPage(msg PageMsg) tea.Cmd {
 		l.extUp = false
 	case fetchNewer:
 		l.extDown = false
+	case fetchRefresh:
+		l.refreshing = false
 	}
 	if msg.err != nil {
 		l.err = msg.err
@@ -250,10 +279,25 @@ func (l *List) applyPage(msg PageMsg) tea.Cmd {
 			return nil
 		}
 		l.append(msg.rows, !msg.more)
+	case fetchRefresh:
+		l.substitute(msg.rows)
 	}
 	l.sel = min(max(l.sel, 0), max(len(l.rows)-1, 0))
 	l.scrollToSelection()
 	return l.ensure()
+}
+
+// substitute replaces the window's rows by the fresh ones with the same seq.
+func (l *List) substitute(fresh []present.Row) {
+	bySeq := make(map[uint64]present.Row, len(fresh))
+	for _, r := range fresh {
+		bySeq[r.Seq] = r
+	}
+	for i, r := range l.rows {
+		if f, ok := bySeq[r.Seq]; ok {
+			l.rows[i] = f
+		}
+	}
 }
 
 func (l *List) prepend(rows []present.Row, atOldest bool) {

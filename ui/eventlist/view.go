@@ -54,27 +54,31 @@ func (l *List) title(width int) string {
 			state = fmt.Sprintf("paused · %s new · G follows", present.Count(l.unseen))
 		}
 	}
-	return frame.Cell(style.Render("EVENTS")+l.styles.Muted.Render(" ("+state+")"), width)
+	title := style.Render("EVENTS") + l.styles.Muted.Render(" ("+state+")")
+	if l.note != "" {
+		title += "  " + l.note
+	}
+	return frame.Cell(title, width)
 }
 
-// cachedRow renders row i, reusing the last drawing of an unselected row: rows never
-// change, so a frame only draws the rows that scrolled in and the selection.
+// cachedRow renders row i, reusing the last drawing of an unselected row with the same
+// content: a frame only draws the rows that scrolled in or changed, and the selection.
 func (l *List) cachedRow(i, width int) string {
 	r := l.rows[i]
 	if i == l.sel {
 		return l.row(r, true, width)
 	}
 	if width != l.cacheWidth || l.cache == nil {
-		l.cache, l.cacheWidth = make(map[uint64]string, 2*l.visible), width
+		l.cache, l.cacheWidth = make(map[present.Row]string, 2*l.visible), width
 	}
-	if s, ok := l.cache[r.Seq]; ok {
+	if s, ok := l.cache[r]; ok {
 		return s
 	}
 	if len(l.cache) > 4*l.visible { // keep it about a screenful
 		clear(l.cache)
 	}
 	s := l.row(r, false, width)
-	l.cache[r.Seq] = s
+	l.cache[r] = s
 	return s
 }
 
@@ -88,10 +92,14 @@ func (l *List) SetStyles(s *theme.Styles) {
 // no inner colour breaks its background.
 func (l *List) row(r present.Row, selected bool, width int) string {
 	showSource := width >= withSource
-	// Six cells and five separating spaces, plus the source and its space.
+	// Six cells and five separating spaces, plus the source and the forward mark,
+	// each with its space.
 	fixed := timeW + glyphW + typeW + dupW + sizeW + 5
 	if showSource {
 		fixed += sourceW + 1
+	}
+	if l.forwarding {
+		fixed += glyphW + 1
 	}
 	sumW := max(width-fixed, 4)
 	dup := ""
@@ -109,8 +117,11 @@ func (l *List) row(r present.Row, selected bool, width int) string {
 		frame.Cell(r.Type, typeW),
 		frame.Cell(r.Summary, sumW),
 		frame.CellRight(dup, dupW),
-		frame.CellRight(r.Size, sizeW),
 	)
+	if l.forwarding {
+		cells = append(cells, present.ForwardGlyph(r.Forward))
+	}
+	cells = append(cells, frame.CellRight(r.Size, sizeW))
 	if selected {
 		style := l.styles.Selected
 		if !l.focused {
@@ -122,7 +133,12 @@ func (l *List) row(r present.Row, selected bool, width int) string {
 	cells[0] = s.Muted.Render(cells[0])
 	cells[1] = s.Verdict(r.Verdict).Render(cells[1])
 	n := len(cells)
-	cells[n-2] = s.Dup.Render(cells[n-2])
+	dupAt := n - 2
+	if l.forwarding {
+		dupAt = n - 3
+		cells[n-2] = s.Forward(r.Forward).Render(cells[n-2])
+	}
+	cells[dupAt] = s.Dup.Render(cells[dupAt])
 	cells[n-1] = s.Muted.Render(cells[n-1])
 	return frame.Cell(strings.Join(cells, " "), width)
 }

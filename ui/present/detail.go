@@ -29,13 +29,25 @@ type Options struct {
 
 // NewDetail presents ev for the detail pane.
 func NewDetail(ev *payloads.Event, opts Options, dedup Dedup) Detail {
-	loc := opts.Location
+	d := Detail{ID: ev.ID, Title: Title(ev, opts.Location, dedup)}
+	d.Tabs[TabBody] = Body(ev, opts.Width)
+	d.Tabs[TabHeaders] = append(about(ev, dedup), Headers(ev)...)
+	d.Tabs[TabSignature] = Signature(ev)
+	d.Tabs[TabSchema] = Schema(ev)
+	d.Tabs[TabRaw] = Raw(ev)
+	d.Tabs[TabForwards] = Forwards(ev, opts)
+	return d
+}
+
+// Title is the one-line description of ev: verdict, type, source, ID, time, and
+// whether it is a redelivery, was refused, or was sent by an edited replay.
+func Title(ev *payloads.Event, loc *time.Location, dedup Dedup) Line {
 	title := Line{
 		VerdictSpan(ev.Signature.Status),
 		span(Label, " "+orDash(sanitize.Line(ev.Type))),
 		span(Muted, " · "),
 		span(Plain, orDash(sanitize.Line(ev.Source))),
-		span(Muted, " · "+shortID(sanitize.Line(ev.ID))+" · "+ev.Received.In(loc).Format("15:04:05")),
+		span(Muted, " · "+ShortID(sanitize.Line(ev.ID))+" · "+ev.Received.In(loc).Format("15:04:05")),
 	}
 	if ev.DuplicateOf != "" {
 		title = append(title, span(Dup, fmt.Sprintf(" · ↺%d", max(dedup.Deliveries, 2))))
@@ -43,13 +55,10 @@ func NewDetail(ev *payloads.Event, opts Options, dedup Dedup) Detail {
 	if ev.Rejected != "" {
 		title = append(title, span(Fail, fmt.Sprintf(" · rejected %d", ev.Status)))
 	}
-	d := Detail{ID: ev.ID, Title: title}
-	d.Tabs[TabBody] = Body(ev, opts.Width)
-	d.Tabs[TabHeaders] = append(about(ev, dedup), Headers(ev)...)
-	d.Tabs[TabSignature] = Signature(ev)
-	d.Tabs[TabSchema] = Schema(ev)
-	d.Tabs[TabRaw] = Raw(ev)
-	return d
+	if ev.DerivedFrom != "" {
+		title = append(title, span(Muted, " · edited"))
+	}
+	return title
 }
 
 // about says what the title only hints at: a rejection, a redelivery, the correlation.
@@ -74,8 +83,8 @@ func about(ev *payloads.Event, dedup Dedup) Doc {
 	return doc
 }
 
-// shortID keeps the first 10 characters of a ULID, enough to tell events apart.
-func shortID(id string) string {
+// ShortID keeps the first 10 characters of a ULID, enough to tell events apart.
+func ShortID(id string) string {
 	if len(id) > 10 {
 		return id[:10] + "…"
 	}

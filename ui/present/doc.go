@@ -37,18 +37,22 @@ type Line []Span
 // Doc is a scrollable document (one detail tab).
 type Doc []Line
 
-// Tabs of the detail pane, in the order keys 1–5 select them.
+// Tabs of the detail pane, in the order keys 1–6 select them.
 const (
 	TabBody = iota
 	TabHeaders
 	TabSignature
 	TabSchema
 	TabRaw
+	TabForwards
 	NumTabs
 )
 
 // TabNames are the tab titles.
-var TabNames = [NumTabs]string{"Body", "Headers", "Signature", "Schema", "Raw"}
+var TabNames = [NumTabs]string{"Body", "Headers", "Signature", "Schema", "Raw", "Forwards"}
+
+// TabShortNames are the tab titles where the full ones do not fit.
+var TabShortNames = [NumTabs]string{"Body", "Hdrs", "Sig", "Schema", "Raw", "Fwd"}
 
 // Display limits: a body larger than these is shown in part, with a line saying so.
 const (

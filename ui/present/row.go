@@ -22,6 +22,7 @@ type Row struct {
 	// redelivery (0 otherwise).
 	Deliveries int
 	Size       string
+	Forward    ForwardState
 }
 
 // NewRow presents ev; deliveries is the count of events sharing its dedup key.
@@ -35,6 +36,7 @@ func NewRow(ev *payloads.Event, loc *time.Location, deliveries int) Row {
 		Type:    orDash(sanitize.Line(ev.Type)),
 		Summary: sanitize.Line(summary(ev)),
 		Size:    Size(ev.Size),
+		Forward: ForwardOf(ev),
 	}
 	if ev.DuplicateOf != "" {
 		r.Deliveries = max(deliveries, 2)

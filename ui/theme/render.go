@@ -76,3 +76,14 @@ func (s *Styles) Verdict(st sig.Status) lipgloss.Style {
 		return s.Unchecked
 	}
 }
+
+// Forward returns the style of a forward state's glyph.
+func (s *Styles) Forward(st present.ForwardState) lipgloss.Style {
+	switch st {
+	case present.ForwardOK:
+		return s.Pass
+	case present.ForwardFailed:
+		return s.Fail
+	}
+	return s.Muted
+}

@@ -37,6 +37,10 @@ type Styles struct {
 	JSONKey, JSONString, JSONNumber, JSONLiteral, JSONPunct lipgloss.Style
 	HexOffset, HexASCII                                     lipgloss.Style
 
+	// ProgressFull and ProgressEmpty colour the replay progress bar; nil draws it
+	// without colour.
+	ProgressFull, ProgressEmpty color.Color
+
 	Help help.Styles
 }
 
@@ -51,36 +55,38 @@ func New(isDark, noColor bool) Styles {
 	fg := func(light, dark string) lipgloss.Style { return lipgloss.NewStyle().Foreground(c(light, dark)) }
 	muted := fg("#6C6C6C", "#8A8A8A")
 	return Styles{
-		Header:      lipgloss.NewStyle(),
-		App:         lipgloss.NewStyle().Bold(true).Foreground(c("#5A3FC0", "#B9A4FF")),
-		Listening:   fg("#1D7A35", "#5FD77F"),
-		Sandbox:     lipgloss.NewStyle().Bold(true).Foreground(c("#FFFFFF", "#101010")).Background(c("#2F6FB5", "#7FB6F0")),
-		Production:  lipgloss.NewStyle().Bold(true).Foreground(c("#FFFFFF", "#FFFFFF")).Background(c("#B3261E", "#D93A2F")),
-		Muted:       muted,
-		Title:       lipgloss.NewStyle().Bold(true).Foreground(c("#505050", "#A8A8A8")),
-		TitleActive: lipgloss.NewStyle().Bold(true).Foreground(c("#5A3FC0", "#B9A4FF")),
-		Separator:   fg("#C8C8C8", "#444444"),
-		Selected:    lipgloss.NewStyle().Foreground(c("#101010", "#F5F5F5")).Background(c("#D7CCFF", "#4B3C8C")),
-		Cursor:      lipgloss.NewStyle().Background(c("#E8E8E8", "#303030")),
-		Dup:         fg("#8A5A00", "#E0B050"),
-		Error:       lipgloss.NewStyle().Bold(true).Foreground(c("#B3261E", "#FF6B61")),
-		Toast:       fg("#1D7A35", "#5FD77F"),
-		TabActive:   lipgloss.NewStyle().Bold(true).Foreground(c("#FFFFFF", "#101010")).Background(c("#5A3FC0", "#B9A4FF")),
-		TabInactive: muted,
-		Label:       lipgloss.NewStyle().Bold(true),
-		Secret:      fg("#8A5A00", "#E0B050"),
-		Pass:        fg("#1D7A35", "#5FD77F"),
-		Fail:        lipgloss.NewStyle().Bold(true).Foreground(c("#B3261E", "#FF6B61")),
-		Missing:     fg("#8A5A00", "#E0B050"),
-		Unchecked:   muted,
-		JSONKey:     fg("#2F6FB5", "#7FB6F0"),
-		JSONString:  fg("#1D7A35", "#98D98E"),
-		JSONNumber:  fg("#8A5A00", "#E0B050"),
-		JSONLiteral: fg("#A0307A", "#E58FD0"),
-		JSONPunct:   muted,
-		HexOffset:   muted,
-		HexASCII:    fg("#2F6FB5", "#7FB6F0"),
-		Help:        help.DefaultStyles(isDark),
+		Header:        lipgloss.NewStyle(),
+		App:           lipgloss.NewStyle().Bold(true).Foreground(c("#5A3FC0", "#B9A4FF")),
+		Listening:     fg("#1D7A35", "#5FD77F"),
+		Sandbox:       lipgloss.NewStyle().Bold(true).Foreground(c("#FFFFFF", "#101010")).Background(c("#2F6FB5", "#7FB6F0")),
+		Production:    lipgloss.NewStyle().Bold(true).Foreground(c("#FFFFFF", "#FFFFFF")).Background(c("#B3261E", "#D93A2F")),
+		Muted:         muted,
+		Title:         lipgloss.NewStyle().Bold(true).Foreground(c("#505050", "#A8A8A8")),
+		TitleActive:   lipgloss.NewStyle().Bold(true).Foreground(c("#5A3FC0", "#B9A4FF")),
+		Separator:     fg("#C8C8C8", "#444444"),
+		Selected:      lipgloss.NewStyle().Foreground(c("#101010", "#F5F5F5")).Background(c("#D7CCFF", "#4B3C8C")),
+		Cursor:        lipgloss.NewStyle().Background(c("#E8E8E8", "#303030")),
+		Dup:           fg("#8A5A00", "#E0B050"),
+		Error:         lipgloss.NewStyle().Bold(true).Foreground(c("#B3261E", "#FF6B61")),
+		Toast:         fg("#1D7A35", "#5FD77F"),
+		TabActive:     lipgloss.NewStyle().Bold(true).Foreground(c("#FFFFFF", "#101010")).Background(c("#5A3FC0", "#B9A4FF")),
+		TabInactive:   muted,
+		Label:         lipgloss.NewStyle().Bold(true),
+		Secret:        fg("#8A5A00", "#E0B050"),
+		Pass:          fg("#1D7A35", "#5FD77F"),
+		Fail:          lipgloss.NewStyle().Bold(true).Foreground(c("#B3261E", "#FF6B61")),
+		Missing:       fg("#8A5A00", "#E0B050"),
+		Unchecked:     muted,
+		JSONKey:       fg("#2F6FB5", "#7FB6F0"),
+		JSONString:    fg("#1D7A35", "#98D98E"),
+		JSONNumber:    fg("#8A5A00", "#E0B050"),
+		JSONLiteral:   fg("#A0307A", "#E58FD0"),
+		JSONPunct:     muted,
+		HexOffset:     muted,
+		HexASCII:      fg("#2F6FB5", "#7FB6F0"),
+		ProgressFull:  c("#5A3FC0", "#B9A4FF"),
+		ProgressEmpty: c("#C8C8C8", "#444444"),
+		Help:          help.DefaultStyles(isDark),
 	}
 }
 

@@ -118,6 +118,15 @@ func TestAppendDedup(t *testing.T) {
 	if got, _ := s.Dedup(long); got.Count != 2 {
 		t.Errorf("long dedup key count %d", got.Count)
 	}
+	// Long keys that differ only at the end stay apart.
+	twin := long[:len(long)-1] + "x"
+	if err := s.Append(func() *payloads.Event { ev := sampleEvent(30); ev.DedupKey = twin; return ev }()); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := mustDedup(t, s, long), mustDedup(t, s, twin); a.Count != 2 || b.Count != 1 || b.FirstID == a.FirstID {
+		t.Errorf("long keys differing at the end: %+v and %+v", a, b)
+	}
+	checkConsistency(t, s)
 	checkConsistency(t, s)
 }
 
@@ -360,4 +369,13 @@ func TestAcknowledgedAppendsSurviveKill(t *testing.T) {
 		}
 	}
 	checkConsistency(t, s)
+}
+
+func mustDedup(t *testing.T, s *Store, key string) DedupInfo {
+	t.Helper()
+	info, err := s.Dedup(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
 }

@@ -51,6 +51,7 @@ type committer struct {
 	queue   []*pendingWrite
 	closed  bool
 	stopped chan struct{}
+	lastBatch int
 }
 
 func init() {
@@ -135,7 +136,20 @@ func (c *committer) loop() {
 			}
 			c.ready.Wait()
 		}
+		if dbgQuiet > 0 && (c.lastBatch > 1 || len(c.queue) > 1) {
+			start := time.Now()
+			for len(c.queue) < dbgLingerN && !c.closed && time.Since(start) < time.Duration(dbgQuietCap)*time.Microsecond {
+				before := len(c.queue)
+				c.mu.Unlock()
+				time.Sleep(time.Duration(dbgQuiet) * time.Microsecond)
+				c.mu.Lock()
+				if len(c.queue) == before {
+					break
+				}
+			}
+		}
 		n := min(len(c.queue), maxCommitWrites)
+		c.lastBatch = n
 		batch = append(batch[:0], c.queue[:n]...)
 		rest := copy(c.queue, c.queue[n:])
 		clear(c.queue[rest:])
@@ -235,3 +249,6 @@ var dbgLingerN = func() int { n, _ := strconv.Atoi(os.Getenv("DEXRA_LINGER_N"));
 var dbgFake, _ = strconv.Atoi(os.Getenv("DEXRA_FAKE"))
 
 var dbgFile *os.File
+
+var dbgQuiet, _ = strconv.Atoi(os.Getenv("DEXRA_QUIET"))
+var dbgQuietCap = func() int { n, _ := strconv.Atoi(os.Getenv("DEXRA_QUIET_CAP")); return max(n, 1000) }()

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -114,7 +115,7 @@ func appendAll(t testing.TB, s *Store, n int) []*payloads.Event {
 func checkConsistency(t testing.TB, s *Store) {
 	t.Helper()
 	err := s.db.View(func(tx *bolt.Tx) error {
-		wantIndex := map[string]bool{} // bucketIndex key → present
+		wantIndex := map[string]bool{} // correlation key, or posting prefix + seq(8)
 		wantCounts := map[string]uint64{}
 		wantDedup := map[string]uint64{}
 		wantFirst := map[string]string{} // dedup key → the first ID its events name
@@ -131,12 +132,13 @@ func checkConsistency(t testing.TB, s *Store) {
 			}
 			for _, ix := range indexes {
 				v := ix.value(ev)
-				if v == "" && ix.optional {
-					continue
-				}
-				wantIndex[string(ix.entry(v, seq))] = true
-				if ix.counted {
-					wantCounts[string(ix.prefix(v))]++
+				switch {
+				case ix.kind == corrIndex && v != "":
+					wantIndex[string(corrKey(corrHash(v), seq))] = true
+				case ix.kind == postingIndex:
+					p := ix.postingPrefix(v)
+					wantIndex[string(binary.BigEndian.AppendUint64(p, seq))] = true
+					wantCounts[string(p)]++
 				}
 			}
 			if ev.DedupKey != "" {
@@ -196,11 +198,40 @@ func checkConsistency(t testing.TB, s *Store) {
 		if err != nil {
 			return err
 		}
+		// The index: posting lists well formed (first seq in the key, ascending, at
+		// most postingMax, each past the value's previous list) and, with the
+		// correlation keys, naming exactly the events above.
 		gotIndex := 0
-		err = tx.Bucket(bucketIndex).ForEach(func(k, _ []byte) error {
-			gotIndex++
-			if !wantIndex[string(k)] {
-				return fmt.Errorf("stale index entry %q", k)
+		lastOf := map[string]uint64{} // posting prefix → its newest seq so far
+		err = tx.Bucket(bucketIndex).ForEach(func(k, v []byte) error {
+			if k[0] == indexes[4].id {
+				gotIndex++
+				if len(k) != 1+4+corrHashLen+8 || binary.BigEndian.Uint32(k[1:]) != corrPartition(seqOf(k)) || len(v) != 0 {
+					return fmt.Errorf("malformed correlation key %x", k)
+				}
+				if !wantIndex[string(k)] {
+					return fmt.Errorf("stale correlation key %x", k)
+				}
+				return nil
+			}
+			n, size := binary.Uvarint(k[1:])
+			if size <= 0 || len(k) != 1+size+int(n)+8 {
+				return fmt.Errorf("malformed index list key %q", k)
+			}
+			prefix := k[:len(k)-8]
+			list, err := decodePosting(seqOf(k), v, nil)
+			if err != nil {
+				return err
+			}
+			if len(list) > postingMax || list[0] <= lastOf[string(prefix)] || !slices.IsSorted(list) {
+				return fmt.Errorf("index list %q %v after %d", k, list, lastOf[string(prefix)])
+			}
+			lastOf[string(prefix)] = list[len(list)-1]
+			for _, seq := range list {
+				gotIndex++
+				if !wantIndex[string(binary.BigEndian.AppendUint64(bytes.Clone(prefix), seq))] {
+					return fmt.Errorf("index list %q names seq %d", prefix, seq)
+				}
 			}
 			return nil
 		})

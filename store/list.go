@@ -47,27 +47,28 @@ func (s *Store) List(o ListOptions) (Page, error) {
 }
 
 func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
-	bucket, prefix, none := plan(tx, f)
-	if none {
-		return Page{}, nil
+	desc := !o.OldestFirst
+	walk, none, err := plan(tx, f, desc)
+	if none || err != nil {
+		return Page{}, err
 	}
-	it := newSeqIter(tx.Bucket(bucket), prefix, !o.OldestFirst)
 	events, bodies := tx.Bucket(bucketEvents), tx.Bucket(bucketBodies)
 	attempts := tx.Bucket(bucketAttempts).Cursor()
 	needBody := f.NeedsBody()
 	var page Page
-	for seq, meta := it.start(o.Cursor); seq != 0; seq, meta = it.next() {
+	seq, record, err := walk.first(o.Cursor)
+	for ; seq != 0 && err == nil; seq, record, err = walk.next() {
 		full := o.Limit > 0 && len(page.Events) == o.Limit
 		if full && f.Empty() {
-			page.Next = it.cursorAt(seq)
+			page.Next = cursorAt(desc, seq)
 			break
 		}
-		if meta == nil {
-			if meta = events.Get(seqKey(seq)); meta == nil {
-				return Page{}, fmt.Errorf("%w: index %s names seq %d, which is missing", ErrCorrupt, bucket, seq)
+		if record == nil {
+			if record = events.Get(seqKey(seq)); record == nil {
+				return Page{}, fmt.Errorf("%w: an index names seq %d, which is missing", ErrCorrupt, seq)
 			}
 		}
-		ev, rest, err := decodeHead(seq, meta)
+		ev, rest, err := decodeHead(seq, record)
 		if err != nil {
 			return Page{}, err
 		}
@@ -79,7 +80,7 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 		}
 		if full {
 			// Another match exists: the next page starts right at it.
-			page.Next = it.cursorAt(seq)
+			page.Next = cursorAt(desc, seq)
 			break
 		}
 		if o.WithBody {
@@ -95,16 +96,20 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 		}
 		page.Events = append(page.Events, ev)
 	}
+	if err != nil {
+		return Page{}, err
+	}
 	return page, nil
 }
 
-// plan picks where candidates come from: the smallest index among the filter's
-// positive indexed terms, or every event. none says an indexed term has no events.
-func plan(tx *bolt.Tx, f *Filter) (bucket, prefix []byte, none bool) {
-	bucket = bucketEvents
+// plan picks where candidates come from: the index among the filter's positive
+// indexed terms that names the fewest events, or every event. none says an indexed
+// term names no event.
+func plan(tx *bolt.Tx, f *Filter, desc bool) (walk candidates, none bool, err error) {
 	best := uint64(math.MaxUint64)
-	counts := tx.Bucket(bucketCounts)
-	var uncounted [][]byte
+	walk = &eventsWalk{c: tx.Bucket(bucketEvents).Cursor(), desc: desc}
+	counts, index := tx.Bucket(bucketCounts), tx.Bucket(bucketIndex)
+	var corrs []*corrWalk
 	for _, t := range f.terms {
 		if t.neg {
 			continue
@@ -114,41 +119,34 @@ func plan(tx *bolt.Tx, f *Filter) (bucket, prefix []byte, none bool) {
 			continue
 		}
 		v := t.indexValue()
-		if ix.optional && v == "" {
-			return nil, nil, true // events without a value are not indexed, so none match
-		}
-		p := ix.prefix(v)
-		if !ix.counted {
-			uncounted = append(uncounted, p)
+		if ix.kind == corrIndex {
+			if v == "" {
+				return nil, true, nil // events without a correlation are not indexed
+			}
+			corrs = append(corrs, newCorrWalk(tx, corrHash(v), desc))
 			continue
 		}
+		p := ix.postingPrefix(v)
 		if n := u64(counts.Get(p)); n < best {
-			best, bucket, prefix = n, bucketIndex, p
+			best, walk = n, &postingWalk{c: index.Cursor(), prefix: p, desc: desc}
 		}
 	}
-	// An uncounted index is counted here, no further than it takes to know whether
-	// it beats the best so far.
-	index := tx.Bucket(bucketIndex)
-	for _, p := range uncounted {
-		if n := countPrefix(index, p, min(best, maxPlanScan)); n < best {
-			best, bucket, prefix = n, bucketIndex, p
+	// A correlation is not counted: it is counted here, no further than it takes to
+	// know whether it beats the best so far.
+	for _, w := range corrs {
+		n, err := w.count(min(best, maxPlanScan))
+		if err != nil {
+			return nil, false, err
+		}
+		if n < best {
+			best, walk = n, w
 		}
 	}
-	return bucket, prefix, best == 0
+	return walk, best == 0, nil
 }
 
-// maxPlanScan bounds the count of an uncounted index's value when planning.
+// maxPlanScan bounds the count of a correlation's events when planning.
 const maxPlanScan = 4096
-
-// countPrefix counts the keys of b under prefix, up to limit.
-func countPrefix(b *bolt.Bucket, prefix []byte, limit uint64) uint64 {
-	n := uint64(0)
-	c := b.Cursor()
-	for k, _ := c.Seek(prefix); n < limit && k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		n++
-	}
-	return n
-}
 
 // indexValue is the term's value as the index stores it (see the index functions).
 func (t term) indexValue() string {
@@ -156,69 +154,4 @@ func (t term) indexValue() string {
 		return t.lower
 	}
 	return t.value
-}
-
-// seqIter walks the keys prefix+seq(8) of a bucket in seq order, either way.
-type seqIter struct {
-	c      *bolt.Cursor
-	prefix []byte
-	desc   bool
-	events bool // the bucket is bucketEvents: values are the metadata
-}
-
-func newSeqIter(b *bolt.Bucket, prefix []byte, desc bool) *seqIter {
-	return &seqIter{c: b.Cursor(), prefix: prefix, desc: desc, events: len(prefix) == 0}
-}
-
-// start positions the iterator on the first seq past the exclusive cursor (0: from
-// the newest, or the oldest) and returns it; seq 0 means nothing is there.
-func (it *seqIter) start(cursor uint64) (uint64, []byte) {
-	target := make([]byte, 0, len(it.prefix)+8)
-	target = append(target, it.prefix...)
-	if !it.desc {
-		if cursor == math.MaxUint64 {
-			return 0, nil
-		}
-		k, v := it.c.Seek(bigEndian(target, cursor+1))
-		return it.accept(k, v)
-	}
-	if cursor == 0 {
-		cursor = math.MaxUint64
-	}
-	k, v := it.c.Seek(bigEndian(target, cursor))
-	if k == nil {
-		k, v = it.c.Last()
-	} else {
-		k, v = it.c.Prev()
-	}
-	return it.accept(k, v)
-}
-
-func (it *seqIter) next() (uint64, []byte) {
-	if it.desc {
-		return it.accept(it.c.Prev())
-	}
-	return it.accept(it.c.Next())
-}
-
-func (it *seqIter) accept(k, v []byte) (uint64, []byte) {
-	if len(k) != len(it.prefix)+8 || !bytes.HasPrefix(k, it.prefix) {
-		return 0, nil
-	}
-	if !it.events {
-		v = nil
-	}
-	return seqOf(k), v
-}
-
-// cursorAt is the exclusive cursor whose page starts at seq.
-func (it *seqIter) cursorAt(seq uint64) uint64 {
-	if it.desc {
-		return seq + 1
-	}
-	return seq - 1
-}
-
-func bigEndian(b []byte, v uint64) []byte {
-	return append(b, byte(v>>56), byte(v>>48), byte(v>>40), byte(v>>32), byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
 }

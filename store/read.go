@@ -89,7 +89,7 @@ func (s *Store) Stats() (Stats, error) {
 	var st Stats
 	err := s.view(func(tx *bolt.Tx) error {
 		st.Total = int(u64(tx.Bucket(bucketMeta).Get(totalKey)))
-		st.Failing = int(u64(tx.Bucket(bucketCounts).Get(indexSig.prefix(string(sig.Fail)))))
+		st.Failing = int(u64(tx.Bucket(bucketCounts).Get(indexSig.postingPrefix(string(sig.Fail)))))
 		st.LastSeq = tx.Bucket(bucketEvents).Sequence()
 		return nil
 	})

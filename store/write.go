@@ -193,13 +193,18 @@ func countDedup(dedup *bolt.Bucket, key []byte, id string) (string, error) {
 	return "", nil
 }
 
-// dedupKeyLen is the length of a stored dedup key: a SHA-256 prefix long enough that
-// two keys of one history never share it (a collision needs about 2^64 keys), short
-// enough to keep the randomly ordered bucket small.
-const dedupKeyLen = 16
+// maxRawDedupKey is the longest dedup key stored as it is: platform event IDs, often
+// time-ordered, keep their order (a commit's keys share pages). Longer keys (body
+// hashes, random anyway) are stored as 16 bytes of their SHA-256, which two keys of
+// one history never share (a collision needs about 2^64 keys), to keep the randomly
+// ordered part of the bucket small.
+const maxRawDedupKey = 64
 
 // dedupKey is how a dedup key is stored.
 func dedupKey(k string) []byte {
+	if len(k) <= maxRawDedupKey {
+		return append([]byte{'r'}, k...)
+	}
 	sum := sha256.Sum256([]byte(k))
-	return sum[:dedupKeyLen]
+	return append([]byte{'h'}, sum[:16]...)
 }

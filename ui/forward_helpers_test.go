@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -182,15 +181,4 @@ func verifies(r received) bool {
 	v := sig.Check("dexatel", sig.Request{Method: http.MethodPost, URL: "http://app" + r.path, Header: r.header, Body: r.body},
 		sig.Options{Secrets: []string{testSecret}})
 	return v.Status == sig.Pass
-}
-
-// jsonEqual reports whether two JSON texts hold the same value.
-func jsonEqual(a, b []byte) bool {
-	var va, vb any
-	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
-		return false
-	}
-	ja, _ := json.Marshal(va)
-	jb, _ := json.Marshal(vb)
-	return string(ja) == string(jb)
 }

@@ -59,6 +59,7 @@ func (m *Model) forwardText(short bool) string {
 
 func (m *Model) healthState(h tunnel.TargetHealth, short bool) string {
 	st := m.styles
+	h = m.withReplays(h)
 	var s string
 	switch h.State {
 	case tunnel.HealthOK:
@@ -80,4 +81,46 @@ func (m *Model) healthState(h tunnel.TargetHealth, short bool) string {
 		s += st.Muted.Render(" · " + present.Count(h.Queued) + " queued")
 	}
 	return s
+}
+
+// noteReplays keeps, per forward target, the latest replay's outcome: the forwarder's
+// health only counts live forwards, and a target that answers R is up again.
+func (m *Model) noteReplays(results []tunnel.ReplayResult) {
+	for _, r := range results {
+		if r.Err != nil {
+			continue // nothing was sent
+		}
+		if i := targetOf(m.opts.Replay.Targets, r.Attempt.Target); i >= 0 {
+			if prev, ok := m.replayed[i]; !ok || !r.Attempt.At.Before(prev.At) {
+				m.replayed[i] = r.Attempt
+			}
+		}
+	}
+}
+
+// withReplays is h as of the latest attempt to its target, forward or replay.
+func (m *Model) withReplays(h tunnel.TargetHealth) tunnel.TargetHealth {
+	i := targetOf(m.opts.Replay.Targets, h.Target.URL.String())
+	a, ok := m.replayed[i]
+	if i < 0 || !ok || a.At.Before(h.LastAt) {
+		return h
+	}
+	h.LastAt, h.LastStatus, h.LastError = a.At, a.Status, a.Error
+	h.State = tunnel.HealthFailing
+	if tunnel.AttemptOK(a) {
+		h.State = tunnel.HealthOK
+	}
+	return h
+}
+
+// targetOf is the index of the target whose URL url lies under (the longest), or -1.
+func targetOf(targets []tunnel.ForwardTarget, url string) int {
+	best, bestLen := -1, -1
+	for i, t := range targets {
+		base := t.URL.Scheme + "://" + t.URL.Host + strings.TrimRight(t.URL.EscapedPath(), "/")
+		if rest, ok := strings.CutPrefix(url, base); ok && (rest == "" || strings.ContainsAny(rest[:1], "/?")) && len(base) > bestLen {
+			best, bestLen = i, len(base)
+		}
+	}
+	return best
 }

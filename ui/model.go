@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/store"
 	"github.com/dexra/dexra-tui/tunnel"
 	"github.com/dexra/dexra-tui/ui/detail"
@@ -89,6 +90,7 @@ type Model struct {
 	bar            progress.Model
 	background     *background // replay runs still going
 	health         []tunnel.TargetHealth
+	replayed       map[int]payloads.Attempt // the latest replay to each forward target
 	failedForwards int
 	attemptsSeen   int  // forwards the forwarder had made at the last refresh of the rows
 	attemptsDirty  bool // a replay recorded attempts since then
@@ -123,6 +125,7 @@ func New(opts Options) *Model {
 	m.execEditor = runEditor
 	m.bar = newProgressBar(m.styles)
 	m.background = &background{}
+	m.replayed = map[int]payloads.Attempt{}
 	return m
 }
 

@@ -122,6 +122,7 @@ func (m *Model) replayEnded(msg replayDoneMsg) tea.Cmd {
 	}
 	run := m.replay
 	m.replay = nil
+	m.noteReplays(msg.results)
 	text, isError := replayOutcome(run.kind, msg)
 	if run.kind != replayFailed && !msg.nothing {
 		// The app's answer is what the user is waiting for.
@@ -158,7 +159,7 @@ func replayOutcome(kind replayKind, msg replayDoneMsg) (string, bool) {
 	parts := make([]string, 0, len(msg.results))
 	failed := msg.err != nil
 	for _, r := range msg.results {
-		parts = append(parts, resultText(r))
+		parts = append(parts, resultText(r, kind != replayEdit))
 		failed = failed || !r.OK()
 	}
 	text := what + " → " + strings.Join(parts, ", ")
@@ -172,7 +173,7 @@ func replayOutcome(kind replayKind, msg replayDoneMsg) (string, bool) {
 }
 
 // resultText is one result in a few words: "200 OK in 12ms (resign)".
-func resultText(r tunnel.ReplayResult) string {
+func resultText(r tunnel.ReplayResult, withMode bool) string {
 	a := r.Attempt
 	var s string
 	switch {
@@ -183,7 +184,10 @@ func resultText(r tunnel.ReplayResult) string {
 	default:
 		s = strings.TrimSpace(fmt.Sprintf("%d %s", a.Status, http.StatusText(a.Status)))
 	}
-	s += " in " + present.Latency(a.Latency) + " (" + sanitize.Line(string(r.Mode)) + ")"
+	s += " in " + present.Latency(a.Latency)
+	if withMode {
+		s += " (" + sanitize.Line(string(r.Mode)) + ")"
+	}
 	if r.Stale() {
 		s += " · stale signature: the app may refuse it"
 	}

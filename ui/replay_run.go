@@ -15,7 +15,7 @@ import (
 // thousands of events moves the bar without one message per event.
 const progressEvery = 50 * time.Millisecond
 
-// keptResults bounds the results a run keeps for its closing message.
+// keptResults bounds the results a run keeps for its closing message: the latest.
 const keptResults = 16
 
 // replayKind is what a replay run sends.
@@ -87,9 +87,10 @@ func (r *replayRun) report(p tunnel.ReplayProgress) {
 		} else {
 			r.progress.failed++
 		}
-		if len(r.results) < keptResults {
-			r.results = append(r.results, res)
+		if len(r.results) == keptResults {
+			r.results = append(r.results[:0], r.results[1:]...)
 		}
+		r.results = append(r.results, res)
 	}
 	r.mu.Unlock()
 	select {

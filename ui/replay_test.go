@@ -101,7 +101,8 @@ func TestReplayFailedForwardsInOrder(t *testing.T) {
 	}
 	drive(m, m.refreshHealth()())
 	screen = screenText(m)
-	for _, want := range []string{"replayed 3 events: 3 ok, 0 failed", "→ " + addr + " ✗ connection refused", "↦  188B"} {
+	// The forwarder's health only counts forwards; the header also knows the replays.
+	for _, want := range []string{"replayed 3 events: 3 ok, 0 failed", "→ " + addr + " ok ", "↦  188B"} {
 		if !strings.Contains(screen, want) {
 			t.Fatalf("screen lacks %q:\n%s", want, screen)
 		}
@@ -171,4 +172,21 @@ func mustTargets(t *testing.T, urls ...string) []tunnel.ForwardTarget {
 		t.Fatal(err)
 	}
 	return targets
+}
+
+func TestTargetOfAReplayedURL(t *testing.T) {
+	targets := mustTargets(t, "http://127.0.0.1:3000", "/dexra=http://127.0.0.1:3000/hooks/dexra", "http://127.0.0.1:30001/x?k=1")
+	for url, want := range map[string]int{
+		"http://127.0.0.1:3000/dexatel":           0,
+		"http://127.0.0.1:3000":                   0,
+		"http://127.0.0.1:3000/hooks/dexra/x?a=1": 1,
+		"http://127.0.0.1:3000/hooks/dexrax":      0,
+		"http://127.0.0.1:30001/x/p?k=1&a=2":      2,
+		"http://127.0.0.1:3001/p":                 -1,
+		"https://127.0.0.1:3000/p":                -1,
+	} {
+		if got := targetOf(targets, url); got != want {
+			t.Errorf("targetOf(%s) = %d, want %d", url, got, want)
+		}
+	}
 }

@@ -55,6 +55,7 @@ func TestRunNeedsAReader(t *testing.T) {
 func TestQuitDuringAReplayRecordsItBeforeReturning(t *testing.T) {
 	arrived := make(chan struct{}, 1)
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // then the server notices the client going away
 		arrived <- struct{}{}
 		<-r.Context().Done() // an app that never answers
 	}))

@@ -44,6 +44,7 @@ func (a *app) console(ctx context.Context, args []string) error {
 			return tunnel.Trigger(ctx, tunnel.TriggerRequest{URL: srv.url, Event: et, Secret: secret})
 		},
 		Forwarder: srv.forwarder,
+		Responder: srv.responder,
 		Replay: tunnel.ReplayConfig{
 			History:   srv.store,
 			Targets:   srv.cfg.Forward,

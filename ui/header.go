@@ -47,6 +47,11 @@ func (m *Model) header(width int) string {
 		}
 		reveal = 3
 	}
+	if badge := m.answerBadge(); badge != "" { // a deliberate failure is never hidden
+		for i := range candidates {
+			candidates[i] = append(candidates[i][:2:2], append([]string{badge}, candidates[i][2:]...)...)
+		}
+	}
 	if m.reveal { // a revealed secret is never the part left out
 		for i := reveal; i < len(candidates)-1; i++ {
 			candidates[i] = append(candidates[i], m.secretText(true))

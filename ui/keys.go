@@ -17,7 +17,7 @@ type KeyMap struct {
 	Open, Back                              key.Binding
 	Filter, Apply, Clear                    key.Binding
 	Trigger, CopyCurl, CopyBody, Secret     key.Binding
-	Replay, Edit, ReplayFailed              key.Binding
+	Replay, Edit, ReplayFailed, Answer      key.Binding
 	Send, CancelEdit                        key.Binding
 	Help, Quit, ForceQuit                   key.Binding
 }
@@ -48,6 +48,7 @@ func DefaultKeyMap() KeyMap {
 		Replay:       b("r", "replay", "r"),
 		Edit:         b("e", "edit+replay", "e"),
 		ReplayFailed: b("R", "replay failed", "R"),
+		Answer:       b("a", "listener answer (500, 429, timeout…)", "a"),
 		Send:         b("ctrl+s", "send", "ctrl+s"),
 		CancelEdit:   b("esc", "cancel", "esc"),
 		Help:         b("?", "help", "?"),
@@ -91,6 +92,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.NextTab, k.PrevTab, tabs},
 		{k.Filter, k.Apply, k.Clear, k.Trigger, k.CopyCurl, k.CopyBody},
-		{k.Replay, k.Edit, k.ReplayFailed, k.Secret, k.Help, k.Quit, k.ForceQuit},
+		{k.Replay, k.Edit, k.ReplayFailed, k.Answer, k.Secret, k.Help, k.Quit, k.ForceQuit},
 	}
 }

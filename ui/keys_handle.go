@@ -47,6 +47,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.editSelected()
 	case key.Matches(msg, k.ReplayFailed):
 		return m.replayFailedForwards()
+	case key.Matches(msg, k.Answer):
+		return m.cycleAnswer()
 	case key.Matches(msg, k.NextTab):
 		m.detail.SetTab(m.detail.Tab() + 1)
 	case key.Matches(msg, k.PrevTab):

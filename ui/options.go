@@ -47,6 +47,9 @@ type Options struct {
 	// "" edits in the console.
 	Editor string
 
+	// Responder is the listener's simulated answer, cycled with `a`; nil disables it.
+	Responder *tunnel.Responder
+
 	Now      func() time.Time // nil: time.Now (tests pass a fixed clock)
 	Location *time.Location   // nil: time.Local; times are shown in it
 	// NoColor draws without colour; Run also sets it when NO_COLOR is set.

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"os"
 	"errors"
 	"fmt"
 	"time"
@@ -24,13 +23,7 @@ func (s *Store) Append(ev *payloads.Event) error {
 	if ev.ID == "" {
 		ev.ID = payloads.NewID(ev.Received)
 	}
-	if dbgMode == "none" {
-		return nil
-	}
 	p, err := prepareEvent(ev)
-	if dbgMode == "prepare" {
-		return nil
-	}
 	if err != nil {
 		return fmt.Errorf("append event %s to %s: %w", ev.ID, s.path, err)
 	}
@@ -48,5 +41,3 @@ func (s *Store) Append(ev *payloads.Event) error {
 	}
 	return nil
 }
-
-var dbgMode = os.Getenv("DEXRA_MODE")

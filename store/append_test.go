@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/payloads/sig"
 )
@@ -224,6 +226,24 @@ func TestAddAttempt(t *testing.T) {
 	if got, _ := s.Get(imported.ID); len(got.Attempts) != 2 || string(got.Attempts[1].ResponseBody) != "ok from the app" {
 		t.Fatalf("imported attempts %+v", got.Attempts)
 	}
+	// A later attempt comes after them, and recording it leaves the event's record as
+	// it was: attempts are appended apart from it.
+	record := func() (v []byte) {
+		s.db.View(func(tx *bolt.Tx) error {
+			v = bytes.Clone(tx.Bucket(bucketEvents).Get(seqKey(imported.Seq)))
+			return nil
+		})
+		return v
+	}
+	before := record()
+	a3 := payloads.Attempt{Target: "http://localhost:4000", Mode: "captured", At: testEpoch.Add(time.Minute), Status: 503}
+	if err := s.AddAttempt(imported.ID, a3); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Get(imported.ID); len(got.Attempts) != 3 || got.Attempts[2].Target != a3.Target || got.Attempts[0].Error != a2.Error {
+		t.Fatalf("attempts after a third %+v", got.Attempts)
+	}
+	sameBytes(t, before, record(), "the event's record after AddAttempt")
 	waitTotal(t, s, 2)
 	checkConsistency(t, s)
 }

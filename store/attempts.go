@@ -17,11 +17,8 @@ import (
 // sharing commits with Append. Its response body is returned by Get (and List with
 // WithBody); secret response headers are redacted in the history, not in a.
 func (s *Store) AddAttempt(id string, a payloads.Attempt) error {
-	val, err := encodeAttempt(a)
-	if err != nil {
-		return fmt.Errorf("add attempt to event %s: %w", id, err)
-	}
-	err = s.commit(func(w *txWriter) error {
+	val := encodeAttempt(a)
+	err := s.commit(func(w *txWriter) error {
 		seqVal := w.ids.Get([]byte(id))
 		if seqVal == nil {
 			return ErrNotFound
@@ -54,7 +51,6 @@ func nextAttempt(b *bolt.Bucket, seq uint64) int {
 }
 
 func putAttempt(b *bolt.Bucket, seq uint64, i int, val []byte) error {
-	b.FillPercent = denseFill // keys mostly grow with seq
 	if err := b.Put(attemptKey(seq, i), val); err != nil {
 		return fmt.Errorf("store attempt: %w", err)
 	}

@@ -2,7 +2,10 @@ package store
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"net/http"
 	"os"
 	"runtime"
 	"strconv"
@@ -10,10 +13,14 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dexra/dexra-tui/payloads"
+	"github.com/dexra/dexra-tui/payloads/catalog"
+	"github.com/dexra/dexra-tui/payloads/sig"
 )
 
-// BenchmarkAppend: durable appends (fsync per commit) from many goroutines, which
-// DB.Batch groups into shared commits; goroutines=1 is the no-grouping baseline.
+// BenchmarkAppend: durable appends (fsync per commit) from many goroutines, which the
+// committer groups into shared commits; goroutines=1 is the no-grouping baseline.
 func BenchmarkAppend(b *testing.B) {
 	for _, goroutines := range []int{1, 16, 64} {
 		b.Run(fmt.Sprintf("goroutines=%d", goroutines), func(b *testing.B) {
@@ -42,6 +49,54 @@ func BenchmarkAppend(b *testing.B) {
 			}
 			b.ReportMetric(float64(next.Load())/time.Since(start).Seconds(), "events/s")
 		})
+	}
+}
+
+// BenchmarkAppendDexatel: the listener's load on the store alone (BenchmarkIngest in
+// tunnel): 64 goroutines appending ~1 KiB Dexatel deliveries, 1,024 distinct bodies
+// (so body-hash dedup keys repeat) and message ids. Reported: events/s, CPU per
+// event and pages written per event.
+func BenchmarkAppendDexatel(b *testing.B) {
+	s := openTest(b, Options{Retention: -1})
+	var next atomic.Int64
+	defer reportCPU(b)()
+	start := time.Now()
+	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := s.Append(dexatelEvent(int(next.Add(1)))); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(next.Load())/time.Since(start).Seconds(), "events/s")
+	st := s.db.Stats()
+	b.ReportMetric(float64(st.TxStats.GetWrite())/float64(next.Load()), "pages/event")
+}
+
+// dexatelEvent is delivery report i as the listener records it.
+func dexatelEvent(i int) *payloads.Event {
+	n := i % 1024
+	received := testEpoch.Add(time.Duration(i) * time.Microsecond)
+	body := fmt.Sprintf(`{"data":{"account_id":"4ca07d94-7b4d-4434-97aa-9ec34772f111","message_id":"4ca07d94-7b4d-4434-97aa-%012d","event":"delivery","status":"delivered","timestamp":"2022-03-01 13:00:00","note":"%s"}}`,
+		n, strings.Repeat("x", 800))
+	sum := sha256.Sum256([]byte(body))
+	return &payloads.Event{
+		ID: payloads.NewID(received), Received: received, Direction: payloads.Inbound,
+		Method: http.MethodPost, Path: "/dexatel", Host: "127.0.0.1:4242", RemoteAddr: "127.0.0.1:50000",
+		Headers: http.Header{
+			"Content-Type":        {"application/json"},
+			"User-Agent":          {"Go-http-client/1.1"},
+			"X-Dexatel-Signature": {hex.EncodeToString(sum[:])},
+		},
+		Body: []byte(body), Size: len(body), BodyKind: payloads.BodyJSON,
+		Source: "dexatel", Type: "delivery", Status: http.StatusOK,
+		Signature:   sig.Verdict{Scheme: "dexatel", Status: sig.Pass},
+		Schema:      catalog.Result{Checked: true, Documented: true, Valid: true},
+		DedupKey:    "sha256:" + hex.EncodeToString(sum[:]),
+		Correlation: fmt.Sprintf("4ca07d94-7b4d-4434-97aa-%012d", n),
+		Summary:     "delivered",
 	}
 }
 

@@ -1,38 +1,104 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/payloads/sig"
 )
 
-// An event's record (bucketEvents) is a small binary head, then JSON of the rest of
-// payloads.Event (Body and Attempts are never in it: they have their own buckets).
+// An event's record (bucketEvents) is a head, then the rest of payloads.Event (Body
+// and Attempts are never in it: they have their own buckets), all binary (wire.go):
 //
 //	format(1) then, each as uvarint(len) bytes:
 //	ID Path Source Type SignatureStatus DedupKey DuplicateOf Correlation
+//	then the rest, field by field in the order of encodeRest.
 //
-// The head holds every field filters, indexes and pruning read, so scanning skips the
-// JSON decode of events that do not match. The JSON rest depends on nothing the
+// The head holds every field filters, indexes and pruning read, so scanning skips
+// decoding the rest of events that do not match. The rest depends on nothing the
 // transaction decides, so it is encoded before the event reaches the writer.
 const recordFormat = 2
 
-// encodeRest encodes the JSON rest of ev's record: everything but the head fields,
-// Seq, Body and Attempts.
-func encodeRest(ev *payloads.Event) ([]byte, error) {
-	rest := *ev
-	rest.ID, rest.Path, rest.Source, rest.Type = "", "", "", ""
-	rest.DedupKey, rest.DuplicateOf, rest.Correlation = "", "", ""
-	rest.Seq, rest.Body, rest.Attempts = 0, nil, nil
-	js, err := json.Marshal(&rest)
-	if err != nil {
-		return nil, fmt.Errorf("encode event %s: %w", ev.ID, err)
+// encodeRest encodes every field of ev but the head's, Seq, Body and Attempts, with
+// secret header values redacted.
+// TestRecordKeepsEveryField fails when a field of payloads.Event is missing here.
+func encodeRest(ev *payloads.Event) []byte {
+	w := wireWriter{b: make([]byte, 0, 512)}
+	w.time(ev.Received)
+	w.str(string(ev.Direction))
+	w.str(ev.Method)
+	w.str(ev.Query)
+	w.str(ev.Host)
+	w.str(ev.RemoteAddr)
+	w.header(ev.Headers)
+	w.int(int64(ev.Size))
+	w.str(string(ev.BodyKind))
+	v := ev.Signature // its Status is in the head
+	w.str(v.Scheme)
+	w.str(v.Reason)
+	w.int(int64(v.SecretIndex))
+	w.str(v.Expected)
+	w.str(v.Received)
+	sc := ev.Schema
+	w.uint(bits(sc.Checked, sc.Documented, sc.Valid))
+	w.strs(sc.Unknown)
+	w.strs(sc.Missing)
+	w.strs(sc.Errors)
+	w.str(sc.Note)
+	w.str(ev.Summary)
+	w.int(int64(ev.Status))
+	w.str(ev.Simulated)
+	w.str(ev.Rejected)
+	w.str(ev.DerivedFrom)
+	return w.b
+}
+
+// decodeRest fills ev with the rest encodeRest wrote; v must hold nothing after it.
+func decodeRest(ev *payloads.Event, v []byte) error {
+	r := wireReader{b: v}
+	ev.Received = r.time()
+	ev.Direction = payloads.Direction(r.str())
+	ev.Method = r.str()
+	ev.Query = r.str()
+	ev.Host = r.str()
+	ev.RemoteAddr = r.str()
+	ev.Headers = r.header()
+	ev.Size = int(r.int())
+	ev.BodyKind = payloads.BodyKind(r.str())
+	ev.Signature.Scheme = r.str()
+	ev.Signature.Reason = r.str()
+	ev.Signature.SecretIndex = int(r.int())
+	ev.Signature.Expected = r.str()
+	ev.Signature.Received = r.str()
+	flags := r.uint()
+	ev.Schema.Checked, ev.Schema.Documented, ev.Schema.Valid = flags&1 != 0, flags&2 != 0, flags&4 != 0
+	ev.Schema.Unknown = r.strs()
+	ev.Schema.Missing = r.strs()
+	ev.Schema.Errors = r.strs()
+	ev.Schema.Note = r.str()
+	ev.Summary = r.str()
+	ev.Status = int(r.int())
+	ev.Simulated = r.str()
+	ev.Rejected = r.str()
+	ev.DerivedFrom = r.str()
+	if r.err == nil && len(r.b) != 0 {
+		r.err = errWire
 	}
-	return js, nil
+	return r.err
+}
+
+func bits(flags ...bool) uint64 {
+	var b uint64
+	for i, f := range flags {
+		if f {
+			b |= 1 << i
+		}
+	}
+	return b
 }
 
 // encodeRecord joins the head of ev (with duplicateOf, decided in the transaction)
@@ -54,7 +120,7 @@ func encodeRecord(ev *payloads.Event, duplicateOf string, rest []byte) []byte {
 }
 
 // decodeHead decodes the head of the record stored under seq into an event holding
-// only those fields, and returns the JSON rest. Strings are copied: the event
+// only those fields, and returns the encoded rest. Strings are copied: the event
 // outlives the transaction; rest does not.
 func decodeHead(seq uint64, v []byte) (ev *payloads.Event, rest []byte, err error) {
 	decodeCount.Add(1)
@@ -79,16 +145,12 @@ func decodeHead(seq uint64, v []byte) (ev *payloads.Event, rest []byte, err erro
 	return ev, v, nil
 }
 
-// completeMeta fills ev (from decodeHead) with the JSON rest of its record.
+// completeMeta fills ev (from decodeHead) with the rest of its record.
 func completeMeta(ev *payloads.Event, rest []byte) error {
-	jsonDecodeCount.Add(1)
-	head := *ev
-	if err := json.Unmarshal(rest, ev); err != nil {
-		return fmt.Errorf("%w: event %d: %v", ErrCorrupt, head.Seq, err)
+	restDecodeCount.Add(1)
+	if err := decodeRest(ev, rest); err != nil {
+		return fmt.Errorf("%w: event %d: %v", ErrCorrupt, ev.Seq, err)
 	}
-	ev.Seq, ev.ID, ev.Path, ev.Source, ev.Type = head.Seq, head.ID, head.Path, head.Source, head.Type
-	ev.DedupKey, ev.DuplicateOf, ev.Correlation = head.DedupKey, head.DuplicateOf, head.Correlation
-	ev.Body, ev.Attempts = head.Body, head.Attempts
 	return nil
 }
 
@@ -104,41 +166,51 @@ func decodeMeta(seq uint64, v []byte) (*payloads.Event, error) {
 	return ev, nil
 }
 
-// An attempt's value (bucketAttempts) is uvarint(len(JSON)) JSON of the attempt
-// without its response body, then the response body's raw bytes, so a page of events
-// decodes the attempts without copying the app's answers.
+// An attempt's value (bucketAttempts) is its fields (wire.go) in the order of
+// encodeAttempt, the response body last and raw, so a page of events decodes the
+// attempts without copying the app's answers.
 
-// encodeAttempt encodes a, its secret response headers redacted.
-func encodeAttempt(a payloads.Attempt) ([]byte, error) {
-	body := a.ResponseBody
-	a.ResponseHeaders = RedactHeaders(a.ResponseHeaders)
-	a.ResponseBody = nil
-	js, err := json.Marshal(&a)
-	if err != nil {
-		return nil, fmt.Errorf("encode attempt to %s: %w", a.Target, err)
-	}
-	b := make([]byte, 0, binary.MaxVarintLen32+len(js)+len(body))
-	b = binary.AppendUvarint(b, uint64(len(js)))
-	b = append(b, js...)
-	return append(b, body...), nil
+// encodeAttempt encodes a, with secret response header values redacted.
+// TestAttemptKeepsEveryField fails when a field of payloads.Attempt is missing here.
+func encodeAttempt(a payloads.Attempt) []byte {
+	w := wireWriter{b: make([]byte, 0, 256+len(a.ResponseBody))}
+	w.str(a.Target)
+	w.str(a.Mode)
+	w.time(a.At)
+	w.int(int64(a.Status))
+	w.int(int64(a.Latency))
+	w.str(a.Error)
+	w.header(a.ResponseHeaders)
+	w.uint(bits(a.ResponseTruncated))
+	w.str(a.Warning)
+	w.str(a.DerivedID)
+	w.b = append(w.b, a.ResponseBody...)
+	return w.b
 }
 
 // decodeAttempt decodes an attempt value; the response body is copied only if withBody.
 func decodeAttempt(v []byte, withBody bool) (payloads.Attempt, error) {
+	r := wireReader{b: v}
 	var a payloads.Attempt
-	n, size := binary.Uvarint(v)
-	if size <= 0 || n > uint64(len(v)-size) {
-		return a, fmt.Errorf("%w: truncated attempt record", ErrCorrupt)
+	a.Target = r.str()
+	a.Mode = r.str()
+	a.At = r.time()
+	a.Status = int(r.int())
+	a.Latency = time.Duration(r.int())
+	a.Error = r.str()
+	a.ResponseHeaders = r.header()
+	a.ResponseTruncated = r.uint()&1 != 0
+	a.Warning = r.str()
+	a.DerivedID = r.str()
+	if r.err != nil {
+		return payloads.Attempt{}, fmt.Errorf("%w: attempt record: %v", ErrCorrupt, r.err)
 	}
-	if err := json.Unmarshal(v[size:size+int(n)], &a); err != nil {
-		return a, fmt.Errorf("%w: attempt record: %v", ErrCorrupt, err)
-	}
-	if body := v[size+int(n):]; withBody && len(body) > 0 {
-		a.ResponseBody = append([]byte(nil), body...)
+	if withBody && len(r.b) > 0 {
+		a.ResponseBody = bytes.Clone(r.b)
 	}
 	return a, nil
 }
 
-// Counters of decoded heads (candidates examined) and JSON rests (events returned),
-// so tests can bound the work of a page.
-var decodeCount, jsonDecodeCount atomic.Uint64
+// Counters of decoded heads (candidates examined) and rests (events returned), so
+// tests can bound the work of a page.
+var decodeCount, restDecodeCount atomic.Uint64

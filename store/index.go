@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -256,8 +257,7 @@ func (w *postingWalk) first(cursor uint64) (uint64, []byte, error) {
 		if ok, err := w.load(k, v); !ok || err != nil {
 			return 0, nil, err
 		}
-		for w.i = 0; w.i < len(w.list) && w.list[w.i] < target; w.i++ {
-		}
+		w.i, _ = slices.BinarySearch(w.list, target) // the first seq at or past target
 		if w.i == len(w.list) {
 			w.i--
 			return w.next()
@@ -271,9 +271,11 @@ func (w *postingWalk) first(cursor uint64) (uint64, []byte, error) {
 	if ok, err := w.load(listAtOrBefore(w.c, w.prefix, target)); !ok || err != nil {
 		return 0, nil, err
 	}
-	for w.i = len(w.list) - 1; w.i >= 0 && w.list[w.i] > target; w.i-- {
+	i, found := slices.BinarySearch(w.list, target)
+	if !found {
+		i-- // the last seq before target; the list's first is at most target
 	}
-	if w.i < 0 {
+	if w.i = i; w.i < 0 {
 		w.i = 0
 		return w.next()
 	}
@@ -310,16 +312,16 @@ func (w *postingWalk) load(k, v []byte) (ok bool, err error) {
 // corrWalk walks the keys of one correlation hash, partition by partition.
 type corrWalk struct {
 	c      *bolt.Cursor
-	hash   []byte
 	desc   bool
 	lo, hi uint32 // the partitions stored events fall in
 	part   uint32
-	prefix []byte // of part
+	key    []byte // the current partition's prefix, then room for a seq
 }
 
 // newCorrWalk walks hash over the partitions of the events stored in tx.
 func newCorrWalk(tx *bolt.Tx, hash []byte, desc bool) *corrWalk {
-	w := &corrWalk{c: tx.Bucket(bucketIndex).Cursor(), hash: hash, desc: desc}
+	w := &corrWalk{c: tx.Bucket(bucketIndex).Cursor(), desc: desc}
+	w.key = append(corrPrefix(0, hash), make([]byte, 8)...)
 	events := tx.Bucket(bucketEvents)
 	oldest, _ := events.Cursor().First()
 	if oldest == nil {
@@ -331,7 +333,17 @@ func newCorrWalk(tx *bolt.Tx, hash []byte, desc bool) *corrWalk {
 }
 
 func (w *corrWalk) setPart(p uint32) {
-	w.part, w.prefix = p, corrPrefix(p, w.hash)
+	w.part = p
+	binary.BigEndian.PutUint32(w.key[1:], p)
+}
+
+// prefix is the current partition's key prefix.
+func (w *corrWalk) prefix() []byte { return w.key[:len(w.key)-8] }
+
+// at is the current partition's key for seq (valid until the next call).
+func (w *corrWalk) at(seq uint64) []byte {
+	binary.BigEndian.PutUint64(w.key[len(w.key)-8:], seq)
+	return w.key
 }
 
 func (w *corrWalk) first(cursor uint64) (uint64, []byte, error) {
@@ -343,26 +355,25 @@ func (w *corrWalk) first(cursor uint64) (uint64, []byte, error) {
 			return 0, nil, nil
 		}
 		target := cursor + 1
-		if p := corrPartition(target); p > w.hi {
+		p := corrPartition(target)
+		if p > w.hi {
 			return 0, nil, nil
-		} else {
-			w.setPart(max(p, w.lo))
 		}
-		k, _ := w.c.Seek(binary.BigEndian.AppendUint64(bytes.Clone(w.prefix), target))
+		w.setPart(max(p, w.lo))
+		k, _ := w.c.Seek(w.at(target))
 		return w.ascend(k)
 	}
 	target := uint64(math.MaxUint64)
 	if cursor != 0 {
 		target = cursor - 1
 	}
-	if p := corrPartition(target); p < w.lo {
+	p := corrPartition(target)
+	if p < w.lo {
 		return 0, nil, nil
-	} else {
-		w.setPart(min(p, w.hi))
 	}
-	end := binary.BigEndian.AppendUint64(bytes.Clone(w.prefix), target)
-	k, _ := w.c.Seek(end)
-	if !bytes.Equal(k, end) {
+	w.setPart(min(p, w.hi))
+	k, _ := w.c.Seek(w.at(target))
+	if !bytes.Equal(k, w.at(target)) {
 		k = w.before(k)
 	}
 	return w.descend(k)
@@ -381,28 +392,28 @@ func (w *corrWalk) next() (uint64, []byte, error) {
 // following partitions.
 func (w *corrWalk) ascend(k []byte) (uint64, []byte, error) {
 	for {
-		if seq, ok := listKey(k, w.prefix); ok {
+		if seq, ok := listKey(k, w.prefix()); ok {
 			return seq, nil, nil
 		}
 		if w.part >= w.hi {
 			return 0, nil, nil
 		}
 		w.setPart(w.part + 1)
-		k, _ = w.c.Seek(w.prefix)
+		k, _ = w.c.Seek(w.prefix())
 	}
 }
 
 // descend is ascend the other way.
 func (w *corrWalk) descend(k []byte) (uint64, []byte, error) {
 	for {
-		if seq, ok := listKey(k, w.prefix); ok {
+		if seq, ok := listKey(k, w.prefix()); ok {
 			return seq, nil, nil
 		}
 		if w.part <= w.lo {
 			return 0, nil, nil
 		}
 		w.setPart(w.part - 1)
-		k, _ = w.c.Seek(binary.BigEndian.AppendUint64(bytes.Clone(w.prefix), math.MaxUint64))
+		k, _ = w.c.Seek(w.at(math.MaxUint64))
 		k = w.before(k)
 	}
 }

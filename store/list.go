@@ -131,6 +131,9 @@ func plan(tx *bolt.Tx, f *Filter, desc bool) (walk candidates, none bool, err er
 			best, walk = n, &postingWalk{c: index.Cursor(), prefix: p, desc: desc}
 		}
 	}
+	if len(corrs) == 1 && best == math.MaxUint64 {
+		return corrs[0], false, nil // the only index: no need to measure it
+	}
 	// A correlation is not counted: it is counted here, no further than it takes to
 	// know whether it beats the best so far.
 	for _, w := range corrs {

@@ -213,7 +213,7 @@ func scanned(t *testing.T, s *Store, o ListOptions) (Page, int) {
 		t.Fatal(err)
 	}
 	var page Page
-	before, jsonBefore := decodeCount.Load(), jsonDecodeCount.Load()
+	before, restBefore := decodeCount.Load(), restDecodeCount.Load()
 	err = s.view(func(tx *bolt.Tx) error {
 		var err error
 		page, err = listTx(tx, f, o)
@@ -222,7 +222,7 @@ func scanned(t *testing.T, s *Store, o ListOptions) (Page, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if decoded := int(jsonDecodeCount.Load() - jsonBefore); decoded != len(page.Events) {
+	if decoded := int(restDecodeCount.Load() - restBefore); decoded != len(page.Events) {
 		t.Errorf("%+v: decoded %d records for %d events", o, decoded, len(page.Events))
 	}
 	return page, int(decodeCount.Load() - before)

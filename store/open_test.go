@@ -110,6 +110,37 @@ func TestNewerSchemaRefused(t *testing.T) {
 	sameBytes(t, before, after, "history of a newer schema")
 }
 
+// TestOlderSchemaRefused: a history of an earlier layout is refused, named as such,
+// and left as it was.
+func TestOlderSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendAll(t, s, 2)
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(schemaKey, seqKey(schemaVersion-1))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	before, _ := os.ReadFile(path)
+
+	_, err = Open(path, Options{})
+	if !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Open = %v, want ErrCorrupt", err)
+	}
+	for _, want := range []string{path, "older dexra-tui", fmt.Sprintf("schema version %d", schemaVersion-1), "left untouched"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	after, _ := os.ReadFile(path)
+	sameBytes(t, before, after, "history of an older schema")
+}
+
 func TestForeignBoltFileRefused(t *testing.T) {
 	for name, opts := range map[string]*bolt.Options{
 		"default":           nil,

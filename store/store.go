@@ -2,7 +2,6 @@
 package store
 
 import (
-	"strconv"
 	"errors"
 	"fmt"
 	"os"
@@ -74,7 +73,6 @@ func Open(path string, opts Options) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      opts.Timeout,
 		FreelistType: bolt.FreelistMapType, // O(1) page allocation in a large, pruned file
-		PageSize:     dbgPageSize,
 	})
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
@@ -87,6 +85,7 @@ func Open(path string, opts Options) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open history %s: %w", path, err)
 	}
+
 	s := &Store{
 		db:           db,
 		path:         path,
@@ -99,18 +98,6 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		db.Close()
 		return nil, err
-	}
-	db.MaxBatchDelay = time.Millisecond
-	db.NoSync = dbgSyncSelf
-	if os.Getenv("DEXRA_PREZERO") != "" {
-		f, _ := os.OpenFile(path, os.O_WRONLY, 0o600)
-		info, _ := f.Stat()
-		buf := make([]byte, 1<<20)
-		for off := info.Size(); off < 256<<20; off += int64(len(buf)) {
-			f.WriteAt(buf, off)
-		}
-		f.Sync()
-		f.Close()
 	}
 	s.writes = newCommitter(db)
 	s.wg.Add(1)
@@ -150,7 +137,11 @@ func (s *Store) initSchema() (total uint64, err error) {
 			return fmt.Errorf("history %s was written by a newer dexra-tui (schema version %d, this build reads up to %d); upgrade dexra-tui or pass --db: %w",
 				s.path, got, schemaVersion, ErrSchemaTooNew)
 		} else if got != schemaVersion {
-			return corruptError(s.path, fmt.Errorf("unknown schema version %d", got))
+			return &openError{
+				msg: fmt.Sprintf("history %s was written by an older dexra-tui (schema version %d, this build reads %d) and was left untouched; move it aside or pass --db",
+					s.path, got, schemaVersion),
+				kind: ErrCorrupt,
+			}
 		}
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -178,21 +169,7 @@ func (s *Store) initSchema() (total uint64, err error) {
 
 // commit runs fn in a transaction shared with other writers and returns once that
 // transaction is on disk.
-func (s *Store) commit(fn writeFn) error {
-	if useBatch {
-		return s.db.Batch(func(tx *bolt.Tx) (err error) {
-			defer recoverCorrupt(&err)
-			w := newTxWriter(tx)
-			if err := fn(w); err != nil {
-				return err
-			}
-			return w.flush()
-		})
-	}
-	return s.writes.do(fn)
-}
-
-var useBatch = os.Getenv("DEXRA_BATCH") != ""
+func (s *Store) commit(fn writeFn) error { return s.writes.do(fn) }
 
 // Path is the history file.
 func (s *Store) Path() string { return s.path }
@@ -204,10 +181,6 @@ func (s *Store) Close() error {
 		close(s.stop)
 		s.wg.Wait()
 		s.writes.close() // writes already queued are committed first
-		if os.Getenv("DEXRA_DEBUG") != "" {
-			st := s.db.Stats().TxStats
-			fmt.Fprintln(os.Stderr, "DEBUG", DebugStats(), "writes/commit", float64(st.GetWrite())/float64(max(1, dbgCommits.Load())), "nodes/commit", float64(st.GetNodeCount())/float64(max(1, dbgCommits.Load())), "splits", st.GetSplit())
-		}
 		err := s.db.Close()
 		s.pruneMu.Lock()
 		pruneErr := s.pruneErr
@@ -226,5 +199,3 @@ func recoverCorrupt(err *error) {
 		*err = fmt.Errorf("%w: %v", ErrCorrupt, r)
 	}
 }
-
-var dbgPageSize, _ = strconv.Atoi(os.Getenv("DEXRA_PAGESIZE"))

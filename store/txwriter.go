@@ -16,7 +16,6 @@ import (
 // mostly share their source, type and signature, so a batch writes each list and
 // counter once, not once per event.
 type txWriter struct {
-	tx                                         *bolt.Tx
 	meta, events, bodies, ids, attempts, dedup *bolt.Bucket
 	index, counts                              *bolt.Bucket
 
@@ -28,7 +27,6 @@ type txWriter struct {
 
 func newTxWriter(tx *bolt.Tx) *txWriter {
 	w := &txWriter{
-		tx:         tx,
 		meta:       tx.Bucket(bucketMeta),
 		events:     tx.Bucket(bucketEvents),
 		bodies:     tx.Bucket(bucketBodies),
@@ -41,6 +39,11 @@ func newTxWriter(tx *bolt.Tx) *txWriter {
 		removed:    make(map[string][]uint64),
 		countDelta: make(map[string]int64, 8),
 	}
+	// Keys that only grow fill their pages completely; keys that mostly grow (IDs sort
+	// by time, index keys by seq within their value or partition) split late, where
+	// bbolt's default 0.5 would leave pages half empty.
+	w.events.FillPercent, w.bodies.FillPercent = 1, 1
+	w.ids.FillPercent, w.attempts.FillPercent, w.index.FillPercent = denseFill, denseFill, denseFill
 	w.total = u64(w.meta.Get(totalKey))
 	return w
 }
@@ -51,7 +54,6 @@ func (w *txWriter) putIndex(ix index, v string, seq uint64) error {
 		if v == "" {
 			return nil
 		}
-		w.index.FillPercent = denseFill // keys mostly grow within the newest partition
 		if err := w.index.Put(corrKey(corrHash(v), seq), emptyValue); err != nil {
 			return fmt.Errorf("index %s: %w", ix.key, err)
 		}
@@ -87,7 +89,6 @@ func (w *txWriter) currentTotal() uint64 {
 
 // flush writes the gathered posting list and counter changes, in key order.
 func (w *txWriter) flush() error {
-	w.index.FillPercent = denseFill
 	for _, p := range slices.Sorted(maps.Keys(w.removed)) {
 		if err := w.removePostings([]byte(p), w.removed[p]); err != nil {
 			return err
@@ -175,7 +176,8 @@ func (w *txWriter) removePostings(prefix []byte, seqs []uint64) error {
 		if err != nil {
 			return err
 		}
-		kept, i := list[:0], 0
+		last := list[len(list)-1]
+		kept, i := make([]uint64, 0, len(list)), 0
 		for _, s := range list {
 			if i < len(seqs) && seqs[i] < s {
 				break // seqs[i] is not in the list that should hold it
@@ -186,7 +188,7 @@ func (w *txWriter) removePostings(prefix []byte, seqs []uint64) error {
 			}
 			kept = append(kept, s)
 		}
-		if i == 0 || (i < len(seqs) && seqs[i] <= list[len(list)-1]) {
+		if i == 0 || (i < len(seqs) && seqs[i] <= last) {
 			return fmt.Errorf("%w: index list %q lacks seq %d", ErrCorrupt, prefix, seqs[i])
 		}
 		if err := w.index.Delete(bytes.Clone(k)); err != nil {

@@ -16,16 +16,14 @@ var ErrDuplicateID = errors.New("event ID is already stored")
 
 var emptyValue = []byte{}
 
-// denseFill is the page fill for buckets whose keys mostly grow within a range (index
-// values followed by the seq; time-sorted IDs): pages split late and end up nearly
-// full, where bbolt's default 0.5 would leave them half empty.
+// denseFill is the page fill for buckets whose keys mostly grow (see newTxWriter).
 const denseFill = 0.9
 
 // preparedEvent is an event encoded for the writer: everything that does not depend on
 // the transaction is done before the event reaches the (single) writer.
 type preparedEvent struct {
 	head     payloads.Event // the record head's fields, copied
-	rest     []byte         // the record's JSON rest
+	rest     []byte         // the record's rest (encodeRest)
 	body     []byte
 	values   [len(indexes)]string // index values; KeyDup's is decided in the transaction
 	dedupKey []byte               // nil: no dedup key
@@ -38,16 +36,10 @@ func prepareEvent(ev *payloads.Event) (*preparedEvent, error) {
 	if ev.ID == "" || len(ev.ID) > bolt.MaxKeySize {
 		return nil, fmt.Errorf("event ID %q is empty or too long", ev.ID)
 	}
-	stored := *ev
-	stored.Headers = RedactHeaders(ev.Headers)
-	rest, err := encodeRest(&stored)
-	if err != nil {
-		return nil, err
-	}
 	p := &preparedEvent{
 		head: payloads.Event{ID: ev.ID, Path: ev.Path, Source: ev.Source, Type: ev.Type,
 			Signature: ev.Signature, DedupKey: ev.DedupKey, Correlation: ev.Correlation},
-		rest: rest,
+		rest: encodeRest(ev),
 		body: ev.Body,
 	}
 	for i, ix := range indexes {
@@ -59,11 +51,7 @@ func prepareEvent(ev *payloads.Event) (*preparedEvent, error) {
 		p.dedupKey = dedupKey(ev.DedupKey)
 	}
 	for _, a := range ev.Attempts {
-		v, err := encodeAttempt(a)
-		if err != nil {
-			return nil, fmt.Errorf("event %s: %w", ev.ID, err)
-		}
-		p.attempts = append(p.attempts, v)
+		p.attempts = append(p.attempts, encodeAttempt(a))
 	}
 	return p, nil
 }
@@ -93,21 +81,17 @@ func putEvent(w *txWriter, p *preparedEvent) (putResult, error) {
 	if err != nil {
 		return putResult{}, err
 	}
-	w.events.FillPercent = 1 // keys only ever grow: fill pages completely
 	if err := w.events.Put(key, encodeRecord(&p.head, dupOf, p.rest)); err != nil {
 		return putResult{}, fmt.Errorf("store event record: %w", err)
 	}
 	if len(p.body) > 0 {
-		w.bodies.FillPercent = 1
 		if err := w.bodies.Put(key, p.body); err != nil {
 			return putResult{}, fmt.Errorf("store body: %w", err)
 		}
 	}
-	w.ids.FillPercent = denseFill
 	if err := w.ids.Put(id, key); err != nil {
 		return putResult{}, fmt.Errorf("index event ID: %w", err)
 	}
-	w.index.FillPercent = denseFill
 	for i, ix := range indexes {
 		v := p.values[i]
 		if ix.key == KeyDup {

@@ -1,7 +1,6 @@
 package tunnel
 
 import (
-	"os"
 	"bytes"
 	"context"
 	"io"
@@ -70,9 +69,6 @@ func BenchmarkIngest(b *testing.B) {
 
 	// The listener really verified and committed: spot-check the newest event.
 	page, err := tl.Store.List(store.ListOptions{Limit: 1})
-	if os.Getenv("DEXRA_MODE") != "" {
-		return
-	}
 	if err != nil || len(page.Events) != 1 || page.Events[0].Signature.Status != sig.Pass {
 		b.Fatalf("newest stored event %+v, err %v; want a passing signature", page.Events, err)
 	}

@@ -1,4 +1,4 @@
-// Package store keeps the history: bbolt, indexes, paging, retention, export/import.
+// Package store keeps the history: bbolt, indexes, paging and retention.
 package store
 
 import (

@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dexra/dexra-tui/payloads"
+	"github.com/dexra/dexra-tui/store"
 )
 
 // syncBuffer is a bytes.Buffer safe to write from the command and read from the test.
@@ -259,5 +264,79 @@ func TestListenRespondSimulatesFailures(t *testing.T) {
 	<-done
 	if code, _, e := runCLI(t, home, "", "listen", "--respond", "abc"); code != 2 || !strings.Contains(e, "--respond") {
 		t.Fatalf("bad --respond: %d %q", code, e)
+	}
+}
+
+func TestGeneratedSecretNotSavedWhenTheListenerCannotStart(t *testing.T) {
+	home := t.TempDir()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	code, _, e := runCLI(t, home, "", "listen", "--addr", busy.Addr().String(), "--db", filepath.Join(home, "h.db"))
+	if code != 1 || !strings.Contains(e, "--addr") {
+		t.Fatalf("code %d err %q", code, e)
+	}
+	if _, err := os.Stat(filepath.Join(home, ".config", "dexra-tui", "config.toml")); err == nil {
+		t.Fatal("a secret nobody was shown was saved")
+	}
+}
+
+// trigger signs with the secret the listener checks the event's path with.
+func TestTriggerUsesThePathsSourceSecret(t *testing.T) {
+	home := t.TempDir()
+	file := filepath.Join(home, ".config", "dexra-tui", "config.toml")
+	os.MkdirAll(filepath.Dir(file), 0o700)
+	os.WriteFile(file, []byte("secrets = [\"default\"]\n\n[[source]]\nprefix = \"/dexatel\"\nsecrets = [\"dx\"]\n"), 0o600)
+	db := filepath.Join(home, "history.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, env: testEnv(map[string]string{"HOME": home})}
+	done := make(chan int, 1)
+	go func() { done <- a.run(ctx, []string{"listen", "--addr", "127.0.0.1:0", "--db", db, "--json"}) }()
+	urlRE := regexp.MustCompile(`listening on (http://\S+)`)
+	waitFor(t, "the listener", func() bool { return urlRE.MatchString(errOut.String()) })
+	url := urlRE.FindStringSubmatch(errOut.String())[1]
+	if code, o, e := runCLI(t, home, "", "trigger", "dexatel.delivery", "--to", url); code != 0 {
+		t.Fatalf("trigger: %d %q %q", code, o, e)
+	}
+	waitFor(t, "the event", func() bool { return strings.Contains(out.String(), `"status":"pass"`) })
+	cancel()
+	<-done
+}
+
+func TestHelpExitsZeroOnStdoutAndVerifyReadErrorsAreUsage(t *testing.T) {
+	code, out, _ := runCLI(t, t.TempDir(), "", "verify", "--help")
+	if code != 0 || !strings.Contains(out, "--secret") {
+		t.Fatalf("--help: %d %q", code, out)
+	}
+	code, out, e := runCLI(t, t.TempDir(), "", "verify", "--secret", "s", filepath.Join(t.TempDir(), "missing.json"))
+	if code != 2 || out != "" || !strings.Contains(e, "missing.json") {
+		t.Fatalf("unreadable body must be exit 2, not a failed check: %d %q %q", code, out, e)
+	}
+}
+
+func TestShowBodyOnATerminalIsEscaped(t *testing.T) {
+	home := t.TempDir()
+	db := filepath.Join(home, "h.db")
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &payloads.Event{ID: payloads.NewID(time.Now()), Received: time.Now(), Method: "POST", Path: "/", Body: []byte("x\x1b]52;c;aGk=\x07y")}
+	payloads.Analyze(ev, payloads.VerifyConfig{})
+	if err := st.Append(ev); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	var out, errOut syncBuffer
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, env: testEnv(map[string]string{"HOME": home}), stdoutIsTerminal: true}
+	if code := a.run(context.Background(), []string{"show", ev.ID, "--body", "--db", db}); code != 0 || strings.Contains(out.String(), "\x1b") || !strings.Contains(out.String(), `\x1b]52`) {
+		t.Fatalf("terminal: %d %q %q", code, out.String(), errOut.String())
+	}
+	code, raw, _ := runCLI(t, home, "", "show", ev.ID, "--body", "--db", db)
+	if code != 0 || raw != string(ev.Body) {
+		t.Fatalf("a pipe gets the exact bytes: %d %q", code, raw)
 	}
 }

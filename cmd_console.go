@@ -36,12 +36,13 @@ func (a *app) console(ctx context.Context, args []string) error {
 	secret := srv.cfg.Secrets[0]
 	runErr := ui.Run(ctx, ui.Options{
 		Reader:    srv.store,
-		Events:    srv.hub.Subscribe().C(),
+		Events:    srv.events.C(),
 		ListenURL: srv.url,
 		Profile:   srv.cfg.Profile,
 		Secret:    secret,
 		Trigger: func(ctx context.Context, et catalog.EventType) (tunnel.TriggerResult, error) {
-			return tunnel.Trigger(ctx, tunnel.TriggerRequest{URL: srv.url, Event: et, Secret: secret})
+			scheme, secret := srv.cfg.signingFor(et.Path)
+			return tunnel.Trigger(ctx, tunnel.TriggerRequest{URL: srv.url, Event: et, Scheme: scheme, Secret: secret})
 		},
 		Forwarder: srv.forwarder,
 		Responder: srv.responder,

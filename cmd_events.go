@@ -11,6 +11,7 @@ import (
 
 	"github.com/dexra/dexra-tui/store"
 	"github.com/dexra/dexra-tui/tunnel"
+	"github.com/dexra/dexra-tui/ui/sanitize"
 )
 
 // readFlags locate the history for the read commands.
@@ -124,6 +125,12 @@ func (a *app) show(_ context.Context, args []string) error {
 		return fmt.Errorf("showing %s: %w", clean(pos[0]), err)
 	}
 	if *bodyOnly {
+		if a.stdoutIsTerminal {
+			// Raw bytes could drive the terminal; they go to pipes and files only.
+			fmt.Fprintln(a.stderr, "dexra-tui: showing the body escaped; redirect to a file or pipe for the exact bytes")
+			_, err := fmt.Fprintln(a.stdout, sanitize.Text(string(ev.Body)))
+			return err
+		}
 		_, err := a.stdout.Write(ev.Body)
 		return err
 	}

@@ -29,7 +29,7 @@ func (a *app) listen(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	sub := srv.hub.Subscribe()
+	sub := srv.events
 	a.announce(srv)
 
 	// Shutdown runs beside the printer: the hub closes after the last in-flight

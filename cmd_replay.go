@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -201,7 +200,7 @@ func (p *replayPrinter) result(r tunnel.ReplayResult) {
 	line := replayLine{ID: r.EventID, Target: r.Attempt.Target, Mode: string(r.Mode), Status: r.Attempt.Status,
 		LatencyMS: float64(r.Attempt.Latency.Microseconds()) / 1000, OK: r.OK(), Error: errText, Warning: r.Attempt.Warning}
 	if p.json {
-		p.err = json.NewEncoder(p.w).Encode(line)
+		p.err = writeJSON(p.w, line, false)
 		return
 	}
 	status := fmt.Sprint(line.Status)
@@ -227,7 +226,7 @@ func (p *replayPrinter) summary(s tunnel.ReplaySummary) error {
 		l.Summary.Events, l.Summary.Sent, l.Summary.OK, l.Summary.Failed, l.Summary.Stale = s.Events, s.Sent, s.OK, s.Failed, s.Stale
 		l.Summary.ElapsedMS = float64(s.Elapsed.Microseconds()) / 1000
 		l.Summary.PerSecond = s.Rate()
-		return json.NewEncoder(p.w).Encode(l)
+		return writeJSON(p.w, l, false)
 	}
 	text := fmt.Sprintf("replayed %d event(s): %d ok, %d failed", s.Events, s.OK, s.Failed)
 	if s.Stale > 0 {

@@ -125,7 +125,7 @@ func (a *app) verify(_ context.Context, args []string) error {
 	}
 	body, err := a.readBody(pos)
 	if err != nil {
-		return err
+		return usagef("%v", err) // exit 1 means only "the signature did not verify"
 	}
 	opts := sig.Options{Secrets: secrets, Tolerance: *tolerance, HMAC: hf.config()}
 	if *now != 0 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -50,8 +49,12 @@ func (a *app) trigger(ctx context.Context, args []string) error {
 	if *to == "" {
 		*to = "http://" + cfg.Addr
 	}
-	if *secret == "" && len(cfg.Secrets) > 0 {
-		*secret = cfg.Secrets[0]
+	routeScheme, routeSecret := cfg.signingFor(event.Path)
+	if *secret == "" {
+		*secret = routeSecret
+	}
+	if *scheme == "" {
+		*scheme = routeScheme
 	}
 	if *secret == "" {
 		return fmt.Errorf("no webhook secret to sign with: pass --secret, set DEXRA_WEBHOOK_SECRET, or run dexra-tui listen once to generate one")
@@ -61,7 +64,9 @@ func (a *app) trigger(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w (is a listener running? start one with dexra-tui listen)", err)
 	}
 	if *asJSON {
-		json.NewEncoder(a.stdout).Encode(map[string]any{"url": res.URL, "status": res.Status, "event_id": res.EventID, "event": event.Name()})
+		if err := writeJSON(a.stdout, map[string]any{"url": res.URL, "status": res.Status, "event_id": res.EventID, "event": event.Name()}, false); err != nil {
+			return err
+		}
 	} else {
 		line := fmt.Sprintf("%d %s → %s", res.Status, event.Name(), res.URL)
 		if res.EventID != "" {

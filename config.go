@@ -101,8 +101,12 @@ func loadConfig(env environment, file string) (Config, error) {
 		File:      file,
 	}
 	var fc fileConfig
-	if _, err := toml.DecodeFile(file, &fc); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	meta, err := toml.DecodeFile(file, &fc)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return cfg, fmt.Errorf("reading config %s: %w (fix or remove the file)", file, err)
+	}
+	if unknown := meta.Undecoded(); len(unknown) > 0 {
+		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, scheme, max_body, tolerance, retention, profile, [[source]] prefix/scheme/secrets)", file, unknown[0].String())
 	}
 	if err := cfg.applyFile(fc); err != nil {
 		return cfg, fmt.Errorf("config %s: %w", file, err)
@@ -163,6 +167,28 @@ func (cfg Config) routes() []tunnel.Route {
 	return routes
 }
 
+// signingFor is the scheme ("" for the event's own) and secret the listener checks
+// path with: the longest matching source's, else the defaults.
+func (cfg Config) signingFor(path string) (scheme, secret string) {
+	best := -1
+	for i, src := range cfg.Sources {
+		if tunnel.PathHasPrefix(path, src.Prefix) && (best < 0 || len(src.Prefix) > len(cfg.Sources[best].Prefix)) {
+			best = i
+		}
+	}
+	secrets := cfg.Secrets
+	if best >= 0 {
+		if len(cfg.Sources[best].Secrets) > 0 {
+			secrets = cfg.Sources[best].Secrets
+		}
+		scheme = cfg.Sources[best].Scheme
+	}
+	if len(secrets) > 0 {
+		secret = secrets[0]
+	}
+	return scheme, secret
+}
+
 func splitSecrets(v string) []string {
 	var out []string
 	for _, s := range strings.Split(v, ",") {
@@ -173,16 +199,14 @@ func splitSecrets(v string) []string {
 	return out
 }
 
-// ensureSecret generates, saves and returns a webhook secret when none is configured.
-func ensureSecret(cfg *Config) (generated string, err error) {
+// generateSecret makes a webhook secret for a run that has none; the caller saves it
+// (saveSecret) once it is sure to be shown.
+func generateSecret(cfg *Config) (generated string, err error) {
 	if len(cfg.Secrets) > 0 {
 		return "", nil
 	}
 	secret, err := newSecret()
 	if err != nil {
-		return "", err
-	}
-	if err := saveSecret(cfg.File, secret); err != nil {
 		return "", err
 	}
 	cfg.Secrets = []string{secret}
@@ -197,23 +221,25 @@ func newSecret() (string, error) {
 	return "whsec_" + base64.StdEncoding.EncodeToString(b), nil
 }
 
-// saveSecret adds secret to the config file, keeping everything else, written 0600.
+// saveSecret puts a secrets line at the top of the config file, keeping the rest of
+// the file (comments, tables) as it is, written 0600.
 func saveSecret(file, secret string) error {
-	var fc fileConfig
-	if _, err := toml.DecodeFile(file, &fc); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	old, err := os.ReadFile(file)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("reading config %s before saving the secret: %w", file, err)
 	}
-	fc.Secrets = append([]string{secret}, fc.Secrets...)
 	var buf bytes.Buffer
-	buf.WriteString("# dexra-tui configuration (holds webhook secrets: keep it private)\n")
-	if err := toml.NewEncoder(&buf).Encode(fc); err != nil {
-		return fmt.Errorf("encoding config: %w", err)
-	}
+	buf.WriteString("# dexra-tui configuration: holds webhook secrets, keep it private\n")
+	fmt.Fprintf(&buf, "secrets = [%q]\n\n", secret)
+	buf.Write(old)
 	return writePrivate(file, buf.Bytes())
 }
 
 // writePrivate writes data to file atomically with owner-only permissions.
 func writePrivate(file string, data []byte) error {
+	if real, err := filepath.EvalSymlinks(file); err == nil {
+		file = real // a dotfile manager's link stays a link
+	}
 	dir := filepath.Dir(file)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
@@ -240,6 +266,11 @@ func writePrivate(file string, data []byte) error {
 	}
 	if err := os.Rename(tmp.Name(), file); err != nil {
 		return fmt.Errorf("saving config %s: %w", file, err)
+	}
+	// The rename is durable once the directory is synced.
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
 	}
 	return nil
 }

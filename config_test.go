@@ -75,16 +75,22 @@ func TestConfigBadFileIsAClearError(t *testing.T) {
 	}
 }
 
-func TestEnsureSecretGeneratesOnceAndSaves0600(t *testing.T) {
+func TestGeneratedSecretIsSaved0600KeepingTheFile(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "sub", "config.toml")
 	cfg, err := loadConfig(testEnv(map[string]string{"HOME": dir}), file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, err := ensureSecret(&cfg)
+	secret, err := generateSecret(&cfg)
 	if err != nil || !strings.HasPrefix(secret, "whsec_") || cfg.Secrets[0] != secret {
 		t.Fatalf("secret %q err %v cfg %v", secret, err, cfg.Secrets)
+	}
+	if _, err := os.Stat(file); err == nil {
+		t.Fatal("generating must not save: the run may still fail before showing it")
+	}
+	if err := saveSecret(file, secret); err != nil {
+		t.Fatal(err)
 	}
 	fi, err := os.Stat(file)
 	if err != nil || fi.Mode().Perm() != 0o600 {
@@ -94,7 +100,32 @@ func TestEnsureSecretGeneratesOnceAndSaves0600(t *testing.T) {
 	if err != nil || len(again.Secrets) != 1 || again.Secrets[0] != secret {
 		t.Fatalf("saved secret not read back: %v %v", again.Secrets, err)
 	}
-	if second, _ := ensureSecret(&again); second != "" {
+	if second, _ := generateSecret(&again); second != "" {
 		t.Fatal("a configured secret must not be replaced")
+	}
+}
+
+func TestSavingASecretKeepsTheRestOfTheFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.toml")
+	orig := "# my settings\naddr = \"127.0.0.1:9000\"\n\n[[source]]\nprefix = \"/stripe\"\nscheme = \"stripe\"\n"
+	os.WriteFile(file, []byte(orig), 0o600)
+	if err := saveSecret(file, "whsec_new"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(file)
+	if !strings.HasSuffix(string(got), orig) {
+		t.Fatalf("the file's own content was not kept:\n%s", got)
+	}
+	cfg, err := loadConfig(testEnv(nil), file)
+	if err != nil || cfg.Secrets[0] != "whsec_new" || cfg.Addr != "127.0.0.1:9000" || len(cfg.Sources) != 1 || cfg.Sources[0].Secrets != nil {
+		t.Fatalf("after saving: %+v %v", cfg, err)
+	}
+}
+
+func TestUnknownConfigKeyIsAnError(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(file, []byte("secret = \"typo\"\n"), 0o600)
+	if _, err := loadConfig(testEnv(nil), file); err == nil || !strings.Contains(err.Error(), `unknown key "secret"`) {
+		t.Fatalf("want an unknown-key error, got %v", err)
 	}
 }

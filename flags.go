@@ -14,11 +14,14 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 // usageError is a mistake in how a command was called (exit 2).
-type usageError struct{ msg string }
+type usageError struct {
+	msg  string
+	help bool // --help was asked for: print msg to stdout and exit 0
+}
 
 func (e usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return usageError{msg: fmt.Sprintf(format, args...)} }
 
 // newFlagSet returns a quiet flag set whose errors come back to the caller.
 func newFlagSet(name string) *flag.FlagSet {
@@ -33,9 +36,9 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if err == flag.ErrHelp {
-				return nil, usageError{flagHelp(fs)}
+				return nil, usageError{msg: flagHelp(fs), help: true}
 			}
-			return nil, usageError{fmt.Sprintf("%s: %v\n%s", fs.Name(), err, flagHelp(fs))}
+			return nil, usageError{msg: fmt.Sprintf("%s: %v\n%s", fs.Name(), err, flagHelp(fs))}
 		}
 		args = fs.Args()
 		if len(args) == 0 {

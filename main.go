@@ -25,6 +25,8 @@ type app struct {
 	env    environment
 	// stdinIsTerminal says whether the console can take the keyboard.
 	stdinIsTerminal bool
+	// stdoutIsTerminal keeps raw untrusted bytes (show --body) off a terminal.
+	stdoutIsTerminal bool
 }
 
 // exitError ends a command with a code and an optional message already printed.
@@ -34,7 +36,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, env: os.Getenv, stdinIsTerminal: isTerminal(os.Stdin)}
+	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, env: os.Getenv, stdinIsTerminal: isTerminal(os.Stdin), stdoutIsTerminal: isTerminal(os.Stdout)}
 	code := a.run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
@@ -91,6 +93,9 @@ func (a *app) exitCode(err error) int {
 		return 0
 	case errors.As(err, &exit):
 		return exit.code
+	case errors.As(err, &usage) && usage.help:
+		fmt.Fprint(a.stdout, usage.msg)
+		return 0
 	case errors.As(err, &usage):
 		fmt.Fprintf(a.stderr, "dexra-tui: %s\n", strings.TrimRight(usage.msg, "\n"))
 		return 2

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -63,7 +62,7 @@ func toLine(ev *payloads.Event) eventLine {
 // writeEvent prints ev as a human line or a JSON line.
 func writeEvent(w io.Writer, ev *payloads.Event, asJSON bool) error {
 	if asJSON {
-		return json.NewEncoder(w).Encode(toLine(ev))
+		return writeJSON(w, toLine(ev), false)
 	}
 	_, err := fmt.Fprintln(w, humanLine(ev))
 	return err
@@ -111,9 +110,7 @@ func writeShow(w io.Writer, ev *payloads.Event, asJSON bool) error {
 			s := base64.StdEncoding.EncodeToString(ev.Body)
 			out.BodyBase64 = &s
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSON(w, out, true)
 	}
 	var b strings.Builder
 	row := func(k, v string) { fmt.Fprintf(&b, "%-12s %s\n", k, clean(v)) }

@@ -121,6 +121,7 @@ type server struct {
 	url       string
 	generated string // a secret generated on this run, shown once
 	serveErr  chan error
+	events    *tunnel.Subscription // every committed event, for the printer or the console
 }
 
 // failed delivers the error that stopped the listener, if it stops on its own.
@@ -129,7 +130,7 @@ func (s *server) failed() <-chan error { return s.serveErr }
 // startServer opens the history and starts the listener; warn (may be nil) hears
 // background failures such as pruning, which Close reports otherwise.
 func startServer(cfg Config, warn func(error)) (*server, error) {
-	generated, err := ensureSecret(&cfg)
+	generated, err := generateSecret(&cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +151,12 @@ func startServer(cfg Config, warn func(error)) (*server, error) {
 		return nil, fmt.Errorf("starting the listener on %s: %w (is another program using that port? pass --addr)", cfg.Addr, err)
 	}
 	s.url = s.listener.URL()
+	s.control, err = tunnel.ServeControl(tunnel.ControlSocketPath(cfg.DB), st, nil)
+	if err != nil {
+		s.listener.Shutdown(context.Background())
+		st.Close()
+		return nil, fmt.Errorf("opening the control socket for other dexra-tui commands: %w", err)
+	}
 	if len(cfg.Forward) > 0 {
 		s.forwarder, err = tunnel.NewForwarder(tunnel.ForwardConfig{
 			Targets:     cfg.Forward,
@@ -159,17 +166,20 @@ func startServer(cfg Config, warn func(error)) (*server, error) {
 		})
 		if err != nil {
 			s.listener.Shutdown(context.Background())
+			s.control.Close()
 			st.Close()
 			return nil, fmt.Errorf("starting forwarding: %w", err)
 		}
 		s.forwarder.Start(s.hub)
 	}
-	s.control, err = tunnel.ServeControl(tunnel.ControlSocketPath(cfg.DB), st, nil)
-	if err != nil {
-		s.listener.Shutdown(context.Background())
-		st.Close()
-		return nil, fmt.Errorf("opening the control socket for other dexra-tui commands: %w", err)
+	if generated != "" {
+		// Saved only now that the run is sure to show it.
+		if err := saveSecret(cfg.File, generated); err != nil {
+			s.close()
+			return nil, err
+		}
 	}
+	s.events = s.hub.Subscribe() // before Serve: the first events are printed and shown too
 	s.serveErr = make(chan error, 1)
 	go func() { s.serveErr <- s.listener.Serve() }()
 	return s, nil
@@ -177,16 +187,21 @@ func startServer(cfg Config, warn func(error)) (*server, error) {
 
 // close stops taking requests, lets in-flight ones finish, then closes the history.
 func (s *server) close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	errListener := s.listener.Shutdown(ctx)
+	errListener := withTimeout(10*time.Second, s.listener.Shutdown)
 	s.hub.Close()
 	var errForward error
 	if s.forwarder != nil {
 		// After the hub closed: deliver what is queued, record the rest as forward-failed.
-		errForward = s.forwarder.Stop(ctx)
+		errForward = withTimeout(10*time.Second, s.forwarder.Stop)
 	}
 	errControl := s.control.Close()
 	errStore := s.store.Close()
 	return errors.Join(errListener, errForward, errControl, errStore)
+}
+
+// withTimeout gives one shutdown stage its own time.
+func withTimeout(d time.Duration, stop func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return stop(ctx)
 }

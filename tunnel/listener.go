@@ -168,6 +168,9 @@ func (l *Listener) Serve() error {
 func (l *Listener) Shutdown(ctx context.Context) error {
 	l.stopOnce.Do(func() { close(l.stopping) })
 	err := l.server.Shutdown(ctx)
+	if err != nil {
+		l.server.Close() // out of time: no handler may outlive the store the caller closes next
+	}
 	l.mu.Lock()
 	if l.ln != nil {
 		_ = l.ln.Close() // bound but never served; already closed otherwise

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -45,7 +46,10 @@ func Trigger(ctx context.Context, req TriggerRequest) (TriggerResult, error) {
 	if err != nil {
 		return TriggerResult{}, fmt.Errorf("building a %s sample: %w", req.Event.Name(), err)
 	}
-	target := targetURL(req.URL, req.Event.Path)
+	target, err := targetURL(req.URL, req.Event.Path)
+	if err != nil {
+		return TriggerResult{}, err
+	}
 	if req.Secret != "" && strings.EqualFold(signingScheme(req), "twilio") {
 		// Twilio signs a JSON body through a bodySHA256 parameter of the URL it posts to.
 		target = sig.TwilioBodyURL(target, body)
@@ -103,11 +107,21 @@ func signingScheme(req TriggerRequest) string {
 	return req.Event.Scheme
 }
 
-// targetURL appends the event's default path when base names no path of its own.
-func targetURL(base, path string) string {
-	base = strings.TrimRight(base, "/")
-	if i := strings.Index(base, "://"); i >= 0 && !strings.Contains(base[i+3:], "/") && path != "" {
-		return base + path
+// targetURL is base with the event's default path when base names no path of its own;
+// "localhost:4242" and ":4242" mean http on that address.
+func targetURL(base, path string) (string, error) {
+	if !strings.Contains(base, "://") {
+		if strings.HasPrefix(base, ":") {
+			base = "localhost" + base
+		}
+		base = "http://" + base
 	}
-	return base
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("target %q is not a URL such as http://127.0.0.1:4242", base)
+	}
+	if (u.Path == "" || u.Path == "/") && path != "" {
+		u.Path = path
+	}
+	return u.String(), nil
 }

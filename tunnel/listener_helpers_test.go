@@ -59,6 +59,9 @@ func startListener(t testing.TB, cfg Config) *testListener {
 	served := make(chan error, 1)
 	go func() { served <- l.Serve() }()
 	t.Cleanup(func() {
+		// The client may hold a dialed but unused connection, which net/http's Shutdown
+		// waits 5 s for before it counts as idle: close the client's idle ones first.
+		http.DefaultClient.CloseIdleConnections()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := l.Shutdown(ctx); err != nil {

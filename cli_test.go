@@ -44,6 +44,40 @@ func runCLI(t *testing.T, home, stdin string, args ...string) (code int, stdout,
 	return code, out.String(), errOut.String()
 }
 
+// runningListen is a `listen` command running in-process until stop is called.
+type runningListen struct {
+	url         string
+	out, errOut *syncBuffer
+	stop        func() int // ends it like SIGINT and returns its exit code
+}
+
+func startListen(t *testing.T, home string, args ...string) *runningListen {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &runningListen{out: &syncBuffer{}, errOut: &syncBuffer{}}
+	a := &app{stdin: strings.NewReader(""), stdout: r.out, stderr: r.errOut, env: testEnv(map[string]string{"HOME": home})}
+	done := make(chan int, 1)
+	go func() { done <- a.run(ctx, append([]string{"listen", "--addr", "127.0.0.1:0"}, args...)) }()
+	stopped := false
+	var code int
+	r.stop = func() int {
+		if !stopped {
+			cancel()
+			code, stopped = <-done, true
+		}
+		return code
+	}
+	t.Cleanup(func() { r.stop() })
+	urlRE := regexp.MustCompile(`listening on (http://\S+)`)
+	waitFor(t, "the listener", func() bool { return urlRE.MatchString(r.errOut.String()) || len(done) > 0 })
+	if m := urlRE.FindStringSubmatch(r.errOut.String()); m != nil {
+		r.url = m[1]
+	} else {
+		t.Fatalf("listen exited: %s", r.errOut.String())
+	}
+	return r
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -112,16 +146,8 @@ func TestUnknownCommandAndVersion(t *testing.T) {
 func TestListenTriggerEventsShow(t *testing.T) {
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, env: testEnv(map[string]string{"HOME": home})}
-	done := make(chan int, 1)
-	go func() {
-		done <- a.run(ctx, []string{"listen", "--addr", "127.0.0.1:0", "--db", db, "--secret", "right", "--json"})
-	}()
-	urlRE := regexp.MustCompile(`listening on (http://\S+)`)
-	waitFor(t, "the listener", func() bool { return urlRE.MatchString(errOut.String()) })
-	url := urlRE.FindStringSubmatch(errOut.String())[1]
+	ln := startListen(t, home, "--db", db, "--secret", "right", "--json")
+	url, out := ln.url, ln.out
 
 	if code, o, e := runCLI(t, home, "", "trigger", "dexatel.delivery", "--to", url, "--secret", "right"); code != 0 || !strings.HasPrefix(o, "200 dexatel.delivery") {
 		t.Fatalf("trigger: %d %q %q", code, o, e)
@@ -170,9 +196,8 @@ func TestListenTriggerEventsShow(t *testing.T) {
 		t.Fatalf("bad filter must be a usage error: %d %q", code, e)
 	}
 
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("listen exit %d: %s", code, errOut.String())
+	if code := ln.stop(); code != 0 {
+		t.Fatalf("listen exit %d: %s", code, ln.errOut.String())
 	}
 	// After the listener stopped, the read commands open the history directly.
 	if code, o, _ = runCLI(t, home, "", "events", "--db", db); code != 0 || strings.Count(o, "\n") != 2 {
@@ -201,13 +226,7 @@ func TestEventsWithoutHistoryExplains(t *testing.T) {
 func TestSecondListenerOnTheSameHistoryFailsFast(t *testing.T) {
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var errOut syncBuffer
-	a := &app{stdin: strings.NewReader(""), stdout: &syncBuffer{}, stderr: &errOut, env: testEnv(map[string]string{"HOME": home})}
-	done := make(chan int, 1)
-	go func() { done <- a.run(ctx, []string{"listen", "--addr", "127.0.0.1:0", "--db", db, "--secret", "s"}) }()
-	waitFor(t, "the first listener", func() bool { return strings.Contains(errOut.String(), "listening on") })
+	startListen(t, home, "--db", db, "--secret", "s")
 
 	start := time.Now()
 	code, _, e := runCLI(t, home, "", "listen", "--addr", "127.0.0.1:0", "--db", db, "--secret", "s")
@@ -217,8 +236,6 @@ func TestSecondListenerOnTheSameHistoryFailsFast(t *testing.T) {
 	if code != 1 || !strings.Contains(e, db) || !strings.Contains(e, "in use") {
 		t.Fatalf("second listener: code %d err %q", code, e)
 	}
-	cancel()
-	<-done
 }
 
 func TestConsoleNeedsATerminal(t *testing.T) {
@@ -245,23 +262,14 @@ func TestSignTwilioJSONBodyGoesThroughTheURL(t *testing.T) {
 func TestListenRespondSimulatesFailures(t *testing.T) {
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, env: testEnv(map[string]string{"HOME": home})}
-	done := make(chan int, 1)
-	go func() {
-		done <- a.run(ctx, []string{"listen", "--addr", "127.0.0.1:0", "--db", db, "--secret", "s", "--respond", "503"})
-	}()
-	urlRE := regexp.MustCompile(`listening on (http://\S+)`)
-	waitFor(t, "the listener", func() bool { return urlRE.MatchString(errOut.String()) })
-	url := urlRE.FindStringSubmatch(errOut.String())[1]
+	ln := startListen(t, home, "--db", db, "--secret", "s", "--respond", "503")
+	url, out := ln.url, ln.out
 	code, _, e := runCLI(t, home, "", "trigger", "dexatel.delivery", "--to", url, "--secret", "s")
 	if code != 1 || !strings.Contains(e, "answered 503") {
 		t.Fatalf("trigger against --respond 503: %d %q", code, e)
 	}
 	waitFor(t, "the printed event", func() bool { return strings.Contains(out.String(), "answered 503 (--respond)") })
-	cancel()
-	<-done
+	ln.stop()
 	if code, _, e := runCLI(t, home, "", "listen", "--respond", "abc"); code != 2 || !strings.Contains(e, "--respond") {
 		t.Fatalf("bad --respond: %d %q", code, e)
 	}
@@ -290,20 +298,12 @@ func TestTriggerUsesThePathsSourceSecret(t *testing.T) {
 	os.MkdirAll(filepath.Dir(file), 0o700)
 	os.WriteFile(file, []byte("secrets = [\"default\"]\n\n[[source]]\nprefix = \"/dexatel\"\nsecrets = [\"dx\"]\n"), 0o600)
 	db := filepath.Join(home, "history.db")
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, env: testEnv(map[string]string{"HOME": home})}
-	done := make(chan int, 1)
-	go func() { done <- a.run(ctx, []string{"listen", "--addr", "127.0.0.1:0", "--db", db, "--json"}) }()
-	urlRE := regexp.MustCompile(`listening on (http://\S+)`)
-	waitFor(t, "the listener", func() bool { return urlRE.MatchString(errOut.String()) })
-	url := urlRE.FindStringSubmatch(errOut.String())[1]
+	ln := startListen(t, home, "--db", db, "--json")
+	url, out := ln.url, ln.out
 	if code, o, e := runCLI(t, home, "", "trigger", "dexatel.delivery", "--to", url); code != 0 {
 		t.Fatalf("trigger: %d %q %q", code, o, e)
 	}
 	waitFor(t, "the event", func() bool { return strings.Contains(out.String(), `"status":"pass"`) })
-	cancel()
-	<-done
 }
 
 func TestHelpExitsZeroOnStdoutAndVerifyReadErrorsAreUsage(t *testing.T) {

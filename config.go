@@ -168,20 +168,14 @@ func (cfg Config) routes() []tunnel.Route {
 }
 
 // signingFor is the scheme ("" for the event's own) and secret the listener checks
-// path with: the longest matching source's, else the defaults.
+// path with: the matching source's, else the defaults.
 func (cfg Config) signingFor(path string) (scheme, secret string) {
-	best := -1
-	for i, src := range cfg.Sources {
-		if tunnel.PathHasPrefix(path, src.Prefix) && (best < 0 || len(src.Prefix) > len(cfg.Sources[best].Prefix)) {
-			best = i
-		}
-	}
 	secrets := cfg.Secrets
-	if best >= 0 {
-		if len(cfg.Sources[best].Secrets) > 0 {
-			secrets = cfg.Sources[best].Secrets
+	if r, ok := tunnel.MatchRoute(cfg.routes(), path); ok {
+		scheme = r.Scheme
+		if len(r.Secrets) > 0 {
+			secrets = r.Secrets
 		}
-		scheme = cfg.Sources[best].Scheme
 	}
 	if len(secrets) > 0 {
 		secret = secrets[0]

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -47,15 +48,10 @@ type SecretSource func(path string) []string
 // ListenerSecrets is the SecretSource of a listener configuration: the default
 // secrets, overridden by the longest matching route, as the listener itself decides.
 func ListenerSecrets(defaults []string, routes []Route) SecretSource {
-	sorted := sortRoutes(routes)
+	routes = slices.Clone(routes)
 	return func(path string) []string {
-		for _, r := range sorted {
-			if PathHasPrefix(path, r.Prefix) {
-				if len(r.Secrets) > 0 {
-					return r.Secrets
-				}
-				break
-			}
+		if r, ok := MatchRoute(routes, path); ok && len(r.Secrets) > 0 {
+			return r.Secrets
 		}
 		return defaults
 	}

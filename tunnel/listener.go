@@ -111,7 +111,6 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	c.Routes = sortRoutes(c.Routes)
 	return c
 }
 

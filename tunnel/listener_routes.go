@@ -1,7 +1,6 @@
 package tunnel
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/dexra/dexra-tui/payloads"
@@ -17,30 +16,32 @@ func PathHasPrefix(path, prefix string) bool {
 	return path == prefix || strings.HasPrefix(path, prefix+"/")
 }
 
-// sortRoutes returns a copy of routes, longest prefix first, so the first match wins.
-func sortRoutes(routes []Route) []Route {
-	out := slices.Clone(routes)
-	slices.SortStableFunc(out, func(a, b Route) int {
-		return len(strings.TrimRight(b.Prefix, "/")) - len(strings.TrimRight(a.Prefix, "/"))
-	})
-	return out
+// MatchRoute is the route that governs path: the longest matching prefix (the first
+// of equals), so the listener, the forwarder and trigger all pick the same one.
+func MatchRoute(routes []Route, path string) (Route, bool) {
+	var best Route
+	found := false
+	for _, r := range routes {
+		if PathHasPrefix(path, r.Prefix) && (!found || prefixLen(r) > prefixLen(best)) {
+			best, found = r, true
+		}
+	}
+	return best, found
 }
+
+func prefixLen(r Route) int { return len(strings.TrimRight(r.Prefix, "/")) }
 
 // verifyFor is the verification config for path: the default, overridden by the
 // longest matching route.
 func (l *Listener) verifyFor(path string) payloads.VerifyConfig {
 	vc := l.cfg.Verify
-	for _, r := range l.cfg.Routes {
-		if !PathHasPrefix(path, r.Prefix) {
-			continue
-		}
+	if r, ok := MatchRoute(l.cfg.Routes, path); ok {
 		if r.Scheme != "" {
 			vc.Scheme = r.Scheme
 		}
 		if len(r.Secrets) > 0 {
 			vc.Secrets = r.Secrets
 		}
-		break
 	}
 	return vc
 }

@@ -335,3 +335,14 @@ func TestListenerPublishesWithSecretHeadersRedacted(t *testing.T) {
 		t.Fatal("not published")
 	}
 }
+
+func TestMatchRouteTakesTheLongestPrefix(t *testing.T) {
+	routes := []Route{{Prefix: "/a", Scheme: "one"}, {Prefix: "/a/b/", Scheme: "two"}, {Prefix: "/a/b", Scheme: "three"}}
+	cases := map[string]string{"/a": "one", "/a/x": "one", "/a/b": "two", "/a/b/c": "two", "/ab": "", "/": ""}
+	for path, want := range cases {
+		r, ok := MatchRoute(routes, path)
+		if ok != (want != "") || r.Scheme != want {
+			t.Errorf("MatchRoute(%q) = %q %v, want %q", path, r.Scheme, ok, want)
+		}
+	}
+}

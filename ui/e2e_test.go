@@ -17,8 +17,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
-	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/payloads/catalog"
+	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/payloads/sig"
 	"github.com/dexra/dexra-tui/store"
 	"github.com/dexra/dexra-tui/tunnel"
@@ -91,6 +91,24 @@ type liveConsole struct {
 
 func startLiveConsole(t *testing.T, w, h int) *liveConsole {
 	t.Helper()
+	return startLive(t, w, h, nil, func(st *store.Store, _ *tunnel.Hub, url string) Options {
+		return Options{
+			Reader: st, ListenURL: url, Profile: ProfileSandbox, Secret: testSecret, Location: time.UTC,
+			Trigger: func(ctx context.Context, ev catalog.EventType) (tunnel.TriggerResult, error) {
+				return tunnel.Trigger(ctx, tunnel.TriggerRequest{URL: url, Event: ev, Secret: testSecret})
+			},
+		}
+	})
+}
+
+// startLive runs the console over a fresh history and a listener on a loopback port.
+// beforeServe (may be nil) starts what must see every event, such as a forwarder, and
+// returns how to stop it; options builds the console's options (Events is set here).
+func startLive(t *testing.T, w, h int,
+	beforeServe func(st *store.Store, hub *tunnel.Hub) func(context.Context) error,
+	options func(st *store.Store, hub *tunnel.Hub, url string) Options,
+) *liveConsole {
+	t.Helper()
 	st := openStore(t)
 	hub := tunnel.NewHub()
 	l := tunnel.NewListener(tunnel.Config{
@@ -100,17 +118,18 @@ func startLiveConsole(t *testing.T, w, h int) *liveConsole {
 	if _, err := l.Listen(); err != nil {
 		t.Fatal(err)
 	}
+	stopExtra := func(context.Context) error { return nil }
+	if beforeServe != nil {
+		stopExtra = beforeServe(st, hub)
+	}
 	served := make(chan error, 1)
 	go func() { served <- l.Serve() }()
 	sub := hub.Subscribe()
 	ctx, cancel := context.WithCancel(context.Background())
 	url := l.URL()
-	m := New(Options{
-		Reader: st, Events: sub.C(), ListenURL: url, Profile: ProfileSandbox, Secret: testSecret, Location: time.UTC,
-		Trigger: func(ctx context.Context, ev catalog.EventType) (tunnel.TriggerResult, error) {
-			return tunnel.Trigger(ctx, tunnel.TriggerRequest{URL: url, Event: ev, Secret: testSecret})
-		},
-	})
+	opts := options(st, hub, url)
+	opts.Events = sub.C()
+	m := New(opts)
 	m.ctx = ctx
 	p := &probe{Model: m}
 	tm := teatest.NewTestModel(t, p, teatest.WithInitialTermSize(w, h))
@@ -129,6 +148,9 @@ func startLiveConsole(t *testing.T, w, h int) *liveConsole {
 			t.Errorf("serve: %v", err)
 		}
 		hub.Close()
+		if err := stopExtra(sctx); err != nil {
+			t.Errorf("stopping: %v", err)
+		}
 	})
 	return &liveConsole{tm: tm, probe: p, frames: &frames{p: p}, url: url, store: st}
 }

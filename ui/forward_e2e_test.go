@@ -10,8 +10,7 @@ import (
 
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
-	"github.com/dexra/dexra-tui/payloads"
-	"github.com/dexra/dexra-tui/payloads/sig"
+	"github.com/dexra/dexra-tui/store"
 	"github.com/dexra/dexra-tui/tunnel"
 )
 
@@ -19,54 +18,26 @@ import (
 // real forwarder delivers to target, wired as cmd_console wires them.
 func startForwardingConsole(t *testing.T, target string, w, h int) *liveConsole {
 	t.Helper()
-	st := openStore(t)
-	hub := tunnel.NewHub()
-	l := tunnel.NewListener(tunnel.Config{
-		Addr:   "127.0.0.1:0",
-		Verify: payloads.VerifyConfig{Scheme: sig.Auto, Secrets: []string{testSecret}},
-	}, st, hub)
-	if _, err := l.Listen(); err != nil {
-		t.Fatal(err)
-	}
 	targets := mustTargets(t, target)
-	fwd, err := tunnel.NewForwarder(tunnel.ForwardConfig{Targets: targets, Recorder: st, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fwd.Start(hub) // before serving: no event is missed
-	served := make(chan error, 1)
-	go func() { served <- l.Serve() }()
-	sub := hub.Subscribe()
-	ctx, cancel := context.WithCancel(context.Background())
-	m := New(Options{
-		Reader: st, Events: sub.C(), ListenURL: l.URL(), Secret: testSecret, Location: time.UTC,
-		Forwarder: fwd,
-		Replay: tunnel.ReplayConfig{History: st, Targets: targets, Appender: st, Hub: hub, Forward: fwd,
-			Secrets: func(string) []string { return []string{testSecret} }},
-	})
-	m.ctx = ctx
-	p := &probe{Model: m}
-	tm := teatest.NewTestModel(t, p, teatest.WithInitialTermSize(w, h))
-	bridged := make(chan struct{})
-	go func() { defer close(bridged); bridge(ctx, sub.C(), tm.Send) }()
-	t.Cleanup(func() {
-		cancel()
-		<-bridged
-		sub.Close()
-		sctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
-		defer stop()
-		if err := l.Shutdown(sctx); err != nil {
-			t.Errorf("listener shutdown: %v", err)
-		}
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		hub.Close()
-		if err := fwd.Stop(sctx); err != nil {
-			t.Errorf("forwarder stop: %v", err)
-		}
-	})
-	return &liveConsole{tm: tm, probe: p, frames: &frames{p: p}, url: l.URL(), store: st}
+	var fwd *tunnel.Forwarder
+	return startLive(t, w, h,
+		func(st *store.Store, hub *tunnel.Hub) func(context.Context) error {
+			var err error
+			fwd, err = tunnel.NewForwarder(tunnel.ForwardConfig{Targets: targets, Recorder: st, Timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fwd.Start(hub) // before serving: no event is missed
+			return fwd.Stop
+		},
+		func(st *store.Store, hub *tunnel.Hub, url string) Options {
+			return Options{
+				Reader: st, ListenURL: url, Secret: testSecret, Location: time.UTC,
+				Forwarder: fwd,
+				Replay: tunnel.ReplayConfig{History: st, Targets: targets, Appender: st, Hub: hub, Forward: fwd,
+					Secrets: func(string) []string { return []string{testSecret} }},
+			}
+		})
 }
 
 func TestConsoleReplaysFailedForwardsInOrderOnceTheAppIsBack(t *testing.T) {

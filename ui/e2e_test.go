@@ -17,8 +17,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
-	"github.com/dexra/dexra-tui/payloads/catalog"
 	"github.com/dexra/dexra-tui/payloads"
+	"github.com/dexra/dexra-tui/payloads/catalog"
 	"github.com/dexra/dexra-tui/payloads/sig"
 	"github.com/dexra/dexra-tui/store"
 	"github.com/dexra/dexra-tui/tunnel"

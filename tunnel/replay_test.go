@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/dexra/dexra-tui/payloads"
-	"github.com/dexra/dexra-tui/payloads/sig"
 	"github.com/dexra/dexra-tui/store"
 )
 
@@ -304,12 +303,6 @@ func TestReplayProgressIsSerialized(t *testing.T) {
 	if overlap {
 		t.Error("progress callbacks overlapped")
 	}
-}
-
-// verifyWith checks the request the app got with our own verifier.
-func verifyWith(scheme string, r appRequest, url, secret string) sig.Verdict {
-	return sig.Check(scheme, sig.Request{Method: r.Method, URL: url, Header: r.Header, Body: r.Body},
-		sig.Options{Secrets: []string{secret}, Now: time.Now()})
 }
 
 func TestReplayRefusesEventsTheListenerRefused(t *testing.T) {

@@ -8,11 +8,12 @@ import (
 	"github.com/dexra/dexra-tui/payloads"
 )
 
-// Append stores ev durably: when it returns nil the event is on disk (fsync). Many
-// goroutines may call it at once; their writes share commits (group commit). It sets
-// ev.Seq and ev.DuplicateOf (the ID of the first event with the same DedupKey, or ""),
-// and ev.ID and ev.Received when they are empty. Secret header values are redacted in
-// the history, not in ev. ev must not change while Append runs.
+// Append stores ev durably: when it returns nil the event is on disk (in the history's
+// log, synced; wal.go). Many goroutines may call it at once; their events share log
+// writes and history commits. It sets ev.Seq and ev.DuplicateOf (the ID of the first
+// event with the same DedupKey, or ""), and ev.ID and ev.Received when they are empty.
+// Secret header values are redacted in the history, not in ev. ev must not change
+// while Append runs.
 func (s *Store) Append(ev *payloads.Event) error {
 	if ev == nil {
 		return errors.New("append event: nil event")
@@ -27,17 +28,10 @@ func (s *Store) Append(ev *payloads.Event) error {
 	if err != nil {
 		return fmt.Errorf("append event %s to %s: %w", ev.ID, s.path, err)
 	}
-	var res putResult
-	err = s.commit(func(w *txWriter) (err error) {
-		res, err = putEvent(w, p)
-		return err
-	})
+	res, err := s.log.append(p)
 	if err != nil {
 		return fmt.Errorf("append event %s to %s: %w", ev.ID, s.path, err)
 	}
 	ev.Seq, ev.DuplicateOf = res.seq, res.duplicateOf
-	if s.overRetention(res.total) {
-		s.kickPruner()
-	}
 	return nil
 }

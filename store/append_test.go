@@ -229,7 +229,7 @@ func TestAddAttempt(t *testing.T) {
 	// A later attempt comes after them, and recording it leaves the event's record as
 	// it was: attempts are appended apart from it.
 	record := func() (v []byte) {
-		s.db.View(func(tx *bolt.Tx) error {
+		settledDB(t, s).View(func(tx *bolt.Tx) error {
 			v = bytes.Clone(tx.Bucket(bucketEvents).Get(seqKey(imported.Seq)))
 			return nil
 		})

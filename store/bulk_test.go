@@ -20,7 +20,7 @@ func bulkAppend(t testing.TB, s *Store, from, n int, gen func(int) *payloads.Eve
 	defer func() { s.db.NoSync = false }()
 	for start := from; start < from+n; start += perTx {
 		end := min(start+perTx, from+n)
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := settledDB(t, s).Update(func(tx *bolt.Tx) error {
 			w := newTxWriter(tx)
 			for i := start; i < end; i++ {
 				p, err := prepareEvent(gen(i))

@@ -22,8 +22,18 @@ import (
 type writeFn func(w *txWriter) error
 
 type pendingWrite struct {
-	fn   writeFn
-	done chan error // buffered: the committer never waits for the writer
+	fn    writeFn
+	done  chan error  // buffered: the committer never waits for the writer
+	after func(error) // instead of done, for writes nobody waits on (the log's)
+}
+
+// finish gives the writer its outcome.
+func (p *pendingWrite) finish(err error) {
+	if p.after != nil {
+		p.after(err)
+		return
+	}
+	p.done <- err
 }
 
 const (
@@ -70,6 +80,20 @@ func (c *committer) do(fn writeFn) error {
 	c.ready.Signal()
 	c.mu.Unlock()
 	return <-p.done
+}
+
+// enqueue queues fn without waiting for it; after gets its outcome once the
+// transaction is durable (or failed), on the committer's goroutine.
+func (c *committer) enqueue(fn writeFn, after func(error)) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		after(berrors.ErrDatabaseNotOpen)
+		return
+	}
+	c.queue = append(c.queue, &pendingWrite{fn: fn, after: after})
+	c.ready.Signal()
+	c.mu.Unlock()
 }
 
 // close commits what is queued, then stops the committer; later writes fail.
@@ -134,7 +158,7 @@ func (c *committer) commit(batch []*pendingWrite) {
 		i, err := c.run(batch)
 		if i < 0 {
 			for _, p := range batch {
-				p.done <- err
+				p.finish(err)
 			}
 			break
 		}
@@ -142,7 +166,7 @@ func (c *committer) commit(batch []*pendingWrite) {
 		batch = append(batch[:i], batch[i+1:]...)
 	}
 	for _, p := range failed {
-		p.done <- c.solo(p.fn)
+		p.finish(c.solo(p.fn))
 	}
 }
 

@@ -2,7 +2,7 @@ package store
 
 import (
 	"errors"
-	"slices"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -65,37 +65,43 @@ func waitQueued(t *testing.T, s *Store, n int) {
 	}
 }
 
-// TestFailingWriteFailsAlone: in one batch, a duplicate ID and a write that panics
+// TestFailingWriteFailsAlone: in one batch, a write that fails and one that panics
 // (as bbolt does on a damaged page) get their own errors; the other writes of the
-// batch are committed, with consecutive seqs, and the history stays consistent.
+// batch are committed, and the history stays consistent.
 func TestFailingWriteFailsAlone(t *testing.T) {
 	s := openTest(t, Options{})
-	first := sampleEvent(0)
-	if err := s.Append(first); err != nil {
-		t.Fatal(err)
-	}
+	appendAll(t, s, 3)
+	settledDB(t, s)
 	before := s.writes.commits.Load()
 
 	release := holdWriter(t, s)
+	put := func(k string) writeFn {
+		return func(w *txWriter) error { return w.meta.Put([]byte(k), []byte("v")) }
+	}
 	blocked := make(chan error, 1)
-	go func() { blocked <- s.Append(sampleEvent(1)) }()
+	go func() { blocked <- s.commit(put("test-blocked")) }()
 	for s.writes.commits.Load() == before { // the committer took it and waits for the lock
 		time.Sleep(time.Millisecond)
 	}
 
 	const good = 5
-	results := make(chan error, good+2)
-	goodEvents := make([]*payloads.Event, good)
+	results := make(chan error, good)
 	for i := range good {
-		goodEvents[i] = sampleEvent(10 + i)
-		go func() { results <- s.Append(goodEvents[i]) }()
+		go func() { results <- s.commit(put(fmt.Sprintf("test-good-%d", i))) }()
 	}
-	dupID := sampleEvent(20)
-	dupID.ID = first.ID
-	var dupErr, panicErr error
+	refused := errors.New("refused")
+	var failErr, panicErr error
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); dupErr = s.Append(dupID) }()
+	go func() {
+		defer wg.Done()
+		failErr = s.commit(func(w *txWriter) error {
+			if err := put("test-failed")(w); err != nil {
+				return err
+			}
+			return refused
+		})
+	}()
 	go func() {
 		defer wg.Done()
 		panicErr = s.commit(func(*txWriter) error { panic("damaged page") })
@@ -112,20 +118,24 @@ func TestFailingWriteFailsAlone(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	if !errors.Is(dupErr, ErrDuplicateID) {
-		t.Errorf("duplicate ID: %v, want ErrDuplicateID", dupErr)
+	if !errors.Is(failErr, refused) {
+		t.Errorf("failing write: %v, want its own error", failErr)
 	}
 	if !errors.Is(panicErr, ErrCorrupt) {
 		t.Errorf("panicking write: %v, want ErrCorrupt", panicErr)
 	}
-	var seqs []uint64
-	for _, ev := range goodEvents {
-		seqs = append(seqs, ev.Seq)
-	}
-	slices.Sort(seqs)
-	if !slices.Equal(seqs, seqRange(3, 3+good-1)) {
-		t.Errorf("the batch's events got seqs %v, want 3..%d", seqs, 3+good-1)
-	}
+	settledDB(t, s).View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		for i := range good {
+			if meta.Get([]byte(fmt.Sprintf("test-good-%d", i))) == nil {
+				t.Errorf("good write %d is missing", i)
+			}
+		}
+		if meta.Get([]byte("test-failed")) != nil {
+			t.Error("the failed write's change was committed")
+		}
+		return nil
+	})
 	// The blocked write, the batch tried three times (two failures), each failure alone.
 	if n := s.writes.commits.Load() - before; n != 1+3+2 {
 		t.Errorf("%d transactions, want 6", n)

@@ -114,7 +114,7 @@ func appendAll(t testing.TB, s *Store, n int) []*payloads.Event {
 // and compares them with what is stored.
 func checkConsistency(t testing.TB, s *Store) {
 	t.Helper()
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := settledDB(t, s).View(func(tx *bolt.Tx) error {
 		wantIndex := map[string]bool{} // correlation key, or posting prefix + seq(8)
 		wantCounts := map[string]uint64{}
 		wantDedup := map[string]uint64{}
@@ -326,4 +326,14 @@ func (c *child) kill() {
 	}
 	c.cmd.Process.Kill()
 	c.cmd.Wait()
+}
+
+// settledDB is s's bbolt file once it holds every event appended so far (Append
+// returns when an event is logged; the history takes it just after).
+func settledDB(t testing.TB, s *Store) *bolt.DB {
+	t.Helper()
+	if err := s.log.waitApplied(); err != nil {
+		t.Fatal(err)
+	}
+	return s.db
 }

@@ -56,6 +56,9 @@ var indexes = [...]index{
 // indexSig is the index Stats reads the failing count from.
 var indexSig = indexes[2]
 
+// dupIndexPos is KeyDup's position in indexes: its value is decided with the seq.
+const dupIndexPos = 3
+
 func indexFor(key string) (index, bool) {
 	for _, ix := range indexes {
 		if ix.key == key {

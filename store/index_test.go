@@ -34,7 +34,7 @@ func wantMatches(t *testing.T, s *Store, q string) []uint64 {
 		t.Fatal(err)
 	}
 	var want []uint64
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = settledDB(t, s).View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketEvents).ForEach(func(k, _ []byte) error {
 			ev, err := loadEvent(tx, seqOf(k), true)
 			if err == nil && f.Match(ev) {
@@ -154,7 +154,7 @@ func TestPruneReportsDamagedIndexList(t *testing.T) {
 	s := openTest(t, Options{Retention: -1})
 	bulkAppend(t, s, 0, 10, sampleEvent)
 	prefix := indexes[0].postingPrefix(indexValueSource(sampleEvent(0))) // event 0's source
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := settledDB(t, s).Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketIndex)
 		k, v := listAtOrBefore(b.Cursor(), prefix, 1)
 		list, err := decodePosting(mustListKey(t, k, prefix), v, nil)

@@ -147,7 +147,7 @@ func TestListFiltersAgreeWithMatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := make([]*payloads.Event, 0, n+2)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := settledDB(t, s).View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketEvents).ForEach(func(k, _ []byte) error {
 			ev, err := loadEvent(tx, seqOf(k), true)
 			all = append(all, ev)

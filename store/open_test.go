@@ -70,7 +70,7 @@ func TestReopenKeepsEventsAndSchema(t *testing.T) {
 	if err := s.Append(ev); err != nil || ev.Seq != 6 {
 		t.Fatalf("append after reopen: seq %d, %v", ev.Seq, err)
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = settledDB(t, s).View(func(tx *bolt.Tx) error {
 		if v := u64(tx.Bucket(bucketMeta).Get(schemaKey)); v != schemaVersion {
 			return fmt.Errorf("schema version %d", v)
 		}
@@ -88,7 +88,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	appendAll(t, s, 2)
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = settledDB(t, s).Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMeta).Put(schemaKey, seqKey(schemaVersion+1))
 	})
 	if err != nil {
@@ -119,7 +119,7 @@ func TestOlderSchemaRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	appendAll(t, s, 2)
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = settledDB(t, s).Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMeta).Put(schemaKey, seqKey(schemaVersion-1))
 	})
 	if err != nil {

@@ -36,9 +36,13 @@ type Reader interface {
 
 var _ Reader = (*Store)(nil)
 
-// view runs fn in a read transaction; a bbolt panic on a damaged page becomes an
-// ErrCorrupt error instead of killing the process.
+// view runs fn in a read transaction that sees every event appended before it began;
+// a bbolt panic on a damaged page becomes an ErrCorrupt error instead of killing the
+// process.
 func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	if err := s.log.waitApplied(); err != nil {
+		return err
+	}
 	return s.db.View(func(tx *bolt.Tx) (err error) {
 		defer recoverCorrupt(&err)
 		return fn(tx)

@@ -34,6 +34,7 @@ type Store struct {
 	path      string
 	retention int // <0: keep all
 	writes    *committer
+	log       *logger
 
 	onPruneError func(error)
 	pruneKick    chan struct{}
@@ -94,12 +95,36 @@ func Open(path string, opts Options) (*Store, error) {
 		pruneKick:    make(chan struct{}, 1),
 		stop:         make(chan struct{}),
 	}
-	total, err := s.initSchema()
+	// The log is read before anything is written, so a log that does not belong to
+	// this history leaves both files untouched.
+	logged, err := s.readLog()
+	var total uint64
+	if err == nil {
+		total, err = s.initSchema()
+	}
+	if err == nil {
+		total, err = s.replayLog(logged, total)
+	}
+	var wal *walFile
+	if err == nil {
+		wal, err = openWAL(walPath(path))
+	}
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	last, err := s.lastSeq()
+	if err != nil {
+		wal.close()
+		db.Close()
+		return nil, fmt.Errorf("open history %s: %w", path, err)
+	}
 	s.writes = newCommitter(db)
+	s.log = newLogger(db, wal, s.writes, last, func(total uint64) {
+		if s.overRetention(total) {
+			s.kickPruner()
+		}
+	})
 	s.wg.Add(1)
 	go s.pruneLoop()
 	if s.overRetention(total) {
@@ -167,9 +192,19 @@ func (s *Store) initSchema() (total uint64, err error) {
 	return total, nil
 }
 
-// commit runs fn in a transaction shared with other writers and returns once that
-// transaction is on disk.
+// commit runs fn in a transaction shared with other writers, after every event
+// logged before, and returns once that transaction is on disk.
 func (s *Store) commit(fn writeFn) error { return s.writes.do(fn) }
+
+// lastSeq is the seq of the newest event the history file holds.
+func (s *Store) lastSeq() (seq uint64, err error) {
+	err = s.db.View(func(tx *bolt.Tx) (err error) {
+		defer recoverCorrupt(&err)
+		seq = tx.Bucket(bucketEvents).Sequence()
+		return nil
+	})
+	return seq, err
+}
 
 // Path is the history file.
 func (s *Store) Path() string { return s.path }
@@ -180,8 +215,10 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		s.wg.Wait()
-		s.writes.close() // writes already queued are committed first
-		err := s.db.Close()
+		s.log.close()    // events already queued are logged first,
+		s.writes.close() // then applied with the writes queued before them
+		err := s.closeLog()
+		err = errors.Join(err, s.db.Close())
 		s.pruneMu.Lock()
 		pruneErr := s.pruneErr
 		s.pruneMu.Unlock()

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -25,13 +26,12 @@ type preparedEvent struct {
 	head     payloads.Event // the record head's fields, copied
 	rest     []byte         // the record's rest (encodeRest)
 	body     []byte
-	values   [len(indexes)]string // index values; KeyDup's is decided in the transaction
+	values   [len(indexes)]string // index values; KeyDup's is decided with the seq
 	dedupKey []byte               // nil: no dedup key
 	attempts [][]byte
 }
 
-// prepareEvent encodes ev for putEvent. It does not modify ev; ev.Body is kept by
-// reference and must not change until the event is stored.
+// prepareEvent encodes ev for the log and putEvent. It does not modify ev.
 func prepareEvent(ev *payloads.Event) (*preparedEvent, error) {
 	if ev.ID == "" || len(ev.ID) > bolt.MaxKeySize {
 		return nil, fmt.Errorf("event ID %q is empty or too long", ev.ID)
@@ -40,7 +40,7 @@ func prepareEvent(ev *payloads.Event) (*preparedEvent, error) {
 		head: payloads.Event{ID: ev.ID, Path: ev.Path, Source: ev.Source, Type: ev.Type,
 			Signature: ev.Signature, DedupKey: ev.DedupKey, Correlation: ev.Correlation},
 		rest: encodeRest(ev),
-		body: ev.Body,
+		body: bytes.Clone(ev.Body), // the history takes it after Append returns
 	}
 	for i, ix := range indexes {
 		if ix.key != KeyDup {
@@ -56,58 +56,94 @@ func prepareEvent(ev *payloads.Event) (*preparedEvent, error) {
 	return p, nil
 }
 
-// putResult is what putEvent decided, handed to the caller only after commit.
+// putResult is what the history decided for an appended event, handed to the caller
+// once the event is durable.
 type putResult struct {
 	seq         uint64
 	duplicateOf string
-	total       uint64
+	total       uint64 // stored events after it (0: not known yet)
 }
 
-// putEvent stores p with every index entry and counter change, in w's transaction.
-// It may run more than once for one event (a batch retried without a failing write),
-// so it is a pure function of p and the transaction.
+// logEvent is p with what the history decided for it: its seq and the first event
+// that carried its dedup key.
+func logEvent(p *preparedEvent, seq uint64, dupOf string) *loggedEvent {
+	e := &loggedEvent{seq: seq, id: p.head.ID, record: encodeRecord(&p.head, dupOf, p.rest),
+		body: p.body, attempts: p.attempts, values: p.values, dedupKey: p.dedupKey, dupOf: dupOf}
+	e.values[dupIndexPos] = indexValueDup(&payloads.Event{DuplicateOf: dupOf})
+	return e
+}
+
+// completeLogged fills what an event read back from the log carries only in its
+// record: ID, index values and dedup key.
+func completeLogged(e *loggedEvent) error {
+	ev, _, err := decodeHead(e.seq, e.record)
+	if err != nil {
+		return err
+	}
+	e.id, e.dupOf = ev.ID, ev.DuplicateOf
+	for i, ix := range indexes {
+		e.values[i] = ix.value(ev)
+	}
+	if ev.DedupKey != "" {
+		e.dedupKey = dedupKey(ev.DedupKey)
+	}
+	return nil
+}
+
+// putEvent decides p's seq and duplicate-of in w's transaction and stores it: the
+// writer of fixtures and tests, which need no log.
 func putEvent(w *txWriter, p *preparedEvent) (putResult, error) {
-	id := []byte(p.head.ID)
-	if w.ids.Get(id) != nil {
+	if w.ids.Get([]byte(p.head.ID)) != nil {
 		return putResult{}, fmt.Errorf("%w: %s", ErrDuplicateID, p.head.ID)
 	}
-	seq, err := w.events.NextSequence()
-	if err != nil {
+	e := logEvent(p, w.events.Sequence()+1, firstCarrier(w.dedup, p.dedupKey))
+	if err := applyLogged(w, e); err != nil {
 		return putResult{}, err
 	}
-	key := seqKey(seq)
+	return putResult{seq: e.seq, duplicateOf: e.dupOf, total: w.currentTotal()}, nil
+}
 
-	dupOf, err := countDedup(w.dedup, p.dedupKey, p.head.ID)
-	if err != nil {
-		return putResult{}, err
+// applyLogged stores e with every index entry and counter change, in w's transaction.
+// It may run more than once for one event (a batch retried without a failing write),
+// so it is a pure function of e and the transaction.
+func applyLogged(w *txWriter, e *loggedEvent) error {
+	if last := w.events.Sequence(); e.seq <= last {
+		return fmt.Errorf("%w: event %s has seq %d, not after the history's last %d", ErrCorrupt, e.id, e.seq, last)
 	}
-	if err := w.events.Put(key, encodeRecord(&p.head, dupOf, p.rest)); err != nil {
-		return putResult{}, fmt.Errorf("store event record: %w", err)
+	id := []byte(e.id)
+	if w.ids.Get(id) != nil {
+		return fmt.Errorf("%w: %s", ErrDuplicateID, e.id)
 	}
-	if len(p.body) > 0 {
-		if err := w.bodies.Put(key, p.body); err != nil {
-			return putResult{}, fmt.Errorf("store body: %w", err)
+	if err := w.events.SetSequence(e.seq); err != nil {
+		return err
+	}
+	key := seqKey(e.seq)
+	if _, err := countDedup(w.dedup, e.dedupKey, e.id); err != nil {
+		return err
+	}
+	if err := w.events.Put(key, e.record); err != nil {
+		return fmt.Errorf("store event record: %w", err)
+	}
+	if len(e.body) > 0 {
+		if err := w.bodies.Put(key, e.body); err != nil {
+			return fmt.Errorf("store body: %w", err)
 		}
 	}
 	if err := w.ids.Put(id, key); err != nil {
-		return putResult{}, fmt.Errorf("index event ID: %w", err)
+		return fmt.Errorf("index event ID: %w", err)
 	}
 	for i, ix := range indexes {
-		v := p.values[i]
-		if ix.key == KeyDup {
-			v = indexValueDup(&payloads.Event{DuplicateOf: dupOf})
-		}
-		if err := w.putIndex(ix, v, seq); err != nil {
-			return putResult{}, err
+		if err := w.putIndex(ix, e.values[i], e.seq); err != nil {
+			return err
 		}
 	}
-	for i, a := range p.attempts {
-		if err := putAttempt(w.attempts, seq, i, a); err != nil {
-			return putResult{}, err
+	for i, a := range e.attempts {
+		if err := putAttempt(w.attempts, e.seq, i, a); err != nil {
+			return err
 		}
 	}
 	w.totalDelta++
-	return putResult{seq: seq, duplicateOf: dupOf, total: w.currentTotal()}, nil
+	return nil
 }
 
 // removeEvent deletes the event stored under seq with its body, attempts, index
@@ -153,6 +189,18 @@ func removeEvent(w *txWriter, seq uint64, record []byte) error {
 	}
 	w.totalDelta--
 	return nil
+}
+
+// firstCarrier is the ID of the first stored event that carried the stored dedup key
+// (nil: none), "" if none did.
+func firstCarrier(dedup *bolt.Bucket, key []byte) string {
+	if key == nil {
+		return ""
+	}
+	if v := dedup.Get(key); len(v) > 8 {
+		return string(v[8:])
+	}
+	return ""
 }
 
 // countDedup records that the event id carries the stored dedup key (nil: none) and

@@ -1,0 +1,85 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// readLog returns the events the log holds beyond the history (acknowledged before a
+// crash, not yet applied). A log that does not continue the history is refused.
+func (s *Store) readLog() ([]*loggedEvent, error) {
+	path := walPath(s.path)
+	entries, err := readWAL(path)
+	if err != nil || len(entries) == 0 {
+		return nil, err
+	}
+	var last uint64
+	err = s.db.View(func(tx *bolt.Tx) (err error) {
+		defer recoverCorrupt(&err)
+		if b := tx.Bucket(bucketEvents); b != nil {
+			last = b.Sequence()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, corruptError(s.path, err)
+	}
+	for len(entries) > 0 && entries[0].seq <= last {
+		entries = entries[1:] // already in the history
+	}
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	if entries[0].seq != last+1 {
+		return nil, &openError{
+			msg: fmt.Sprintf("history log %s does not continue history %s (it starts at event %d, the history ends at %d); both were left untouched: move the log aside to open the history without it",
+				path, s.path, entries[0].seq, last),
+			kind: ErrCorrupt,
+		}
+	}
+	for _, e := range entries {
+		if err := completeLogged(e); err != nil {
+			return nil, fmt.Errorf("open history %s: read its log %s: %w", s.path, path, err)
+		}
+	}
+	return entries, nil
+}
+
+// replayLog applies entries (readLog) and returns the stored event count.
+func (s *Store) replayLog(entries []*loggedEvent, total uint64) (uint64, error) {
+	for len(entries) > 0 {
+		n := min(len(entries), maxLogBatch)
+		chunk := entries[:n]
+		err := s.db.Update(func(tx *bolt.Tx) (err error) {
+			defer recoverCorrupt(&err)
+			w := newTxWriter(tx)
+			for _, e := range chunk {
+				if err := applyLogged(w, e); err != nil {
+					return err
+				}
+			}
+			total = w.currentTotal()
+			return w.flush()
+		})
+		if err != nil {
+			return 0, fmt.Errorf("open history %s: apply its log %s: %w", s.path, walPath(s.path), err)
+		}
+		entries = entries[n:]
+	}
+	return total, nil
+}
+
+// closeLog removes the log once the history holds all of it, as at every clean close.
+func (s *Store) closeLog() error {
+	werr := s.log.wal.close()
+	if s.log.applied.Load() != s.log.logged.Load() {
+		return werr // the next Open applies the rest
+	}
+	if err := os.Remove(s.log.wal.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return errors.Join(werr, fmt.Errorf("remove history log: %w", err))
+	}
+	return werr
+}

@@ -1,0 +1,17 @@
+package store
+
+import (
+	"os"
+	"syscall"
+)
+
+// syncData flushes f's data (and the size, when it grew) to the disk, not its times:
+// fdatasync, as bbolt does on Linux.
+func syncData(f *os.File) error {
+	for {
+		err := syscall.Fdatasync(int(f.Fd()))
+		if err != syscall.EINTR {
+			return err
+		}
+	}
+}

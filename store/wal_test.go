@@ -1,0 +1,301 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dexra/dexra-tui/payloads"
+)
+
+// crashCopy copies the history and its log as they are on disk now, to a new
+// directory: what a crash of the process at this moment would leave.
+func crashCopy(t *testing.T, s *Store) string {
+	t.Helper()
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "history.db")
+	for src, to := range map[string]string{s.path: dst, walPath(s.path): walPath(dst)} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+// logOnly appends n events while the history cannot take them (its writer lock is
+// held), so they are only in the log when Append returns.
+func logOnly(t *testing.T, s *Store, from, n int) (evs []*payloads.Event, release func()) {
+	t.Helper()
+	release = holdWriter(t, s)
+	for i := range n {
+		ev := sampleEvent(from + i)
+		if err := s.Append(ev); err != nil {
+			release()
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+	}
+	if got := s.log.applied.Load(); got >= evs[0].Seq {
+		release()
+		t.Fatalf("the history took seq %d while its writer lock was held", got)
+	}
+	return evs, release
+}
+
+// TestLoggedEventsSurviveACrash: events acknowledged while the history file did not
+// hold them yet are in the history after a crash, with their seqs, dedup decisions
+// and indexes, once Open has replayed the log.
+func TestLoggedEventsSurviveACrash(t *testing.T) {
+	s := openTest(t, Options{})
+	before := appendAll(t, s, 20)
+	logged, release := logOnly(t, s, 20, 15)
+	path := crashCopy(t, s)
+	release()
+
+	r, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, want := range append(before, logged...) {
+		got, err := r.Get(want.ID)
+		if err != nil {
+			t.Fatalf("event %d after the crash: %v", want.Seq, err)
+		}
+		if got.Seq != want.Seq || got.DuplicateOf != want.DuplicateOf || !bytes.Equal(got.Body, want.Body) {
+			t.Fatalf("event %s: seq %d dup %q, want seq %d dup %q", want.ID, got.Seq, got.DuplicateOf, want.Seq, want.DuplicateOf)
+		}
+	}
+	if logged[9].DuplicateOf == "" { // sampleEvent 29 redelivers 28's key
+		t.Fatal("the redelivery in the log was not marked")
+	}
+	page, err := r.List(ListOptions{Query: "dup:yes"})
+	if err != nil || len(page.Events) == 0 || page.Events[0].ID != logged[9].ID {
+		t.Fatalf("dup:yes after replay: %v %v", page.Events, err)
+	}
+	checkConsistency(t, r)
+	ev := sampleEvent(100)
+	if err := r.Append(ev); err != nil || ev.Seq != 36 {
+		t.Fatalf("append after replay: seq %d, %v", ev.Seq, err)
+	}
+}
+
+// TestTornLogTailIsIgnored: a record cut short by a crash (its writer never got an
+// answer) is dropped; the whole records before it are applied.
+func TestTornLogTailIsIgnored(t *testing.T) {
+	s := openTest(t, Options{})
+	logged, release := logOnly(t, s, 0, 5)
+	path := crashCopy(t, s)
+	release()
+	wal, _ := os.ReadFile(walPath(path))
+	if err := os.WriteFile(walPath(path), wal[:len(wal)-3], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	st, _ := r.Stats()
+	if st.Total != 4 || st.LastSeq != 4 {
+		t.Fatalf("after a torn last record: %+v, want the 4 whole ones", st)
+	}
+	if _, err := r.Get(logged[4].ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the torn event: %v", err)
+	}
+}
+
+// TestForeignLogRefused: a log that does not continue the history (another history's,
+// or one the history was restored behind) is refused, and neither file is changed.
+func TestForeignLogRefused(t *testing.T) {
+	s := openTest(t, Options{})
+	_, release := logOnly(t, s, 0, 3)
+	src := crashCopy(t, s)
+	release()
+
+	other := filepath.Join(t.TempDir(), "history.db")
+	o, err := Open(other, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendAll(t, o, 5) // ends at seq 5: the log's seq 1..3 are "applied", nothing to do
+	o.Close()
+	target := filepath.Join(t.TempDir(), "history.db")
+	fresh, _ := Open(target, Options{})
+	fresh.Close()
+	wal, _ := os.ReadFile(walPath(src))
+	// Renumber: a log starting at seq 2 cannot continue an empty history.
+	entries := decodeWAL(wal)
+	var shifted []byte
+	for _, e := range entries {
+		e.seq++
+		shifted = appendRecord(shifted, e)
+	}
+	os.WriteFile(walPath(target), shifted, 0o600)
+	dbBefore, _ := os.ReadFile(target)
+
+	_, err = Open(target, Options{})
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), walPath(target)) || !strings.Contains(err.Error(), "move the log aside") {
+		t.Fatalf("Open with a foreign log = %v", err)
+	}
+	dbAfter, _ := os.ReadFile(target)
+	walAfter, _ := os.ReadFile(walPath(target))
+	sameBytes(t, dbBefore, dbAfter, "history with a foreign log")
+	sameBytes(t, shifted, walAfter, "foreign log")
+}
+
+// TestReadsSeeEveryAcknowledgedEvent: a read waits for the history to hold every
+// event acknowledged before it began.
+func TestReadsSeeEveryAcknowledgedEvent(t *testing.T) {
+	s := openTest(t, Options{})
+	logged, release := logOnly(t, s, 0, 3)
+	got := make(chan error, 1)
+	go func() {
+		_, err := s.Get(logged[2].ID)
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		release()
+		t.Fatalf("Get answered (%v) before the history held the event", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	release()
+	if err := <-got; err != nil {
+		t.Fatalf("Get after the history took the event: %v", err)
+	}
+}
+
+// TestCleanCloseRemovesLog: after a clean close the history holds everything, so its
+// log is gone; while open, the log is private to the owner.
+func TestCleanCloseRemovesLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendAll(t, s, 3)
+	info, err := os.Stat(walPath(path))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("log while open: %v %v, want mode 0600", info, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(walPath(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("log after a clean close: %v", err)
+	}
+}
+
+// TestLogWriteFailureStopsAppends: once the log cannot be written, Append fails (the
+// listener answers 503) and keeps failing: nothing is written after what may be a
+// partial write.
+func TestLogWriteFailureStopsAppends(t *testing.T) {
+	s := openTest(t, Options{})
+	stored := appendAll(t, s, 2)
+	readOnly, err := os.Open(walPath(s.path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.log.wal.f.Close()
+	s.log.wal.f = readOnly // writes now fail as on an I/O error
+	if err := s.Append(sampleEvent(2)); err == nil {
+		t.Fatal("Append succeeded with an unwritable log")
+	}
+	err = s.Append(sampleEvent(3))
+	if err == nil || !strings.Contains(err.Error(), "restart dexra-tui") {
+		t.Fatalf("second Append = %v, want the sticky failure", err)
+	}
+	if _, err := s.Get(stored[1].ID); err != nil {
+		t.Fatalf("reads stop after a log failure: %v", err)
+	}
+}
+
+// TestLogRewindsWhenCaughtUp: the log starts again once the history holds it, so its
+// size follows the lag, not the number of events.
+func TestLogRewindsWhenCaughtUp(t *testing.T) {
+	s := openTest(t, Options{})
+	for i := range 200 {
+		if err := s.Append(sampleEvent(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settledDB(t, s)
+	if err := s.Append(sampleEvent(1000)); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := os.Stat(walPath(s.path))
+	if max := int64(8 << 10); s.log.wal.off > max {
+		t.Fatalf("log write position %d after sequential appends (file %d bytes), want one record", s.log.wal.off, info.Size())
+	}
+}
+
+// TestDuplicateIDsInTheLog: an ID already stored, or logged and not yet stored, fails
+// alone; the others of the batch are logged with consecutive seqs.
+func TestDuplicateIDsInTheLog(t *testing.T) {
+	s := openTest(t, Options{})
+	stored := sampleEvent(0)
+	if err := s.Append(stored); err != nil {
+		t.Fatal(err)
+	}
+	logged, release := logOnly(t, s, 1, 2)
+	defer release()
+	for _, id := range []string{stored.ID, logged[1].ID} {
+		ev := sampleEvent(50)
+		ev.ID = id
+		if err := s.Append(ev); !errors.Is(err, ErrDuplicateID) {
+			t.Fatalf("Append of ID %s again = %v, want ErrDuplicateID", id, err)
+		}
+	}
+	next := sampleEvent(60)
+	if err := s.Append(next); err != nil || next.Seq != 4 {
+		t.Fatalf("append after refused duplicates: seq %d, %v", next.Seq, err)
+	}
+}
+
+func TestDupIndexPosition(t *testing.T) {
+	if indexes[dupIndexPos].key != KeyDup {
+		t.Fatalf("indexes[%d] is %s, not %s", dupIndexPos, indexes[dupIndexPos].key, KeyDup)
+	}
+}
+
+// FuzzDecodeWAL: any bytes decode without panicking, to a run of consecutive records
+// that decode the same once encoded again.
+func FuzzDecodeWAL(f *testing.F) {
+	var seed []byte
+	for i := range 3 {
+		p, _ := prepareEvent(sampleEvent(i))
+		seed = appendRecord(seed, logEvent(p, uint64(i+1), ""))
+	}
+	f.Add(seed)
+	f.Add(seed[:len(seed)-1])
+	f.Add([]byte{})
+	f.Add(bytes.Repeat([]byte{0xff}, 32))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		entries := decodeWAL(data)
+		var again []byte
+		for i, e := range entries {
+			if i > 0 && e.seq != entries[i-1].seq+1 {
+				t.Fatalf("seq %d after %d", e.seq, entries[i-1].seq)
+			}
+			again = appendRecord(again, e)
+		}
+		back := decodeWAL(again)
+		if len(back) != len(entries) {
+			t.Fatalf("%d records encode to %d", len(entries), len(back))
+		}
+		for i := range back {
+			if back[i].seq != entries[i].seq || !bytes.Equal(back[i].record, entries[i].record) || !bytes.Equal(back[i].body, entries[i].body) {
+				t.Fatalf("record %d changed on the way back", i)
+			}
+		}
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dexra/dexra-tui/payloads"
+	"github.com/dexra/dexra-tui/payloads/catalog"
 	"github.com/dexra/dexra-tui/payloads/sig"
 	"github.com/dexra/dexra-tui/ui/present"
 	"github.com/dexra/dexra-tui/ui/sanitize"
@@ -93,16 +94,18 @@ func humanLine(ev *payloads.Event) string {
 	return clean(b.String())
 }
 
-// showJSON is the --json form of show: the whole event with headers and body.
+// showJSON is the --json form of show: the whole event with headers and body, and
+// the body's check against the current catalog.
 type showJSON struct {
 	*payloads.Event
-	Body       *string `json:"body,omitempty"`
-	BodyBase64 *string `json:"body_base64,omitempty"`
+	Schema     catalog.Result `json:"schema"`
+	Body       *string        `json:"body,omitempty"`
+	BodyBase64 *string        `json:"body_base64,omitempty"`
 }
 
 func writeShow(w io.Writer, ev *payloads.Event, asJSON bool) error {
 	if asJSON {
-		out := showJSON{Event: ev}
+		out := showJSON{Event: ev, Schema: payloads.CheckSchema(ev)}
 		if utf8.Valid(ev.Body) {
 			s := string(ev.Body)
 			out.Body = &s
@@ -136,8 +139,8 @@ func writeShow(w io.Writer, ev *payloads.Event, asJSON bool) error {
 		row("sig expected", ev.Signature.Expected)
 		row("sig received", ev.Signature.Received)
 	}
-	if ev.Schema.Checked {
-		row("schema", schemaLine(ev))
+	if s := payloads.CheckSchema(ev); s.Checked {
+		row("schema", schemaLine(s))
 	}
 	if ev.DedupKey != "" {
 		row("dedup key", ev.DedupKey)
@@ -167,8 +170,7 @@ func writeShow(w io.Writer, ev *payloads.Event, asJSON bool) error {
 	return err
 }
 
-func schemaLine(ev *payloads.Event) string {
-	s := ev.Schema
+func schemaLine(s catalog.Result) string {
 	parts := []string{"valid"}
 	if !s.Valid {
 		parts[0] = "invalid"

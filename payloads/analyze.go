@@ -23,12 +23,12 @@ type VerifyConfig struct {
 	BaseURL string
 }
 
-// Analyze fills the derived fields of ev (kind, source, type, signature, schema, dedup
-// and correlation keys) from the raw request it holds.
+// Analyze fills the derived fields of ev (size, kind, source, type, signature, dedup
+// and correlation keys, summary) from the raw request it holds. The body is parsed once.
 func Analyze(ev *Event, cfg VerifyConfig) {
 	ev.Size = len(ev.Body)
-	ev.BodyKind = KindOf(ev.Body)
 	parsed := catalog.Parse(ev.Body)
+	ev.BodyKind = kindOf(ev.Body, parsed)
 	ev.Source, ev.Type = parsed.Classify(ev.Path, ev.Headers)
 	ev.Signature = verify(ev, cfg)
 	if ev.Source == "" || ev.Source == "unknown" {
@@ -37,7 +37,7 @@ func Analyze(ev *Event, cfg VerifyConfig) {
 		}
 	}
 	d := parsed.Derive(ev.Source, ev.Type, ev.Headers)
-	ev.Schema, ev.DedupKey, ev.Correlation, ev.Summary = d.Schema, d.DedupKey, d.Correlation, d.Summary
+	ev.DedupKey, ev.Correlation, ev.Summary = d.DedupKey, d.Correlation, d.Summary
 }
 
 // verify checks the signature; when auto finds no signature header on an event of a
@@ -97,6 +97,20 @@ func KindOf(body []byte) BodyKind {
 	}
 }
 
+// kindOf is KindOf reusing the parse the catalog derivations share.
+func kindOf(body []byte, parsed *catalog.Parsed) BodyKind {
+	switch {
+	case len(body) == 0:
+		return BodyEmpty
+	case !utf8.Valid(body):
+		return BodyBinary
+	case parsed.IsJSON():
+		return BodyJSON
+	default:
+		return BodyText
+	}
+}
+
 // Clone returns a deep copy of ev, so a copy handed to a subscriber cannot be changed.
 func (ev *Event) Clone() *Event {
 	c := *ev
@@ -106,8 +120,5 @@ func (ev *Event) Clone() *Event {
 	}
 	c.Body = bytes.Clone(ev.Body)
 	c.Attempts = append([]Attempt(nil), ev.Attempts...)
-	c.Schema.Unknown = append([]string(nil), ev.Schema.Unknown...)
-	c.Schema.Missing = append([]string(nil), ev.Schema.Missing...)
-	c.Schema.Errors = append([]string(nil), ev.Schema.Errors...)
 	return &c
 }

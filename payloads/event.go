@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/dexra/dexra-tui/payloads/catalog"
 	"github.com/dexra/dexra-tui/payloads/sig"
 )
 
@@ -29,7 +28,8 @@ const (
 	BodyBinary BodyKind = "binary" // not valid UTF-8
 )
 
-// Event is one request exactly as received, plus what was derived from it.
+// Event is one request exactly as received, plus what was derived from it when it
+// arrived. Its schema check is not kept: CheckSchema computes it against the current catalog.
 type Event struct {
 	ID         string      `json:"id"`  // time-sortable (ULID)
 	Seq        uint64      `json:"seq"` // arrival order in the history; set by the store
@@ -45,13 +45,12 @@ type Event struct {
 	Size       int         `json:"size"`
 	BodyKind   BodyKind    `json:"body_kind"`
 
-	Source      string         `json:"source"`
-	Type        string         `json:"type"`
-	Signature   sig.Verdict    `json:"signature"`
-	Schema      catalog.Result `json:"schema"`
-	DedupKey    string         `json:"dedup_key,omitempty"`
-	DuplicateOf string         `json:"duplicate_of,omitempty"`
-	Correlation string         `json:"correlation,omitempty"`
+	Source      string      `json:"source"`
+	Type        string      `json:"type"`
+	Signature   sig.Verdict `json:"signature"`
+	DedupKey    string      `json:"dedup_key,omitempty"`
+	DuplicateOf string      `json:"duplicate_of,omitempty"`
+	Correlation string      `json:"correlation,omitempty"`
 	// Summary is a one-line description from the payload (status, text, channel).
 	Summary string `json:"summary,omitempty"`
 

@@ -13,7 +13,8 @@ import (
 // writes and history commits. It sets ev.Seq and ev.DuplicateOf (the ID of the first
 // event with the same DedupKey, or ""), and ev.ID and ev.Received when they are empty.
 // Secret header values are redacted in the history, not in ev. ev must not change
-// while Append runs.
+// while Append runs, and ev.Body never after: the history file takes it from the log
+// just after Append returns, without a copy.
 func (s *Store) Append(ev *payloads.Event) error {
 	if ev == nil {
 		return errors.New("append event: nil event")

@@ -15,12 +15,11 @@ import (
 	"time"
 
 	"github.com/dexra/dexra-tui/payloads"
-	"github.com/dexra/dexra-tui/payloads/catalog"
 	"github.com/dexra/dexra-tui/payloads/sig"
 )
 
-// BenchmarkAppend: durable appends (fsync per commit) from many goroutines, which the
-// committer groups into shared commits; goroutines=1 is the no-grouping baseline.
+// BenchmarkAppend: durable appends (a log sync per batch) from many goroutines, which
+// share log writes and history commits; goroutines=1 is the no-grouping baseline.
 func BenchmarkAppend(b *testing.B) {
 	for _, goroutines := range []int{1, 16, 64} {
 		b.Run(fmt.Sprintf("goroutines=%d", goroutines), func(b *testing.B) {
@@ -47,6 +46,7 @@ func BenchmarkAppend(b *testing.B) {
 					}
 				})
 			}
+			settledDB(b, s) // the history holds them all: the rate is sustained
 			b.ReportMetric(float64(next.Load())/time.Since(start).Seconds(), "events/s")
 		})
 	}
@@ -70,6 +70,7 @@ func BenchmarkAppendDexatel(b *testing.B) {
 			}
 		}
 	})
+	settledDB(b, s) // the history holds them all: the rate is sustained
 	b.ReportMetric(float64(next.Load())/time.Since(start).Seconds(), "events/s")
 	st := s.db.Stats()
 	b.ReportMetric(float64(st.TxStats.GetWrite())/float64(next.Load()), "pages/event")
@@ -93,7 +94,6 @@ func dexatelEvent(i int) *payloads.Event {
 		Body: []byte(body), Size: len(body), BodyKind: payloads.BodyJSON,
 		Source: "dexatel", Type: "delivery", Status: http.StatusOK,
 		Signature:   sig.Verdict{Scheme: "dexatel", Status: sig.Pass},
-		Schema:      catalog.Result{Checked: true, Documented: true, Valid: true},
 		DedupKey:    "sha256:" + hex.EncodeToString(sum[:]),
 		Correlation: fmt.Sprintf("4ca07d94-7b4d-4434-97aa-%012d", n),
 		Summary:     "delivered",

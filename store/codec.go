@@ -43,12 +43,7 @@ func encodeRest(ev *payloads.Event) []byte {
 	w.int(int64(v.SecretIndex))
 	w.str(v.Expected)
 	w.str(v.Received)
-	sc := ev.Schema
-	w.uint(bits(sc.Checked, sc.Documented, sc.Valid))
-	w.strs(sc.Unknown)
-	w.strs(sc.Missing)
-	w.strs(sc.Errors)
-	w.str(sc.Note)
+	writeRetiredSchema(&w)
 	w.str(ev.Summary)
 	w.int(int64(ev.Status))
 	w.str(ev.Simulated)
@@ -74,12 +69,7 @@ func decodeRest(ev *payloads.Event, v []byte) error {
 	ev.Signature.SecretIndex = int(r.int())
 	ev.Signature.Expected = r.str()
 	ev.Signature.Received = r.str()
-	flags := r.uint()
-	ev.Schema.Checked, ev.Schema.Documented, ev.Schema.Valid = flags&1 != 0, flags&2 != 0, flags&4 != 0
-	ev.Schema.Unknown = r.strs()
-	ev.Schema.Missing = r.strs()
-	ev.Schema.Errors = r.strs()
-	ev.Schema.Note = r.str()
+	skipRetiredSchema(&r)
 	ev.Summary = r.str()
 	ev.Status = int(r.int())
 	ev.Simulated = r.str()
@@ -89,6 +79,36 @@ func decodeRest(ev *payloads.Event, v []byte) error {
 		r.err = errWire
 	}
 	return r.err
+}
+
+// The record once kept the event's schema check (flags, unknown, missing and errors
+// lists, note). It is now computed where it is shown (payloads.CheckSchema), but the
+// part stays in the format, empty, so histories written before read unchanged.
+
+// writeRetiredSchema writes an empty schema part: five zero bytes.
+func writeRetiredSchema(w *wireWriter) {
+	w.uint(0)
+	w.strs(nil)
+	w.strs(nil)
+	w.strs(nil)
+	w.str("")
+}
+
+// skipRetiredSchema reads past a schema part, empty or written by an earlier build,
+// without copying what it holds.
+func skipRetiredSchema(r *wireReader) {
+	skipStr := func() {
+		if n := r.count(); r.err == nil {
+			r.b = r.b[n:]
+		}
+	}
+	r.uint()
+	for range 3 { // unknown, missing, errors
+		for n := r.count(); n > 0 && r.err == nil; n-- {
+			skipStr()
+		}
+	}
+	skipStr() // note
 }
 
 func bits(flags ...bool) uint64 {

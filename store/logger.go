@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -29,10 +30,12 @@ type logger struct {
 	failed   error // sticky: once the log or the history failed a write, appends fail
 	// applyFailed is failed when it was the history's: reads cannot catch up.
 	applyFailed error
-	stopped  chan struct{}
+	stopped     chan struct{}
 
-	logged, applied atomic.Uint64 // the newest seq in the log / in the history
-	syncs           atomic.Uint64 // log writes, for tests
+	lastBatch int // size of the previous batch; only the loop uses it
+	// The newest seq written to the log, synced there (acknowledged), and in the history.
+	written, logged, applied atomic.Uint64
+	syncs                    atomic.Uint64 // log syncs, for tests
 
 	// Events logged but not yet applied: their IDs and the dedup keys they were first
 	// to carry, so events after them are decided as the history will store them.
@@ -48,6 +51,16 @@ type pendingAppend struct {
 	done chan struct{}
 }
 
+// When writers arrive together the logger lets the queue grow while it keeps growing,
+// logLingerStep at a time and logLingerMax at most: a sync costs the machine about
+// 100µs of CPU, so fewer, larger log writes leave more of it to the requests. Longer
+// waits leave the processor idle. (BenchmarkIngest, ratio: 0.30 with no wait, 0.42
+// with 50µs/300µs, 0.32 with 100µs/1ms.)
+var (
+	logLingerStep = 50 * time.Microsecond
+	logLingerMax  = 300 * time.Microsecond
+)
+
 // maxLogBatch bounds the events of one log write and one apply.
 const maxLogBatch = maxCommitWrites
 
@@ -55,6 +68,7 @@ func newLogger(db *bolt.DB, wal *walFile, writes *committer, last uint64, onAppl
 	l := &logger{db: db, wal: wal, writes: writes, onApplied: onApplied, stopped: make(chan struct{}),
 		pendingIDs: map[string]struct{}{}, pendingFirst: map[string]string{}}
 	l.ready.L, l.caughtUp.L = &l.mu, &l.mu
+	l.written.Store(last)
 	l.logged.Store(last)
 	l.applied.Store(last)
 	go l.loop()
@@ -81,19 +95,21 @@ func (l *logger) append(p *preparedEvent) (putResult, error) {
 	return pa.res, pa.err
 }
 
-// waitApplied returns once the history holds every event logged when it was called;
-// it fails if the history failed to take one.
-func (l *logger) waitApplied() error {
-	target := l.logged.Load()
-	if l.applied.Load() >= target {
+// waitApplied returns once the history holds every event acknowledged when it was
+// called; it fails if the history failed to take one.
+func (l *logger) waitApplied() error { return l.waitAppliedThrough(l.logged.Load()) }
+
+// waitAppliedThrough returns once the history holds seq and every event before it.
+func (l *logger) waitAppliedThrough(seq uint64) error {
+	if l.applied.Load() >= seq {
 		return nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for l.applied.Load() < target && l.applyFailed == nil {
+	for l.applied.Load() < seq && l.applyFailed == nil {
 		l.caughtUp.Wait()
 	}
-	if l.applied.Load() < target {
+	if l.applied.Load() < seq {
 		return l.applyFailed
 	}
 	return nil
@@ -133,7 +149,11 @@ func (l *logger) loop() {
 			l.mu.Unlock()
 			return
 		}
+		if l.lastBatch > 1 || len(l.queue) > 1 {
+			l.linger()
+		}
 		n := min(len(l.queue), maxLogBatch)
+		l.lastBatch = n
 		batch = append(batch[:0], l.queue[:n]...)
 		rest := copy(l.queue, l.queue[n:])
 		clear(l.queue[rest:])
@@ -141,40 +161,53 @@ func (l *logger) loop() {
 		failed := l.failed
 		l.mu.Unlock()
 
-		if failed == nil {
-			failed = l.log(batch)
+		if failed != nil {
+			answer(batch, failed)
+			clear(batch)
+			continue
 		}
-		for _, pa := range batch {
-			if failed != nil && pa.err == nil {
-				pa.err = failed
-			}
-			close(pa.done)
-		}
+		l.log(batch)
 		clear(batch)
 	}
 }
 
-// log makes batch durable and queues it for the history. Writers whose event cannot
-// be stored get their own error; an error returned is every other writer's.
-func (l *logger) log(batch []*pendingAppend) error {
-	entries, err := l.decide(batch)
-	if err != nil {
-		return err
+// answer ends the wait of batch's writers; err goes to those without their own.
+func answer(batch []*pendingAppend, err error) {
+	for _, pa := range batch {
+		if err != nil && pa.err == nil {
+			pa.err = err
+		}
+		close(pa.done)
 	}
-	if len(entries) == 0 {
-		return nil
+}
+
+// log makes batch durable, queues it for the history and answers its writers.
+// Writers whose event cannot be stored get their own error. The next batch waits
+// (and grows) meanwhile: one sync per batch costs the machine far less than
+// overlapping syncs of smaller batches.
+func (l *logger) log(batch []*pendingAppend) {
+	entries, err := l.decide(batch)
+	if err != nil || len(entries) == 0 {
+		answer(batch, err)
+		return
 	}
 	l.rewindWhenCaughtUp()
-	if err := l.wal.write(entries); err != nil {
-		// What reached the file may be replayed at the next Open: never write after it.
-		l.fail(fmt.Errorf("%w; restart dexra-tui (the history keeps every event it acknowledged)", err), false)
-		return err
+	err = l.wal.write(entries)
+	if err == nil {
+		l.written.Store(entries[len(entries)-1].seq)
+		err = l.wal.sync()
+		l.syncs.Add(1)
 	}
-	l.syncs.Add(1)
-	last := entries[len(entries)-1].seq
-	l.logged.Store(last)
+	if err != nil {
+		// What reached the file may be replayed at the next Open: never write after it.
+		err = fmt.Errorf("%w; restart dexra-tui (the history keeps every event it acknowledged)", err)
+		l.fail(err, false)
+		answer(batch, err)
+		return
+	}
+	l.logged.Store(entries[len(entries)-1].seq)
 	l.queueApply(entries)
-	return nil
+	answer(batch, nil)
 }
 
 // decide gives each event of batch its seq and duplicate-of, as the history will
@@ -184,7 +217,7 @@ func (l *logger) decide(batch []*pendingAppend) ([]*loggedEvent, error) {
 	err := l.db.View(func(tx *bolt.Tx) (err error) {
 		defer recoverCorrupt(&err)
 		ids, dedup := tx.Bucket(bucketIDs), tx.Bucket(bucketDedup)
-		seq := max(l.logged.Load(), tx.Bucket(bucketEvents).Sequence())
+		seq := max(l.written.Load(), tx.Bucket(bucketEvents).Sequence())
 		l.pendingMu.Lock()
 		defer l.pendingMu.Unlock()
 		for _, pa := range batch {
@@ -250,16 +283,41 @@ func (l *logger) queueApply(entries []*loggedEvent) {
 }
 
 // rewindWhenCaughtUp starts the log file again when the history holds all of it;
-// past walRewindSize it waits for that.
+// past walRewindSize it waits for that. Only the loop calls it.
 func (l *logger) rewindWhenCaughtUp() {
-	if l.applied.Load() == l.logged.Load() {
+	written := l.written.Load()
+	if l.applied.Load() == written {
 		l.wal.rewind()
 		return
 	}
 	if l.wal.off < walRewindSize {
 		return
 	}
-	if l.waitApplied() == nil {
-		l.wal.rewind()
+	// A failed sync stops appends; what it did not acknowledge is not waited for.
+	for l.applied.Load() < written {
+		l.mu.Lock()
+		for l.applied.Load() < written && l.failed == nil {
+			l.caughtUp.Wait()
+		}
+		stop := l.failed != nil
+		l.mu.Unlock()
+		if stop {
+			return
+		}
+	}
+	l.wal.rewind()
+}
+
+// linger waits, with l.mu held, while the queue keeps growing (see logLingerStep).
+func (l *logger) linger() {
+	deadline := time.Now().Add(logLingerMax)
+	for !l.closed && len(l.queue) < maxLogBatch && time.Now().Before(deadline) {
+		before := len(l.queue)
+		l.mu.Unlock()
+		time.Sleep(logLingerStep)
+		l.mu.Lock()
+		if len(l.queue) == before {
+			return
+		}
 	}
 }

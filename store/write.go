@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -40,7 +39,7 @@ func prepareEvent(ev *payloads.Event) (*preparedEvent, error) {
 		head: payloads.Event{ID: ev.ID, Path: ev.Path, Source: ev.Source, Type: ev.Type,
 			Signature: ev.Signature, DedupKey: ev.DedupKey, Correlation: ev.Correlation},
 		rest: encodeRest(ev),
-		body: bytes.Clone(ev.Body), // the history takes it after Append returns
+		body: ev.Body, // by reference: Append's callers leave it as it is (see Append)
 	}
 	for i, ix := range indexes {
 		if ix.key != KeyDup {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/dexra/dexra-tui/payloads"
@@ -40,7 +41,9 @@ func (l *Listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		Query:      r.URL.RawQuery,
 		Host:       r.Host,
 		RemoteAddr: r.RemoteAddr,
-		Headers:    r.Header.Clone(),
+		// The request's own map, not a copy: net/http makes one per request, and nothing
+		// changes it; the event gets a redacted copy before it is published.
+		Headers: r.Header,
 	}
 	if ev.Headers == nil {
 		ev.Headers = http.Header{}
@@ -80,7 +83,7 @@ func (l *Listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, status, rejected := ev.ID, ev.Status, ev.Rejected
-	if l.hub != nil {
+	if l.hub != nil && l.hub.Subscribers() > 0 {
 		ev.Headers = store.RedactHeaders(ev.Headers) // subscribers see what the history keeps
 		l.hub.Publish(ev)
 	}
@@ -92,7 +95,7 @@ func (l *Listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	answered = true
 	w.Header().Set(EventIDHeader, id)
 	if status == http.StatusOK {
-		writeRaw(w, http.StatusOK, []byte("{}"))
+		writeRaw(w, http.StatusOK, emptyObject)
 	} else {
 		writeJSON(w, status, errorAnswer{Error: rejected, ID: id})
 	}
@@ -119,7 +122,7 @@ func (l *Listener) simulate(w http.ResponseWriter, r *http.Request, answer Respo
 		w.Header().Set("Retry-After", answer.RetryAfter)
 	}
 	if answer.Status >= 200 && answer.Status < 300 {
-		writeRaw(w, answer.Status, []byte("{}"))
+		writeRaw(w, answer.Status, emptyObject)
 		return
 	}
 	writeJSON(w, answer.Status, errorAnswer{Error: "simulated by --respond " + answer.String(), ID: id})
@@ -160,7 +163,6 @@ func (l *Listener) reject(ev *payloads.Event, r *http.Request, vc payloads.Verif
 		}
 	}
 	ev.Signature = sig.Verdict{Scheme: scheme, Status: sig.Unchecked, Reason: "not checked: body rejected", SecretIndex: -1}
-	ev.Schema = catalog.Result{Note: "not checked: body rejected"}
 }
 
 // requestBaseURL is how the sender addressed us, for URL-signing schemes (Twilio).
@@ -184,10 +186,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	writeRaw(w, status, b)
 }
 
+// emptyObject is the body of an accepted request; shared, never written to.
+var emptyObject = []byte("{}")
+
 func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", fmt.Sprint(len(body)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body) // the sender went away: nothing else to do
 }

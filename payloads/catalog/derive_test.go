@@ -1,16 +1,17 @@
 package catalog
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"testing"
 )
 
-// deriveMatchesSeparateCalls fails t when Derive disagrees with the four single calls.
+// deriveMatchesSeparateCalls fails t when Derive (and Parsed.Check, IsJSON) disagree
+// with the single calls.
 func deriveMatchesSeparateCalls(t *testing.T, path, src, typ string, h http.Header, body []byte) {
 	t.Helper()
 	want := Derived{
-		Schema:      Check(src, typ, body),
 		DedupKey:    DedupKey(src, typ, h, body),
 		Correlation: Correlation(src, typ, body),
 		Summary:     Summary(src, typ, body),
@@ -25,6 +26,12 @@ func deriveMatchesSeparateCalls(t *testing.T, path, src, typ string, h http.Head
 	}
 	if got := p.Derive(src, typ, h); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Parsed.Derive(%s, %s) after Classify = %+v, want %+v", src, typ, got, want)
+	}
+	if got, want := p.Check(src, typ), Check(src, typ, body); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Parsed.Check(%s, %s) = %+v, Check = %+v", src, typ, got, want)
+	}
+	if p.IsJSON() != json.Valid(body) {
+		t.Fatalf("Parsed.IsJSON = %v for %q, json.Valid says otherwise", p.IsJSON(), body)
 	}
 }
 

@@ -19,7 +19,7 @@ func DedupKey(source, typ string, h http.Header, body []byte) string {
 
 func dedupKey(source string, h http.Header, b *parsedBody) string {
 	if id := eventID(source, h, b); id != "" {
-		if len(id) > maxIDLen || cleanText(id, maxIDLen) != id {
+		if len(id) > maxIDLen || !isClean(id, maxIDLen) {
 			sum := sha256.Sum256([]byte(id))
 			return source + ":idhash:" + hex.EncodeToString(sum[:])
 		}
@@ -28,8 +28,17 @@ func dedupKey(source string, h http.Header, b *parsedBody) string {
 	if len(b.raw) == 0 {
 		return ""
 	}
-	sum := sha256.Sum256(b.raw)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	return bodyKey(b.raw)
+}
+
+// bodyKey is "sha256:<hex>" of body, built in one allocation.
+func bodyKey(body []byte) string {
+	const prefix = "sha256:"
+	sum := sha256.Sum256(body)
+	var key [len(prefix) + 2*sha256.Size]byte
+	copy(key[:], prefix)
+	hex.Encode(key[len(prefix):], sum[:])
+	return string(key[:])
 }
 
 // eventID is the id the platform gives the event itself (not the object it is about).

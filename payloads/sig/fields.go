@@ -7,6 +7,8 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -16,12 +18,37 @@ import (
 // by events built or imported by hand) and the name as given: constant work per lookup,
 // whatever the number of headers a hostile request carries.
 func headerValue(h http.Header, name string) (string, bool) {
-	for _, key := range [...]string{textproto.CanonicalMIMEHeaderKey(name), strings.ToLower(name), name} {
+	forms := headerForms(name)
+	for _, key := range [...]string{forms[0], forms[1], name} {
 		if v := h[key]; len(v) > 0 {
 			return trimOWS(v[0]), true
 		}
 	}
 	return "", false
+}
+
+// maxHeaderForms bounds the cache of header name forms; the names come from the schemes
+// and configuration, so in practice it holds a few dozen.
+const maxHeaderForms = 256
+
+var (
+	headerFormCache sync.Map // name → [2]string{canonical, lowercase}
+	headerFormCount atomic.Int32
+)
+
+// headerForms is the canonical and the lowercase form of a header name, remembered:
+// computing them cost two allocations on each of the dozen lookups auto-detection makes.
+func headerForms(name string) [2]string {
+	if f, ok := headerFormCache.Load(name); ok {
+		return f.([2]string)
+	}
+	f := [2]string{textproto.CanonicalMIMEHeaderKey(name), strings.ToLower(name)}
+	if headerFormCount.Load() < maxHeaderForms {
+		if _, loaded := headerFormCache.LoadOrStore(name, f); !loaded {
+			headerFormCount.Add(1)
+		}
+	}
+	return f
 }
 
 // trimOWS strips what HTTP treats as optional whitespace around a field value (plus

@@ -1,7 +1,9 @@
 package sig
 
 import (
+	"fmt"
 	"net/http"
+	"net/textproto"
 	"testing"
 )
 
@@ -41,5 +43,31 @@ func TestParseUnix(t *testing.T) {
 		if _, got := parseUnix(s); got != want {
 			t.Errorf("parseUnix(%q) = %q, want %q", s, got, want)
 		}
+	}
+}
+
+// Lookups cost no allocation once a name's forms are known, and names past the cache's
+// bound are still found in every form.
+func TestHeaderValueForms(t *testing.T) {
+	h := http.Header{"Webhook-Signature": {"v1,x"}, "x-lower": {"l"}}
+	if n := testing.AllocsPerRun(100, func() {
+		hasHeader(h, "webhook-signature")
+		hasHeader(h, "X-Dexatel-Signature")
+		hasHeader(h, "X-Lower")
+	}); n != 0 {
+		t.Fatalf("%v allocations per lookup round", n)
+	}
+	for i := range maxHeaderForms + 10 {
+		name := fmt.Sprintf("x-Name-%d", i)
+		h := http.Header{textproto.CanonicalMIMEHeaderKey(name): {"c"}, fmt.Sprintf("x-lower-%d", i): {"l"}}
+		if v, ok := headerValue(h, name); !ok || v != "c" {
+			t.Fatalf("%s: canonical form not found: %q", name, v)
+		}
+		if v, ok := headerValue(h, fmt.Sprintf("X-LOWER-%d", i)); !ok || v != "l" {
+			t.Fatalf("%s: lowercase form not found: %q", name, v)
+		}
+	}
+	if n := headerFormCount.Load(); n > maxHeaderForms {
+		t.Fatalf("cache holds %d names, bound is %d", n, maxHeaderForms)
 	}
 }

@@ -5,9 +5,9 @@ import (
 	"github.com/dexra/dexra-tui/ui/sanitize"
 )
 
-// Schema presents the check of the body against the catalog's schema.
+// Schema presents the check of the body against the current catalog's schema.
 func Schema(ev *payloads.Event) Doc {
-	s := ev.Schema
+	s := payloads.CheckSchema(ev)
 	if !s.Checked {
 		doc := Doc{{span(Muted, "no schema in the catalog for "+orDash(sanitize.Line(ev.Source))+" "+orDash(sanitize.Line(ev.Type)))}}
 		if s.Note != "" {

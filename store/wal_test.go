@@ -305,3 +305,28 @@ func FuzzDecodeWAL(f *testing.F) {
 		}
 	})
 }
+
+// TestLogFilledAhead: the log file is filled a chunk past the record that reaches its
+// end, so most syncs do not commit a block allocation along with the records; once
+// the log starts again from the top, it stops growing.
+func TestLogFilledAhead(t *testing.T) {
+	s := openTest(t, Options{})
+	appendAll(t, s, 3)
+	info, err := os.Stat(walPath(s.path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := s.log.wal; info.Size() != w.filled || w.filled < walFillChunk || w.filled < w.off {
+		t.Fatalf("log file %d bytes (filled %d), records end at %d: want a %d-byte chunk filled past the first record", info.Size(), w.filled, w.off, walFillChunk)
+	}
+	settledDB(t, s)
+	for i := range 50 {
+		if err := s.Append(sampleEvent(10 + i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again, _ := os.Stat(walPath(s.path))
+	if again.Size() != info.Size() {
+		t.Fatalf("log grew from %d to %d bytes while it kept starting again", info.Size(), again.Size())
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -338,5 +340,20 @@ func TestShowBodyOnATerminalIsEscaped(t *testing.T) {
 	code, raw, _ := runCLI(t, home, "", "show", ev.ID, "--body", "--db", db)
 	if code != 0 || raw != string(ev.Body) {
 		t.Fatalf("a pipe gets the exact bytes: %d %q", code, raw)
+	}
+}
+
+func TestStoppedOnItsOwnPassesOnlyRealFailures(t *testing.T) {
+	closed := make(chan error, 1)
+	closed <- http.ErrServerClosed
+	select {
+	case err := <-stoppedOnItsOwn(closed):
+		t.Fatalf("a closed listener reported %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	failed := make(chan error, 1)
+	failed <- errors.New("accept: too many open files")
+	if err := <-stoppedOnItsOwn(failed); err == nil || err.Error() != "accept: too many open files" {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/dexra/dexra-tui/payloads/catalog"
 	"github.com/dexra/dexra-tui/tunnel"
@@ -35,11 +36,12 @@ func (a *app) console(ctx context.Context, args []string) error {
 	}
 	secret := srv.cfg.Secrets[0]
 	runErr := ui.Run(ctx, ui.Options{
-		Reader:    srv.store,
-		Events:    srv.events.C(),
-		ListenURL: srv.url,
-		Profile:   srv.cfg.Profile,
-		Secret:    secret,
+		Reader:          srv.store,
+		Events:          srv.events.C(),
+		ListenURL:       srv.url,
+		ListenerStopped: stoppedOnItsOwn(srv.failed()),
+		Profile:         srv.cfg.Profile,
+		Secret:          secret,
 		Trigger: func(ctx context.Context, et catalog.EventType) (tunnel.TriggerResult, error) {
 			scheme, secret := srv.cfg.signingFor(et.Path)
 			return tunnel.Trigger(ctx, tunnel.TriggerRequest{URL: srv.url, Event: et, Scheme: scheme, Secret: secret})
@@ -61,4 +63,15 @@ func (a *app) console(ctx context.Context, args []string) error {
 		fmt.Fprintf(a.stderr, "dexra-tui: the webhook secret generated on this run is saved in %s\n", srv.cfg.File)
 	}
 	return errors.Join(runErr, closeErr)
+}
+
+// stoppedOnItsOwn passes on the error that ended the listener, unless it was closed.
+func stoppedOnItsOwn(serveErr <-chan error) <-chan error {
+	out := make(chan error, 1)
+	go func() {
+		if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+			out <- err
+		}
+	}()
+	return out
 }

@@ -13,11 +13,11 @@ import (
 // that arrive faster are coalesced into one message (and one render).
 const bridgeCooldown = 100 * time.Millisecond
 
-// bridge is the one goroutine that turns committed events into program messages. The
-// first event after a quiet spell is sent at once; later ones are gathered and sent
-// at most once per cooldown. It returns when ctx ends; a closed events channel (the
-// listener stopped) only ends the batches.
-func bridge(ctx context.Context, events <-chan *payloads.Event, send func(tea.Msg)) {
+// bridge is the one goroutine that turns committed events, and the listener stopping
+// on its own, into program messages. The first event after a quiet spell is sent at
+// once; later ones are gathered and sent at most once per cooldown. It returns when
+// ctx ends; a closed events channel (the listener stopped) only ends the batches.
+func bridge(ctx context.Context, events <-chan *payloads.Event, stopped <-chan error, send func(tea.Msg)) {
 	var pending eventsArrivedMsg
 	var cooldown <-chan time.Time
 	flush := func() {
@@ -46,6 +46,10 @@ func bridge(ctx context.Context, events <-chan *payloads.Event, send func(tea.Ms
 			}
 		case <-cooldown:
 			flush()
+		case err := <-stopped:
+			stopped = nil
+			flush()
+			send(listenerStoppedMsg{err: err})
 		}
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func TestBridgeSendsTheFirstEventAtOnceAndCoalescesABurst(t *testing.T) {
 	rec := &recorder{got: make(chan struct{}, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); bridge(ctx, events, rec.send) }()
+	go func() { defer close(done); bridge(ctx, events, nil, rec.send) }()
 
 	events <- &payloads.Event{Seq: 1, Received: clock}
 	<-rec.got // the first event needs no company
@@ -80,7 +81,7 @@ func TestBridgeSurvivesAClosedChannelAndEndsWithTheContext(t *testing.T) {
 	rec := &recorder{got: make(chan struct{}, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); bridge(ctx, events, rec.send) }()
+	go func() { defer close(done); bridge(ctx, events, nil, rec.send) }()
 	events <- &payloads.Event{Seq: 1}
 	close(events)
 	<-rec.got
@@ -140,5 +141,37 @@ func TestLayout(t *testing.T) {
 		if s.Detail.H < 3 || s.List.H < 3 {
 			t.Errorf("%dx%d: a pane is too short: list %d detail %d", c.w, c.h, s.List.H, s.Detail.H)
 		}
+	}
+}
+
+// TestBridgeReportsTheListenerStopping: the error that stopped the listener becomes
+// one message, after the events that came before it.
+func TestBridgeReportsTheListenerStopping(t *testing.T) {
+	events, stopped := make(chan *payloads.Event, 1), make(chan error, 1)
+	var mu sync.Mutex
+	var got []tea.Msg
+	sent := make(chan struct{}, 2)
+	send := func(msg tea.Msg) {
+		mu.Lock()
+		got = append(got, msg)
+		mu.Unlock()
+		sent <- struct{}{}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); bridge(ctx, events, stopped, send) }()
+	events <- &payloads.Event{Seq: 1, Received: clock}
+	<-sent
+	stopped <- errors.New("accept: too many open files")
+	<-sent
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 {
+		t.Fatalf("messages %#v", got)
+	}
+	if m, ok := got[1].(listenerStoppedMsg); !ok || m.err == nil || m.err.Error() != "accept: too many open files" {
+		t.Fatalf("second message %#v, want the listener's error", got[1])
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dexra/dexra-tui/ui/frame"
@@ -27,6 +28,11 @@ func (m *Model) header(width int) string {
 	app := st.App.Render(" dexra-tui")
 	url := sanitize.Line(m.opts.ListenURL)
 	listening, dot := st.Listening.Render("● listening ")+url, st.Listening.Render("● ")+url
+	stopped := ""
+	if m.listenerErr != nil { // nothing is received any more: never left out
+		listening = st.Error.Render("✗ listener stopped: " + sanitize.Line(m.listenerErr.Error()) + "; restart dexra-tui")
+		dot, stopped = st.Error.Render("✗ listener stopped"), st.Error.Render("✗ listener stopped")
+	}
 	candidates := [][]string{
 		{app, listening, m.profileBadge(), counts, m.secretText(false)},
 		{app, dot, m.profileBadge(), counts, m.secretText(true)},
@@ -50,6 +56,13 @@ func (m *Model) header(width int) string {
 	if badge := m.answerBadge(); badge != "" { // a deliberate failure is never hidden
 		for i := range candidates {
 			candidates[i] = append(candidates[i][:2:2], append([]string{badge}, candidates[i][2:]...)...)
+		}
+	}
+	if stopped != "" {
+		for i, parts := range candidates {
+			if !slices.Contains(parts, listening) && !slices.Contains(parts, dot) {
+				candidates[i] = append([]string{parts[0], stopped}, parts[1:]...)
+			}
 		}
 	}
 	if m.reveal { // a revealed secret is never the part left out

@@ -20,6 +20,9 @@ type eventsArrivedMsg struct {
 	arrivals []arrival
 }
 
+// listenerStoppedMsg says the listener stopped on its own, and why.
+type listenerStoppedMsg struct{ err error }
+
 // rateSeedMsg carries the arrivals of the last minute already in the history when the
 // console started, up to seq.
 type rateSeedMsg struct {

@@ -70,6 +70,7 @@ type Model struct {
 
 	stats        store.Stats
 	statsErr     error
+	listenerErr  error // why the listener stopped on its own; nil while it runs
 	statsLoading bool
 	statsDirty   bool
 	arrivals     arrivals

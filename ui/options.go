@@ -28,8 +28,11 @@ type Options struct {
 	// ListenURL is the listener's base URL (http://127.0.0.1:4242); copied curl
 	// commands target it.
 	ListenURL string
-	Profile   string // "sandbox" (default) or "production"
-	Secret    string // the webhook secret, revealed on a key press
+	// ListenerStopped delivers the error that stopped the listener if it stops on its
+	// own; the header then says so instead of "listening". nil: never.
+	ListenerStopped <-chan error
+	Profile         string // "sandbox" (default) or "production"
+	Secret          string // the webhook secret, revealed on a key press
 	// Trigger sends a signed sample of event to the listener; nil disables `t`.
 	Trigger func(ctx context.Context, event catalog.EventType) (tunnel.TriggerResult, error)
 	// Catalog is offered by the trigger picker; nil means catalog.All().

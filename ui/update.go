@@ -2,6 +2,7 @@ package ui
 
 import (
 	tea "charm.land/bubbletea/v2"
+	"github.com/dexra/dexra-tui/ui/sanitize"
 
 	"github.com/dexra/dexra-tui/ui/detail"
 	"github.com/dexra/dexra-tui/ui/editor"
@@ -30,6 +31,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleWheel(msg.Mouse())
 	case eventsArrivedMsg:
 		return m, m.eventsArrived(msg)
+	case listenerStoppedMsg:
+		m.listenerErr = msg.err
+		return m, m.showToast("listener stopped: "+sanitize.Line(msg.err.Error())+"; restart dexra-tui", true)
 	case eventlist.PageMsg:
 		return m, m.afterList(m.list.Update(msg))
 	case detail.LoadedMsg:

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image/color"
 	"strings"
@@ -447,5 +448,27 @@ func TestNoColorEnvironment(t *testing.T) {
 	start(m, 120, 35)
 	if got := m.View().Content; strings.Contains(got, "38;2;") || strings.Contains(got, "48;2;") {
 		t.Fatal("NoColor still draws colours")
+	}
+}
+
+// TestListenerStoppedReplacesListening: when the listener stops on its own the header
+// says so at every width, and the status line gives the reason (sanitized) and what
+// to do.
+func TestListenerStoppedReplacesListening(t *testing.T) {
+	m := fixtureModel(t, 120, 35)
+	drive(m, listenerStoppedMsg{err: errors.New("accept tcp 127.0.0.1:4242: too many open files\x1b[2J")})
+	if screen := screenText(m); !strings.Contains(screen, "listener stopped: accept tcp 127.0.0.1:4242: too many open files") ||
+		!strings.Contains(screen, "restart dexra-tui") {
+		t.Fatalf("the reason is not shown:\n%s", screen)
+	}
+	for _, w := range []int{120, 80, 60} {
+		drive(m, tea.WindowSizeMsg{Width: w, Height: 30})
+		head := strings.SplitN(screenText(m), "\n", 2)[0]
+		if strings.Contains(head, "listening") || !strings.Contains(head, "✗ listener stopped") {
+			t.Fatalf("header at %d columns: %q", w, head)
+		}
+		if strings.Contains(m.View().Content, "\x1b[2J") {
+			t.Fatal("the error reached the terminal unsanitized")
+		}
 	}
 }

@@ -37,11 +37,19 @@ type logger struct {
 	written, logged, applied atomic.Uint64
 	syncs                    atomic.Uint64 // log syncs, for tests
 
-	// Events logged but not yet applied: their IDs and the dedup keys they were first
-	// to carry, so events after them are decided as the history will store them.
-	pendingMu    sync.Mutex
-	pendingIDs   map[string]struct{}
-	pendingFirst map[string]string // stored dedup key → ID
+	// Events logged but not yet applied: their IDs and dedup keys, so events after
+	// them are decided as the history will store them.
+	testHookSnapshot func() // tests: runs once decide has its read of the history
+
+	pendingMu   sync.Mutex
+	pendingIDs  map[string]struct{}
+	pendingKeys map[string]pendingKey // by stored dedup key
+}
+
+// pendingKey is a dedup key carried by events logged but not yet applied.
+type pendingKey struct {
+	first    string // the ID of the key's first carrier, which they all name
+	carriers int
 }
 
 type pendingAppend struct {
@@ -66,7 +74,7 @@ const maxLogBatch = maxCommitWrites
 
 func newLogger(db *bolt.DB, wal *walFile, writes *committer, last uint64, onApplied func(uint64)) *logger {
 	l := &logger{db: db, wal: wal, writes: writes, onApplied: onApplied, stopped: make(chan struct{}),
-		pendingIDs: map[string]struct{}{}, pendingFirst: map[string]string{}}
+		pendingIDs: map[string]struct{}{}, pendingKeys: map[string]pendingKey{}}
 	l.ready.L, l.caughtUp.L = &l.mu, &l.mu
 	l.written.Store(last)
 	l.logged.Store(last)
@@ -191,7 +199,13 @@ func (l *logger) log(batch []*pendingAppend) {
 		answer(batch, err)
 		return
 	}
-	l.rewindWhenCaughtUp()
+	if err := l.rewindWhenCaughtUp(); err != nil {
+		l.pendingMu.Lock()
+		l.forgetPending(entries)
+		l.pendingMu.Unlock()
+		answer(batch, err)
+		return
+	}
 	err = l.wal.write(entries)
 	if err == nil {
 		l.written.Store(entries[len(entries)-1].seq)
@@ -211,28 +225,40 @@ func (l *logger) log(batch []*pendingAppend) {
 }
 
 // decide gives each event of batch its seq and duplicate-of, as the history will
-// store them: after every event already logged.
+// store them: after every event already logged. pendingMu is held across the read of
+// the history, so no apply can land between the two and leave an event in neither.
 func (l *logger) decide(batch []*pendingAppend) ([]*loggedEvent, error) {
 	entries := make([]*loggedEvent, 0, len(batch))
+	l.pendingMu.Lock()
+	defer l.pendingMu.Unlock()
 	err := l.db.View(func(tx *bolt.Tx) (err error) {
 		defer recoverCorrupt(&err)
+		if l.testHookSnapshot != nil {
+			l.testHookSnapshot()
+		}
 		ids, dedup := tx.Bucket(bucketIDs), tx.Bucket(bucketDedup)
 		seq := max(l.written.Load(), tx.Bucket(bucketEvents).Sequence())
-		l.pendingMu.Lock()
-		defer l.pendingMu.Unlock()
 		for _, pa := range batch {
 			p := pa.p
 			if _, dup := l.pendingIDs[p.head.ID]; dup || ids.Get([]byte(p.head.ID)) != nil {
 				pa.err = fmt.Errorf("%w: %s", ErrDuplicateID, p.head.ID)
 				continue
 			}
-			dupOf := firstCarrier(dedup, p.dedupKey)
-			if dupOf == "" && p.dedupKey != nil {
-				if first, ok := l.pendingFirst[string(p.dedupKey)]; ok {
-					dupOf = first
-				} else {
-					l.pendingFirst[string(p.dedupKey)] = p.head.ID
+			dupOf := ""
+			if p.dedupKey != nil {
+				// A key with carriers in flight keeps the first carrier they were given,
+				// even if pruning removes it from the history meanwhile.
+				k, ok := l.pendingKeys[string(p.dedupKey)]
+				if !ok {
+					k.first = firstCarrier(dedup, p.dedupKey)
 				}
+				if k.first == "" {
+					k.first = p.head.ID
+				} else {
+					dupOf = k.first
+				}
+				k.carriers++
+				l.pendingKeys[string(p.dedupKey)] = k
 			}
 			l.pendingIDs[p.head.ID] = struct{}{}
 			seq++
@@ -242,9 +268,27 @@ func (l *logger) decide(batch []*pendingAppend) ([]*loggedEvent, error) {
 		return nil
 	})
 	if err != nil {
+		l.forgetPending(entries)
 		return nil, fmt.Errorf("read the history to number events: %w", err)
 	}
 	return entries, nil
+}
+
+// forgetPending removes entries from the pending maps (they are in the history now,
+// or were never logged); pendingMu must be held.
+func (l *logger) forgetPending(entries []*loggedEvent) {
+	for _, e := range entries {
+		delete(l.pendingIDs, e.id)
+		if e.dedupKey == nil {
+			continue
+		}
+		if k := l.pendingKeys[string(e.dedupKey)]; k.carriers <= 1 {
+			delete(l.pendingKeys, string(e.dedupKey))
+		} else {
+			k.carriers--
+			l.pendingKeys[string(e.dedupKey)] = k
+		}
+	}
 }
 
 // queueApply hands entries to the committer, behind every write queued before.
@@ -261,19 +305,18 @@ func (l *logger) queueApply(entries []*loggedEvent) {
 	}
 	l.writes.enqueue(apply, func(err error) {
 		if err != nil {
+			// Every later apply fails too (seqs must follow on), so the history stops
+			// short of this batch and the log keeps it for the next Open.
 			l.fail(fmt.Errorf("apply logged events to the history: %w; restart dexra-tui (they are kept in its log)", err), true)
 			return
 		}
 		l.pendingMu.Lock()
-		for _, e := range entries {
-			delete(l.pendingIDs, e.id)
-			if e.dedupKey != nil && l.pendingFirst[string(e.dedupKey)] == e.id {
-				delete(l.pendingFirst, string(e.dedupKey))
-			}
-		}
+		l.forgetPending(entries)
 		l.pendingMu.Unlock()
 		l.mu.Lock()
-		l.applied.Store(entries[len(entries)-1].seq)
+		if l.applyFailed == nil {
+			l.applied.Store(entries[len(entries)-1].seq)
+		}
 		l.caughtUp.Broadcast()
 		l.mu.Unlock()
 		if l.onApplied != nil {
@@ -283,29 +326,28 @@ func (l *logger) queueApply(entries []*loggedEvent) {
 }
 
 // rewindWhenCaughtUp starts the log file again when the history holds all of it;
-// past walRewindSize it waits for that. Only the loop calls it.
-func (l *logger) rewindWhenCaughtUp() {
+// past walRewindSize it waits for that. Only the loop calls it. It returns the
+// failure that stopped appends meanwhile, if one did: nothing may be written then.
+func (l *logger) rewindWhenCaughtUp() error {
 	written := l.written.Load()
 	if l.applied.Load() == written {
 		l.wal.rewind()
-		return
+		return nil
 	}
 	if l.wal.off < walRewindSize {
-		return
+		return nil
 	}
-	// A failed sync stops appends; what it did not acknowledge is not waited for.
-	for l.applied.Load() < written {
-		l.mu.Lock()
-		for l.applied.Load() < written && l.failed == nil {
-			l.caughtUp.Wait()
-		}
-		stop := l.failed != nil
-		l.mu.Unlock()
-		if stop {
-			return
-		}
+	l.mu.Lock()
+	for l.applied.Load() < written && l.failed == nil {
+		l.caughtUp.Wait()
+	}
+	failed := l.failed
+	l.mu.Unlock()
+	if failed != nil {
+		return failed
 	}
 	l.wal.rewind()
+	return nil
 }
 
 // linger waits, with l.mu held, while the queue keeps growing (see logLingerStep).

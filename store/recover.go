@@ -73,13 +73,20 @@ func (s *Store) replayLog(entries []*loggedEvent, total uint64) (uint64, error) 
 }
 
 // closeLog removes the log once the history holds all of it, as at every clean close.
+// Otherwise (the history failed to take some) it keeps the log for the next Open and
+// says so; a failure that stopped appends is returned too.
 func (s *Store) closeLog() error {
-	werr := s.log.wal.close()
-	if s.log.applied.Load() != s.log.logged.Load() {
-		return werr // the next Open applies the rest
+	l := s.log
+	err := l.wal.close()
+	l.mu.Lock()
+	failed := l.failed
+	l.mu.Unlock()
+	if applied, logged := l.applied.Load(), l.logged.Load(); applied != logged {
+		return errors.Join(err, fmt.Errorf("the history holds events up to %d of %d acknowledged; the rest are kept in %s and applied when it is next opened: %w",
+			applied, logged, l.wal.path, failed))
 	}
-	if err := os.Remove(s.log.wal.path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return errors.Join(werr, fmt.Errorf("remove history log: %w", err))
+	if rmErr := os.Remove(l.wal.path); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {
+		err = errors.Join(err, fmt.Errorf("remove history log: %w", rmErr))
 	}
-	return werr
+	return errors.Join(err, failed)
 }

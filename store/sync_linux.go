@@ -15,3 +15,13 @@ func syncData(f *os.File) error {
 		}
 	}
 }
+
+// syncDir makes a file created in dir survive a crash of the machine.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

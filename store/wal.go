@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math/rand/v2"
 	"os"
+	"path/filepath"
 )
 
 // The log (history.db.wal, beside the history) is what makes an event durable: Append
@@ -15,12 +17,13 @@ import (
 // page a commit touches, so it gets the events behind the answer, in large
 // transactions (commit.go). Open applies what the log holds beyond the history.
 //
-// A record is: length(4) crc32c(4) of what follows, seq(8), then the event's stored
-// record, body and attempts as uvarint-length-prefixed byte strings. Records are
-// written from the start of the file again once the history holds all of them, so the
-// file stays small; a reader stops at the first record that is damaged (a write cut
-// short by a crash: never acknowledged) or whose seq does not follow (the previous
-// round's leftovers).
+// A record is: length(4) crc32c(4) of what follows, lap(8), seq(8), then the event's
+// stored record, body and attempts as uvarint-length-prefixed byte strings. Records
+// are written from the start of the file again once the history holds all of them,
+// so the file stays small; each such lap has a new random number. A reader stops at
+// the first record that is damaged (a write cut short by a crash: never acknowledged),
+// of another lap (leftovers, even ones that look whole, such as a record quoted in an
+// old body), or whose seq does not follow.
 
 const (
 	walHeaderLen = 8
@@ -45,8 +48,9 @@ func walPath(path string) string { return path + ".wal" }
 type walFile struct {
 	f      *os.File
 	path   string
-	off    int64 // where the next batch goes
-	filled int64 // the file's bytes written so far (zeros ahead of off)
+	lap    uint64 // random, new at every rewind
+	off    int64  // where the next batch goes
+	filled int64  // the file's bytes written so far (zeros ahead of off)
 	buf    []byte
 	zeros  []byte
 }
@@ -71,13 +75,18 @@ func openWAL(path string) (*walFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open history log %s: %w", path, err)
 	}
-	return &walFile{f: f, path: path}, nil
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open history log %s: %w", path, err)
+	}
+	return &walFile{f: f, path: path, lap: rand.Uint64()}, nil
 }
 
-// appendRecord adds e's record to buf.
-func appendRecord(buf []byte, e *loggedEvent) []byte {
+// appendRecord adds e's record, of lap, to buf.
+func appendRecord(buf []byte, lap uint64, e *loggedEvent) []byte {
 	start := len(buf)
 	buf = append(buf, make([]byte, walHeaderLen)...)
+	buf = binary.BigEndian.AppendUint64(buf, lap)
 	buf = binary.BigEndian.AppendUint64(buf, e.seq)
 	buf = appendBytes(buf, e.record)
 	buf = appendBytes(buf, e.body)
@@ -100,7 +109,7 @@ func appendBytes(buf, b []byte) []byte {
 func (w *walFile) write(batch []*loggedEvent) error {
 	w.buf = w.buf[:0]
 	for _, e := range batch {
-		w.buf = appendRecord(w.buf, e)
+		w.buf = appendRecord(w.buf, w.lap, e)
 	}
 	if err := w.fillAhead(w.off + int64(len(w.buf))); err != nil {
 		return err
@@ -145,7 +154,7 @@ func (w *walFile) sync() error {
 
 // rewind makes the next batch start the file again; call it only once the history
 // holds every record written so far.
-func (w *walFile) rewind() { w.off = 0 }
+func (w *walFile) rewind() { w.off, w.lap = 0, rand.Uint64() }
 
 func (w *walFile) close() error { return w.f.Close() }
 
@@ -170,6 +179,7 @@ func readWAL(path string) ([]*loggedEvent, error) {
 // decodeWAL is readWAL on the file's bytes.
 func decodeWAL(data []byte) []*loggedEvent {
 	var out []*loggedEvent
+	var lap uint64
 	for len(data) >= walHeaderLen {
 		n := binary.BigEndian.Uint32(data)
 		sum := binary.BigEndian.Uint32(data[4:])
@@ -180,45 +190,46 @@ func decodeWAL(data []byte) []*loggedEvent {
 		if crc32.Checksum(payload, crc32c) != sum {
 			break
 		}
-		e, ok := decodeRecordPayload(payload)
-		if !ok || (len(out) > 0 && e.seq != out[len(out)-1].seq+1) {
+		recLap, e, ok := decodeRecordPayload(payload)
+		if !ok || (len(out) > 0 && (recLap != lap || e.seq != out[len(out)-1].seq+1)) {
 			break
 		}
+		lap = recLap
 		out = append(out, e)
 		data = data[walHeaderLen+int(n):]
 	}
 	return out
 }
 
-func decodeRecordPayload(p []byte) (*loggedEvent, bool) {
-	if len(p) < 8 {
-		return nil, false
+func decodeRecordPayload(p []byte) (lap uint64, e *loggedEvent, ok bool) {
+	if len(p) < 16 {
+		return 0, nil, false
 	}
-	e := &loggedEvent{seq: binary.BigEndian.Uint64(p)}
-	p = p[8:]
-	var ok bool
+	lap = binary.BigEndian.Uint64(p)
+	e = &loggedEvent{seq: binary.BigEndian.Uint64(p[8:])}
+	p = p[16:]
 	if e.record, p, ok = takeBytes(p); !ok {
-		return nil, false
+		return 0, nil, false
 	}
 	if e.body, p, ok = takeBytes(p); !ok {
-		return nil, false
+		return 0, nil, false
 	}
 	n, size := binary.Uvarint(p)
 	if size <= 0 || n > uint64(len(p)) {
-		return nil, false
+		return 0, nil, false
 	}
 	p = p[size:]
 	for range n {
 		var a []byte
 		if a, p, ok = takeBytes(p); !ok {
-			return nil, false
+			return 0, nil, false
 		}
 		e.attempts = append(e.attempts, a)
 	}
 	if len(p) != 0 || e.seq == 0 {
-		return nil, false
+		return 0, nil, false
 	}
-	return e, true
+	return lap, e, true
 }
 
 func takeBytes(p []byte) (b, rest []byte, ok bool) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	bolt "go.etcd.io/bbolt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,7 +144,7 @@ func TestForeignLogRefused(t *testing.T) {
 	var shifted []byte
 	for _, e := range entries {
 		e.seq++
-		shifted = appendRecord(shifted, e)
+		shifted = appendRecord(shifted, 7, e)
 	}
 	os.WriteFile(walPath(target), shifted, 0o600)
 	dbBefore, _ := os.ReadFile(target)
@@ -205,7 +206,10 @@ func TestCleanCloseRemovesLog(t *testing.T) {
 // listener answers 503) and keeps failing: nothing is written after what may be a
 // partial write.
 func TestLogWriteFailureStopsAppends(t *testing.T) {
-	s := openTest(t, Options{})
+	s, err := Open(filepath.Join(t.TempDir(), "history.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	stored := appendAll(t, s, 2)
 	readOnly, err := os.Open(walPath(s.path))
 	if err != nil {
@@ -222,6 +226,9 @@ func TestLogWriteFailureStopsAppends(t *testing.T) {
 	}
 	if _, err := s.Get(stored[1].ID); err != nil {
 		t.Fatalf("reads stop after a log failure: %v", err)
+	}
+	if err := s.Close(); err == nil || !strings.Contains(err.Error(), "write history log") {
+		t.Fatalf("Close after a log failure = %v, want that failure", err)
 	}
 }
 
@@ -279,7 +286,7 @@ func FuzzDecodeWAL(f *testing.F) {
 	var seed []byte
 	for i := range 3 {
 		p, _ := prepareEvent(sampleEvent(i))
-		seed = appendRecord(seed, logEvent(p, uint64(i+1), ""))
+		seed = appendRecord(seed, 7, logEvent(p, uint64(i+1), ""))
 	}
 	f.Add(seed)
 	f.Add(seed[:len(seed)-1])
@@ -292,7 +299,7 @@ func FuzzDecodeWAL(f *testing.F) {
 			if i > 0 && e.seq != entries[i-1].seq+1 {
 				t.Fatalf("seq %d after %d", e.seq, entries[i-1].seq)
 			}
-			again = appendRecord(again, e)
+			again = appendRecord(again, 7, e)
 		}
 		back := decodeWAL(again)
 		if len(back) != len(entries) {
@@ -329,4 +336,161 @@ func TestLogFilledAhead(t *testing.T) {
 	if again.Size() != info.Size() {
 		t.Fatalf("log grew from %d to %d bytes while it kept starting again", info.Size(), again.Size())
 	}
+}
+
+// TestApplyFailureKeepsTheLog: when the history fails to take an acknowledged event,
+// no later event lands past it, reads say so, Close says so and keeps the log, and
+// the next Open applies the rest.
+func TestApplyFailureKeepsTheLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := appendAll(t, s, 2)
+	settledDB(t, s)
+	failing, after := sampleEvent(10), sampleEvent(11)
+
+	// While the writer lock is held, both are logged; the holder then stores failing's
+	// ID, so its apply fails as a damaged or full history would.
+	held, release := make(chan struct{}), make(chan struct{})
+	go s.db.Update(func(tx *bolt.Tx) error {
+		close(held)
+		<-release
+		return tx.Bucket(bucketIDs).Put([]byte(failing.ID), seqKey(999))
+	})
+	<-held
+	for _, ev := range []*payloads.Event{failing, after} {
+		if err := s.Append(ev); err != nil {
+			close(release)
+			t.Fatal(err)
+		}
+	}
+	close(release)
+
+	if _, err := s.Get(stored[0].ID); err == nil || !strings.Contains(err.Error(), "kept in its log") {
+		t.Fatalf("read after a failed apply = %v, want the failure", err)
+	}
+	if got := s.log.applied.Load(); got != stored[1].Seq {
+		t.Fatalf("the history took up to seq %d past the failed %d", got, failing.Seq)
+	}
+	if err := s.Append(sampleEvent(12)); err == nil {
+		t.Fatal("Append succeeded after the history failed")
+	}
+	if err := s.Close(); err == nil || !strings.Contains(err.Error(), "kept in "+walPath(path)) {
+		t.Fatalf("Close = %v, want it to say the log keeps the rest", err)
+	}
+
+	// The cause goes away (the bogus ID entry is removed); the next Open applies both.
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketIDs).Delete([]byte(failing.ID)) })
+	db.Close()
+	r, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, ev := range []*payloads.Event{failing, after} {
+		if got, err := r.Get(ev.ID); err != nil || got.Seq != ev.Seq {
+			t.Fatalf("event %d after reopening: %v", ev.Seq, err)
+		}
+	}
+}
+
+// TestRecordsOfAnotherLapAreNotReplayed: a whole record of an earlier lap that happens
+// to follow on (same seq sequence) is not taken for part of the current one.
+func TestRecordsOfAnotherLapAreNotReplayed(t *testing.T) {
+	var data []byte
+	for i := range 3 {
+		p, _ := prepareEvent(sampleEvent(i))
+		lap := uint64(1)
+		if i == 2 {
+			lap = 2
+		}
+		data = appendRecord(data, lap, logEvent(p, uint64(i+1), ""))
+	}
+	if got := decodeWAL(data); len(got) != 2 {
+		t.Fatalf("%d records read, want the 2 of the first lap", len(got))
+	}
+}
+
+// TestDecideSeesEventsBeingApplied: an event applied while the logger decides the next
+// batch is either in the history it read or still among the pending ones, never in
+// neither (the redelivery would be taken for a first delivery).
+func TestDecideSeesEventsBeingApplied(t *testing.T) {
+	s := openTest(t, Options{})
+	bulkAppend(t, s, 100, 300, sampleEvent)             // room in the file: the commit below needs no remap
+	first, redelivery := sampleEvent(8), sampleEvent(9) // 9 carries 8's dedup key
+	release := holdWriter(t, s)
+	if err := s.Append(first); err != nil {
+		release()
+		t.Fatal(err)
+	}
+	s.log.testHookSnapshot = func() {
+		s.log.testHookSnapshot = nil
+		release() // the history may take first now, after decide read it
+		for deadline := time.Now().Add(100 * time.Millisecond); time.Now().Before(deadline) && s.log.applied.Load() < first.Seq; {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if err := s.Append(redelivery); err != nil {
+		t.Fatal(err)
+	}
+	if redelivery.DuplicateOf != first.ID {
+		t.Fatalf("redelivery decided with DuplicateOf %q, want %s", redelivery.DuplicateOf, first.ID)
+	}
+	checkConsistency(t, s)
+}
+
+// TestPrunedFirstCarrierKeepsPendingDuplicates: pruning a key's first carrier while
+// redeliveries of it are logged but not yet stored leaves them, and later ones, naming
+// it, as the stored dedup entry does.
+func TestPrunedFirstCarrierKeepsPendingDuplicates(t *testing.T) {
+	s := openTest(t, Options{Retention: -1})
+	first := sampleEvent(8)
+	other := sampleEvent(1)
+	for _, ev := range []*payloads.Event{first, other} {
+		if err := s.Append(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settledDB(t, s)
+	// Stall the committer after a write, so later applies wait while pruning runs.
+	stall := make(chan struct{})
+	s.writes.enqueue(func(*txWriter) error { return nil }, func(error) { <-stall })
+	second, third := sampleEvent(9), sampleEvent(9)
+	if err := s.Append(second); err != nil {
+		close(stall)
+		t.Fatal(err)
+	}
+	// Prune first as retention would (the committer is stalled outside a transaction).
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		w := newTxWriter(tx)
+		record := bytes.Clone(tx.Bucket(bucketEvents).Get(seqKey(first.Seq)))
+		if err := removeEvent(w, first.Seq, record); err != nil {
+			return err
+		}
+		return w.flush()
+	})
+	if err != nil {
+		close(stall)
+		t.Fatalf("prune the first carrier: %v", err)
+	}
+	if err := s.Append(third); err != nil {
+		close(stall)
+		t.Fatal(err)
+	}
+	close(stall)
+	for _, ev := range []*payloads.Event{second, third} {
+		if ev.DuplicateOf != first.ID {
+			t.Fatalf("event %d: DuplicateOf %q, want the pruned first carrier %s", ev.Seq, ev.DuplicateOf, first.ID)
+		}
+	}
+	if info, err := s.Dedup(first.DedupKey); err != nil || info.FirstID != first.ID || info.Count != 2 {
+		t.Fatalf("dedup entry %+v, %v; want first %s, count 2", info, err, first.ID)
+	}
+	checkConsistency(t, s)
 }

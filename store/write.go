@@ -106,8 +106,10 @@ func putEvent(w *txWriter, p *preparedEvent) (putResult, error) {
 // It may run more than once for one event (a batch retried without a failing write),
 // so it is a pure function of e and the transaction.
 func applyLogged(w *txWriter, e *loggedEvent) error {
-	if last := w.events.Sequence(); e.seq <= last {
-		return fmt.Errorf("%w: event %s has seq %d, not after the history's last %d", ErrCorrupt, e.id, e.seq, last)
+	// Seqs follow on with no gap: an event applied past one that failed would let the
+	// log be dropped with the failed one in it.
+	if last := w.events.Sequence(); e.seq != last+1 {
+		return fmt.Errorf("%w: event %s has seq %d, the history's last is %d", ErrCorrupt, e.id, e.seq, last)
 	}
 	id := []byte(e.id)
 	if w.ids.Get(id) != nil {
@@ -117,7 +119,11 @@ func applyLogged(w *txWriter, e *loggedEvent) error {
 		return err
 	}
 	key := seqKey(e.seq)
-	if _, err := countDedup(w.dedup, e.dedupKey, e.id); err != nil {
+	first := e.id
+	if e.dupOf != "" {
+		first = e.dupOf // the first carrier may have been pruned since it was named
+	}
+	if err := countDedup(w.dedup, e.dedupKey, first); err != nil {
 		return err
 	}
 	if err := w.events.Put(key, e.record); err != nil {
@@ -202,26 +208,25 @@ func firstCarrier(dedup *bolt.Bucket, key []byte) string {
 	return ""
 }
 
-// countDedup records that the event id carries the stored dedup key (nil: none) and
-// returns the ID of the first event that carried it ("" if this is the first).
-func countDedup(dedup *bolt.Bucket, key []byte, id string) (string, error) {
+// countDedup counts one more event carrying the stored dedup key (nil: none); a key
+// no stored event carries gets first as the ID of its first carrier.
+func countDedup(dedup *bolt.Bucket, key []byte, first string) error {
 	if key == nil {
-		return "", nil
+		return nil
 	}
 	if v := dedup.Get(key); len(v) > 8 {
-		first := string(v[8:])
 		nv := append([]byte(nil), v...)
 		binary.BigEndian.PutUint64(nv, u64(v)+1)
 		if err := dedup.Put(key, nv); err != nil {
-			return "", fmt.Errorf("update dedup count: %w", err)
+			return fmt.Errorf("update dedup count: %w", err)
 		}
-		return first, nil
+		return nil
 	}
-	v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(id)), 1)
-	if err := dedup.Put(key, append(v, id...)); err != nil {
-		return "", fmt.Errorf("record dedup key: %w", err)
+	v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(first)), 1)
+	if err := dedup.Put(key, append(v, first...)); err != nil {
+		return fmt.Errorf("record dedup key: %w", err)
 	}
-	return "", nil
+	return nil
 }
 
 // maxRawDedupKey is the longest dedup key stored as it is: platform event IDs, often

@@ -120,7 +120,8 @@ func (c *committer) loop() {
 			c.ready.Wait()
 		}
 		if c.lastBatch > 1 || len(c.queue) > 1 {
-			c.linger()
+			lingerWhileGrowing(&c.mu, func() int { return len(c.queue) }, func() bool { return c.closed },
+				maxCommitWrites, lingerStep, lingerMax)
 		}
 		n := min(len(c.queue), maxCommitWrites)
 		batch = append(batch[:0], c.queue[:n]...)
@@ -136,15 +137,16 @@ func (c *committer) loop() {
 	}
 }
 
-// linger waits, with c.mu held, while the queue keeps growing (see lingerStep).
-func (c *committer) linger() {
-	deadline := time.Now().Add(lingerMax)
-	for !c.closed && len(c.queue) < maxCommitWrites && time.Now().Before(deadline) {
-		before := len(c.queue)
-		c.mu.Unlock()
-		time.Sleep(lingerStep)
-		c.mu.Lock()
-		if len(c.queue) == before {
+// lingerWhileGrowing waits, with mu held, while queued() keeps growing between
+// looks step apart, until max has passed, stop() holds, or limit is reached.
+func lingerWhileGrowing(mu sync.Locker, queued func() int, stop func() bool, limit int, step, max time.Duration) {
+	deadline := time.Now().Add(max)
+	for !stop() && queued() < limit && time.Now().Before(deadline) {
+		before := queued()
+		mu.Unlock()
+		time.Sleep(step)
+		mu.Lock()
+		if queued() == before {
 			return
 		}
 	}

@@ -158,7 +158,8 @@ func (l *logger) loop() {
 			return
 		}
 		if l.lastBatch > 1 || len(l.queue) > 1 {
-			l.linger()
+			lingerWhileGrowing(&l.mu, func() int { return len(l.queue) }, func() bool { return l.closed },
+				maxLogBatch, logLingerStep, logLingerMax)
 		}
 		n := min(len(l.queue), maxLogBatch)
 		l.lastBatch = n
@@ -348,18 +349,4 @@ func (l *logger) rewindWhenCaughtUp() error {
 	}
 	l.wal.rewind()
 	return nil
-}
-
-// linger waits, with l.mu held, while the queue keeps growing (see logLingerStep).
-func (l *logger) linger() {
-	deadline := time.Now().Add(logLingerMax)
-	for !l.closed && len(l.queue) < maxLogBatch && time.Now().Before(deadline) {
-		before := len(l.queue)
-		l.mu.Unlock()
-		time.Sleep(logLingerStep)
-		l.mu.Lock()
-		if len(l.queue) == before {
-			return
-		}
-	}
 }

@@ -37,10 +37,10 @@ type logger struct {
 	written, logged, applied atomic.Uint64
 	syncs                    atomic.Uint64 // log syncs, for tests
 
-	// Events logged but not yet applied: their IDs and dedup keys, so events after
-	// them are decided as the history will store them.
 	testHookSnapshot func() // tests: runs once decide has its read of the history
 
+	// Events logged but not yet applied: their IDs and dedup keys, so events after
+	// them are decided as the history will store them.
 	pendingMu   sync.Mutex
 	pendingIDs  map[string]struct{}
 	pendingKeys map[string]pendingKey // by stored dedup key
@@ -105,10 +105,8 @@ func (l *logger) append(p *preparedEvent) (putResult, error) {
 
 // waitApplied returns once the history holds every event acknowledged when it was
 // called; it fails if the history failed to take one.
-func (l *logger) waitApplied() error { return l.waitAppliedThrough(l.logged.Load()) }
-
-// waitAppliedThrough returns once the history holds seq and every event before it.
-func (l *logger) waitAppliedThrough(seq uint64) error {
+func (l *logger) waitApplied() error {
+	seq := l.logged.Load()
 	if l.applied.Load() >= seq {
 		return nil
 	}

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -355,5 +357,47 @@ func TestStoppedOnItsOwnPassesOnlyRealFailures(t *testing.T) {
 	failed <- errors.New("accept: too many open files")
 	if err := <-stoppedOnItsOwn(failed); err == nil || err.Error() != "accept: too many open files" {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestHistoryRangeReadsBySeq: what a subscriber that fell behind reads back is the
+// stored events from..to, bodies included, a page at a time.
+func TestHistoryRangeReadsBySeq(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "history.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for i := range 10 {
+		ev := &payloads.Event{Method: "POST", Path: "/", Body: []byte(fmt.Sprintf(`{"n":%d}`, i))}
+		if err := st.Append(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := historyRange(st)
+	for _, c := range []struct {
+		from, to uint64
+		limit    int
+		want     []uint64
+	}{
+		{1, 3, 10, []uint64{1, 2, 3}},
+		{4, 10, 2, []uint64{4, 5}},
+		{9, 20, 10, []uint64{9, 10}},
+		{11, 20, 10, nil},
+	} {
+		evs, err := read(c.from, c.to, c.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []uint64
+		for _, ev := range evs {
+			got = append(got, ev.Seq)
+			if want := fmt.Sprintf(`{"n":%d}`, ev.Seq-1); string(ev.Body) != want {
+				t.Fatalf("seq %d body %q, want %q", ev.Seq, ev.Body, want)
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Fatalf("read(%d, %d, %d) = %v, want %v", c.from, c.to, c.limit, got, c.want)
+		}
 	}
 }

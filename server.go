@@ -139,6 +139,7 @@ func startServer(cfg Config, warn func(error)) (*server, error) {
 		return nil, err
 	}
 	s := &server{cfg: cfg, store: st, hub: tunnel.NewHub(), generated: generated, responder: tunnel.NewResponder(cfg.Respond)}
+	s.hub.ReadBehind(historyRange(st))
 	s.listener = tunnel.NewListener(tunnel.Config{
 		Addr:      cfg.Addr,
 		MaxBody:   cfg.MaxBody,
@@ -204,4 +205,19 @@ func withTimeout(d time.Duration, stop func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	return stop(ctx)
+}
+
+// historyRange reads stored events by seq, for subscribers that fell far behind.
+func historyRange(st *store.Store) tunnel.HistoryRange {
+	return func(from, to uint64, limit int) ([]*payloads.Event, error) {
+		page, err := st.List(store.ListOptions{Cursor: from - 1, Limit: limit, OldestFirst: true, WithBody: true})
+		if err != nil {
+			return nil, err
+		}
+		evs := page.Events
+		for len(evs) > 0 && evs[len(evs)-1].Seq > to {
+			evs = evs[:len(evs)-1]
+		}
+		return evs, nil
+	}
 }

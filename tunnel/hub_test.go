@@ -198,3 +198,88 @@ func TestHubConcurrentPublishSubscribeClose(t *testing.T) {
 		t.Fatalf("%d subscribers left", n)
 	}
 }
+
+// sliceHistory is a HistoryRange over evs (seq i+1 is evs[i]); reads counts its calls.
+func sliceHistory(evs []*payloads.Event, reads *int) HistoryRange {
+	var mu sync.Mutex
+	return func(from, to uint64, limit int) ([]*payloads.Event, error) {
+		mu.Lock()
+		*reads++
+		mu.Unlock()
+		var out []*payloads.Event
+		for seq := from; seq <= to && seq <= uint64(len(evs)) && len(out) < limit; seq++ {
+			out = append(out, evs[seq-1].Clone())
+		}
+		return out, nil
+	}
+}
+
+// bigEvent is event number seq with a 64 KiB body.
+func bigEvent(seq int) *payloads.Event {
+	ev := hubEvent(seq)
+	ev.Seq = uint64(seq)
+	ev.Body = []byte(fmt.Sprintf("%065536d", seq))
+	return ev
+}
+
+// TestStuckSubscriberHoldsBoundedMemory: a subscriber that reads nothing holds at most
+// maxQueuedBytes of events; the rest are seq ranges, read back from the history when
+// it reads again, every event in publish order with its body.
+func TestStuckSubscriberHoldsBoundedMemory(t *testing.T) {
+	const n = 1000 // 64 MiB of bodies: four times the bound
+	evs := make([]*payloads.Event, n)
+	for i := range evs {
+		evs[i] = bigEvent(i + 1)
+	}
+	reads := 0
+	h := NewHub()
+	h.ReadBehind(sliceHistory(evs, &reads))
+	s := h.Subscribe()
+	defer s.Close()
+	for _, ev := range evs {
+		h.Publish(ev)
+	}
+	s.mu.Lock()
+	held, items := s.bytes, len(s.queue)
+	s.mu.Unlock()
+	if held > maxQueuedBytes || items > maxQueuedBytes/(64<<10)+2 {
+		t.Fatalf("a stuck subscriber holds %d bytes in %d items; want at most %d bytes and one range", held, items, maxQueuedBytes)
+	}
+	if got := s.Pending(); got < n-1 { // the pump may hold the first one
+		t.Fatalf("Pending = %d, want about %d", got, n)
+	}
+	for i, ev := range receive(t, s, n) {
+		if ev.Seq != uint64(i+1) || string(ev.Body) != string(evs[i].Body) {
+			t.Fatalf("event %d: seq %d, body of %d bytes; want seq %d and its body", i, ev.Seq, len(ev.Body), i+1)
+		}
+	}
+	if reads == 0 {
+		t.Fatal("nothing was read back from the history")
+	}
+}
+
+// TestReadBehindKeepsPublishOrder: seqs published out of order (concurrent requests
+// commit in one order and publish in another) come out in publish order.
+func TestReadBehindKeepsPublishOrder(t *testing.T) {
+	evs := make([]*payloads.Event, 600)
+	for i := range evs {
+		evs[i] = bigEvent(i + 1)
+	}
+	order := make([]int, 0, len(evs))
+	for i := 0; i < len(evs); i += 2 {
+		order = append(order, i+1, i) // 2 1 4 3 …
+	}
+	reads := 0
+	h := NewHub()
+	h.ReadBehind(sliceHistory(evs, &reads))
+	s := h.Subscribe()
+	defer s.Close()
+	for _, i := range order {
+		h.Publish(evs[i])
+	}
+	for k, ev := range receive(t, s, len(order)) {
+		if want := evs[order[k]].Seq; ev.Seq != want {
+			t.Fatalf("event %d: seq %d, want %d", k, ev.Seq, want)
+		}
+	}
+}

@@ -108,6 +108,12 @@ func (f *Forwarder) Start(hub *Hub) {
 	}
 	f.started = true
 	f.sub = hub.Subscribe()
+	hub.mu.Lock()
+	history := hub.history
+	hub.mu.Unlock()
+	for _, q := range f.queues {
+		q.queue.history = history // behind a slow app, read events back, not hold them
+	}
 	order := &reorderer{now: time.Now}
 	if st, ok := f.cfg.Recorder.(interface{ Stats() (store.Stats, error) }); ok {
 		// Events committed from now on follow the newest stored one.

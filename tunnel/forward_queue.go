@@ -57,14 +57,14 @@ func (f *Forwarder) Health() []TargetHealth {
 	return out
 }
 
-// targetQueue is one target's unbounded queue of events, in arrival order, with the
-// target's health.
+// targetQueue is one target's queue of events, in arrival order, with the target's
+// health. Behind a slow app it holds at most maxQueuedBytes of events (eventQueue).
 type targetQueue struct {
 	target ForwardTarget
 	wake   chan struct{} // capacity 1: the queue or finished changed
 
 	mu       sync.Mutex
-	queue    []*payloads.Event
+	queue    eventQueue
 	finished bool // no more pushes
 	h        TargetHealth
 }
@@ -75,7 +75,7 @@ func newTargetQueue(t ForwardTarget) *targetQueue {
 
 func (q *targetQueue) push(ev *payloads.Event) {
 	q.mu.Lock()
-	q.queue = append(q.queue, ev)
+	q.queue.push(ev)
 	q.mu.Unlock()
 	q.signal()
 }
@@ -103,18 +103,20 @@ func (q *targetQueue) next(ctx context.Context) (*payloads.Event, bool) {
 			return nil, false
 		}
 		q.mu.Lock()
-		if len(q.queue) > 0 {
-			ev := q.queue[0]
-			q.queue[0] = nil
-			q.queue = q.queue[1:]
-			if len(q.queue) == 0 {
-				q.queue = nil // let the backing array go
-			}
-			more := len(q.queue) > 0 || q.finished
+		if ev, seq, ok := q.queue.take(); ok {
+			more := len(q.queue.items) > 0 || q.finished
 			q.h.InFlight++
 			q.mu.Unlock()
 			if more {
 				q.signal() // another worker may take the next one
+			}
+			if ev == nil {
+				if ev = q.readBack(seq); ev == nil {
+					q.mu.Lock()
+					q.h.InFlight-- // the history no longer has it
+					q.mu.Unlock()
+					continue
+				}
 			}
 			return ev, true
 		}
@@ -129,6 +131,13 @@ func (q *targetQueue) next(ctx context.Context) (*payloads.Event, bool) {
 		case <-ctx.Done():
 		}
 	}
+}
+
+// readBack reads the event stored under seq, nil if the history no longer has it.
+func (q *targetQueue) readBack(seq uint64) *payloads.Event {
+	var ev *payloads.Event
+	readRange(q.queue.history, seq, seq, func(e *payloads.Event) bool { ev = e; return false })
+	return ev
 }
 
 // done records the outcome of a delivery in the health: of an event next handed out
@@ -149,12 +158,23 @@ func (q *targetQueue) done(a payloads.Attempt, taken bool) {
 	}
 }
 
-// drain empties the queue and returns what was in it.
+// drain empties the queue and returns what was in it, read back where need be.
 func (q *targetQueue) drain() []*payloads.Event {
 	q.mu.Lock()
-	defer q.mu.Unlock()
-	evs := q.queue
-	q.queue = nil
+	items := q.queue.takeAll()
+	q.queue.bytes = 0
+	q.mu.Unlock()
+	var evs []*payloads.Event
+	for _, it := range items {
+		if it.ev != nil {
+			evs = append(evs, it.ev)
+			continue
+		}
+		readRange(q.queue.history, it.from, it.to, func(ev *payloads.Event) bool {
+			evs = append(evs, ev)
+			return true
+		})
+	}
 	return evs
 }
 
@@ -162,6 +182,6 @@ func (q *targetQueue) health() TargetHealth {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	h := q.h
-	h.Queued = len(q.queue)
+	h.Queued = q.queue.count()
 	return h
 }

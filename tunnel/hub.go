@@ -20,18 +20,8 @@ type Hub struct {
 	history HistoryRange
 }
 
-// HistoryRange reads up to limit stored events with seqs from..to, oldest first,
-// with their bodies.
-type HistoryRange func(from, to uint64, limit int) ([]*payloads.Event, error)
-
-// maxQueuedBytes bounds the events a subscription holds in memory (see Hub).
-const maxQueuedBytes = 16 << 20
-
-// readBehindPage is how many events a subscription reads back at a time.
-const readBehindPage = 256
-
-// ReadBehind lets subscriptions made from now on hold seqs in place of events past
-// maxQueuedBytes, and read them back with r.
+// ReadBehind lets subscriptions made from now on (and forwarders started from now on)
+// hold seqs in place of events past maxQueuedBytes, and read them back with r.
 func (h *Hub) ReadBehind(r HistoryRange) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -103,45 +93,24 @@ func (h *Hub) Subscribers() int {
 
 // Subscription delivers every event published after Subscribe, in order.
 type Subscription struct {
-	hub     *Hub
-	out     chan *payloads.Event
-	history HistoryRange // nil: every event is held in memory
+	hub *Hub
+	out chan *payloads.Event
 
 	mu       sync.Mutex
-	queue    []queued
-	bytes    int           // the size of the events held in queue
+	queue    eventQueue
 	finished bool          // no more pushes; deliver the queue, then close out
 	wake     chan struct{} // capacity 1: "the queue or finished changed"
 	stop     chan struct{} // closed by Close: abandon the queue
 	stopOnce sync.Once
 }
 
-// queued is an event, or (ev nil) the events with seqs from..to, to read back.
-type queued struct {
-	ev       *payloads.Event
-	size     int // eventBytes(ev), as it was pushed
-	from, to uint64
-}
-
-// eventBytes is about what ev holds in memory.
-func eventBytes(ev *payloads.Event) int {
-	n := 512 + len(ev.Body)
-	for k, vs := range ev.Headers {
-		n += len(k)
-		for _, v := range vs {
-			n += len(v)
-		}
-	}
-	return n
-}
-
 func newSubscription(h *Hub, history HistoryRange) *Subscription {
 	s := &Subscription{
-		hub:     h,
-		history: history,
-		out:     make(chan *payloads.Event),
-		wake:    make(chan struct{}, 1),
-		stop:    make(chan struct{}),
+		hub:   h,
+		queue: eventQueue{history: history},
+		out:   make(chan *payloads.Event),
+		wake:  make(chan struct{}, 1),
+		stop:  make(chan struct{}),
 	}
 	go s.pump()
 	return s
@@ -162,29 +131,12 @@ func (s *Subscription) Close() {
 func (s *Subscription) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for _, q := range s.queue {
-		if q.ev != nil {
-			n++
-		} else {
-			n += int(q.to - q.from + 1)
-		}
-	}
-	return n
+	return s.queue.count()
 }
 
 func (s *Subscription) push(ev *payloads.Event) {
-	size := eventBytes(ev)
 	s.mu.Lock()
-	switch last := len(s.queue) - 1; {
-	case s.history == nil || ev.Seq == 0 || s.bytes+size <= maxQueuedBytes:
-		s.queue = append(s.queue, queued{ev: ev, size: size})
-		s.bytes += size
-	case last >= 0 && s.queue[last].ev == nil && s.queue[last].to+1 == ev.Seq:
-		s.queue[last].to = ev.Seq
-	default:
-		s.queue = append(s.queue, queued{from: ev.Seq, to: ev.Seq})
-	}
+	s.queue.push(ev)
 	s.mu.Unlock()
 	s.signal()
 }
@@ -206,29 +158,34 @@ func (s *Subscription) signal() {
 // pump moves queued events to out, one at a time, until stopped or finished and drained.
 func (s *Subscription) pump() {
 	defer close(s.out)
+	send := func(ev *payloads.Event) bool {
+		select {
+		case s.out <- ev:
+			return true
+		case <-s.stop:
+			return false
+		}
+	}
 	for {
 		s.mu.Lock()
-		batch := s.queue
-		s.queue = nil
+		batch := s.queue.takeAll()
 		finished := s.finished
 		s.mu.Unlock()
 
-		for i, q := range batch {
-			if q.ev == nil {
-				if !s.readBack(q.from, q.to) {
+		for i, it := range batch {
+			if it.ev == nil {
+				if !readRange(s.queue.history, it.from, it.to, send) {
 					return
 				}
 				continue
 			}
-			select {
-			case s.out <- q.ev:
-				batch[i] = queued{} // let the receiver own it alone
-				s.mu.Lock()
-				s.bytes -= q.size
-				s.mu.Unlock()
-			case <-s.stop:
+			if !send(it.ev) {
 				return
 			}
+			batch[i] = queued{} // let the receiver own it alone
+			s.mu.Lock()
+			s.queue.release(it.size)
+			s.mu.Unlock()
 		}
 		if len(batch) > 0 {
 			continue // more may have arrived while we were sending
@@ -242,25 +199,4 @@ func (s *Subscription) pump() {
 			return
 		}
 	}
-}
-
-// readBack delivers the stored events with seqs from..to, a page at a time; false
-// means the subscription was closed. Events the history no longer has (pruned, or
-// the history closed) are skipped.
-func (s *Subscription) readBack(from, to uint64) bool {
-	for from <= to {
-		evs, err := s.history(from, to, readBehindPage)
-		if err != nil || len(evs) == 0 {
-			return true
-		}
-		for _, ev := range evs {
-			select {
-			case s.out <- ev:
-			case <-s.stop:
-				return false
-			}
-		}
-		from = evs[len(evs)-1].Seq + 1
-	}
-	return true
 }

@@ -240,12 +240,12 @@ func TestStuckSubscriberHoldsBoundedMemory(t *testing.T) {
 		h.Publish(ev)
 	}
 	s.mu.Lock()
-	held, items := s.bytes, len(s.queue)
+	held, items := s.queue.bytes, len(s.queue.items)
 	s.mu.Unlock()
 	if held > maxQueuedBytes || items > maxQueuedBytes/(64<<10)+2 {
 		t.Fatalf("a stuck subscriber holds %d bytes in %d items; want at most %d bytes and one range", held, items, maxQueuedBytes)
 	}
-	if got := s.Pending(); got < n-1 { // the pump may hold the first one
+	if got := s.Pending(); got < n-50 { // the pump holds the first batch it took
 		t.Fatalf("Pending = %d, want about %d", got, n)
 	}
 	for i, ev := range receive(t, s, n) {

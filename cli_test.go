@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -346,12 +348,14 @@ func TestShowBodyOnATerminalIsEscaped(t *testing.T) {
 }
 
 func TestStoppedOnItsOwnPassesOnlyRealFailures(t *testing.T) {
-	closed := make(chan error, 1)
-	closed <- http.ErrServerClosed
-	select {
-	case err := <-stoppedOnItsOwn(closed):
-		t.Fatalf("a closed listener reported %v", err)
-	case <-time.After(50 * time.Millisecond):
+	for _, clean := range []error{nil, http.ErrServerClosed} { // Serve returns nil after Shutdown
+		closed := make(chan error, 1)
+		closed <- clean
+		select {
+		case err := <-stoppedOnItsOwn(closed):
+			t.Fatalf("a closed listener (%v) reported %v", clean, err)
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 	failed := make(chan error, 1)
 	failed <- errors.New("accept: too many open files")
@@ -399,5 +403,86 @@ func TestHistoryRangeReadsBySeq(t *testing.T) {
 		if !slices.Equal(got, c.want) {
 			t.Fatalf("read(%d, %d, %d) = %v, want %v", c.from, c.to, c.limit, got, c.want)
 		}
+	}
+}
+
+// gatedWriter blocks every write until open is closed, as a paused pager does.
+type gatedWriter struct {
+	open chan struct{}
+	buf  syncBuffer
+}
+
+func (g *gatedWriter) Write(p []byte) (int, error) {
+	<-g.open
+	return g.buf.Write(p)
+}
+
+// TestListenPrintsEveryEventAfterAStalledReader: the printer's reader stalls while
+// more than the in-memory bound of events arrives, then the listener is stopped; once
+// the reader resumes, every event is printed (the rest read back from the history
+// before it closes), and listen exits 0.
+func TestListenPrintsEveryEventAfterAStalledReader(t *testing.T) {
+	home := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, errOut := &gatedWriter{open: make(chan struct{})}, &syncBuffer{}
+	a := &app{stdin: strings.NewReader(""), stdout: out, stderr: errOut, env: testEnv(map[string]string{"HOME": home})}
+	done := make(chan int, 1)
+	go func() { done <- a.run(ctx, []string{"listen", "--addr", "127.0.0.1:0", "--secret", "s", "--json"}) }()
+	urlRE := regexp.MustCompile(`listening on (http://\S+)`)
+	waitFor(t, "the listener", func() bool { return urlRE.MatchString(errOut.String()) })
+	url := urlRE.FindStringSubmatch(errOut.String())[1]
+
+	const n = 300 // 64 KiB each: more than the 16 MiB a subscription holds
+	body := []byte(fmt.Sprintf(`{"pad":%q}`, strings.Repeat("x", 64<<10)))
+	for i := range n {
+		resp, err := http.Post(fmt.Sprintf("%s/big/%d", url, i), "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("post %d: %s", i, resp.Status)
+		}
+	}
+	http.DefaultClient.CloseIdleConnections()
+	cancel()
+	time.Sleep(100 * time.Millisecond) // shutdown is under way, the reader still stalled
+	close(out.open)
+	if code := <-done; code != 0 {
+		t.Fatalf("listen exited %d: %s", code, errOut.String())
+	}
+	if lines := strings.Count(out.buf.String(), "\n"); lines != n {
+		t.Fatalf("%d lines printed, want %d; stderr: %s", lines, n, errOut.String())
+	}
+}
+
+// TestHistoryRangeReadsNoMoreThanTheRange: reading one event back does not load the
+// bodies of the events after it.
+func TestHistoryRangeReadsNoMoreThanTheRange(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "history.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for range 20 {
+		if err := st.Append(&payloads.Event{Method: "POST", Path: "/", Body: bytes.Repeat([]byte("x"), 256<<10)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := historyRange(st)
+	least := uint64(math.MaxUint64)
+	for range 5 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		evs, err := read(5, 5, 256)
+		runtime.ReadMemStats(&after)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("read(5, 5) = %d events, %v", len(evs), err)
+		}
+		least = min(least, after.TotalAlloc-before.TotalAlloc)
+	}
+	if least > 3*256<<10 {
+		t.Fatalf("reading one 256 KiB event allocated %d bytes", least)
 	}
 }

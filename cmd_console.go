@@ -58,6 +58,7 @@ func (a *app) console(ctx context.Context, args []string) error {
 			Forward:   srv.forwarder,
 		},
 	})
+	srv.events.Close() // nobody reads them any more
 	closeErr := srv.close()
 	if srv.generated != "" {
 		fmt.Fprintf(a.stderr, "dexra-tui: the webhook secret generated on this run is saved in %s\n", srv.cfg.File)
@@ -65,11 +66,12 @@ func (a *app) console(ctx context.Context, args []string) error {
 	return errors.Join(runErr, closeErr)
 }
 
-// stoppedOnItsOwn passes on the error that ended the listener, unless it was closed.
+// stoppedOnItsOwn passes on the error that ended the listener, unless it was closed
+// (Serve then returns nil).
 func stoppedOnItsOwn(serveErr <-chan error) <-chan error {
 	out := make(chan error, 1)
 	go func() {
-		if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+		if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			out <- err
 		}
 	}()

@@ -55,6 +55,9 @@ func (a *app) listen(ctx context.Context, args []string) error {
 			}
 		}
 	}
+	if n, lostErr := sub.Lost(); n > 0 {
+		printErr = errors.Join(printErr, fmt.Errorf("%d event(s) not printed: reading them back from the history: %w; see them with dexra-tui events", n, lostErr))
+	}
 	err = errors.Join(<-stopped, printErr)
 	fmt.Fprintln(a.stderr, "dexra-tui: stopped; history closed")
 	return err

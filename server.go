@@ -196,6 +196,12 @@ func (s *server) close() error {
 		errForward = withTimeout(10*time.Second, s.forwarder.Stop)
 	}
 	errControl := s.control.Close()
+	// The printer may still be reading events back from the history: let it finish
+	// (the console closes its subscription before this).
+	select {
+	case <-s.events.Done():
+	case <-time.After(10 * time.Second):
+	}
 	errStore := s.store.Close()
 	return errors.Join(errListener, errForward, errControl, errStore)
 }
@@ -210,6 +216,10 @@ func withTimeout(d time.Duration, stop func(context.Context) error) error {
 // historyRange reads stored events by seq, for subscribers that fell far behind.
 func historyRange(st *store.Store) tunnel.HistoryRange {
 	return func(from, to uint64, limit int) ([]*payloads.Event, error) {
+		if to < from {
+			return nil, nil
+		}
+		limit = int(min(uint64(limit), to-from+1))
 		page, err := st.List(store.ListOptions{Cursor: from - 1, Limit: limit, OldestFirst: true, WithBody: true})
 		if err != nil {
 			return nil, err

@@ -10,8 +10,13 @@ type HistoryRange func(from, to uint64, limit int) ([]*payloads.Event, error)
 // holds in memory.
 const maxQueuedBytes = 16 << 20
 
-// readBehindPage is how many events a queue reads back from the history at a time.
-const readBehindPage = 256
+// A queue reads events back from the history a page at a time: at most
+// readBehindPage events and about readBehindBytes (the first page is one event, which
+// gives the size to expect).
+const (
+	readBehindPage  = 256
+	readBehindBytes = 4 << 20
+)
 
 // eventQueue is events in arrival order. With a history to read them back from, it
 // holds at most maxQueuedBytes of them; past that it holds ranges of seqs, so a
@@ -100,20 +105,28 @@ func (q *eventQueue) take() (ev *payloads.Event, seq uint64, ok bool) {
 func (q *eventQueue) release(size int) { q.bytes -= size }
 
 // readRange calls deliver with each stored event of from..to, a page at a time, until
-// it returns false (and then says false). Events the history no longer has (pruned,
-// or the history closed) are skipped.
-func readRange(history HistoryRange, from, to uint64, deliver func(*payloads.Event) bool) bool {
+// it returns false (and then says false). Events the history no longer has (pruned)
+// are skipped; a failed read ends the range and goes to lost with what it covered.
+func readRange(history HistoryRange, from, to uint64, deliver func(*payloads.Event) bool, lost func(n uint64, err error)) bool {
+	limit := 1
 	for from <= to {
-		evs, err := history(from, to, readBehindPage)
-		if err != nil || len(evs) == 0 {
+		evs, err := history(from, to, limit)
+		if err != nil {
+			lost(to-from+1, err)
 			return true
 		}
+		if len(evs) == 0 {
+			return true
+		}
+		size := 0
 		for _, ev := range evs {
+			size += eventBytes(ev)
 			if !deliver(ev) {
 				return false
 			}
 		}
 		from = evs[len(evs)-1].Seq + 1
+		limit = max(1, min(readBehindPage, readBehindBytes*len(evs)/size))
 	}
 	return true
 }

@@ -237,13 +237,13 @@ func (f *Forwarder) Stop(ctx context.Context) error {
 
 	left := int(f.aborted.Load())
 	for _, q := range f.queues {
-		for _, ev := range q.drain() {
+		q.drain(func(ev *payloads.Event) {
 			left++
 			a := payloads.Attempt{Target: q.target.URLFor(ev.Path, ev.Query), Mode: ModeForward, At: time.Now().UTC(), Error: abandonedError}
 			q.done(a, false)
 			f.failed.note(ev, a)
 			f.writer.add(ev.ID, a)
-		}
+		})
 	}
 	err := f.writer.wait()
 	if left > 0 {

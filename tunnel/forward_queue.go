@@ -29,6 +29,9 @@ type TargetHealth struct {
 	InFlight   int
 	Delivered  int // 2xx answers
 	Failed     int // everything else
+	// Unread counts queued events the history could no longer give back (pruned by
+	// retention, or unreadable) when their turn came: never sent, nothing recorded.
+	Unread int
 }
 
 // Summary is the state in a few words: "ok", "failing: connection refused",
@@ -44,6 +47,9 @@ func (h TargetHealth) Summary() string {
 	}
 	if h.Queued > 0 {
 		s += fmt.Sprintf(" · %d queued", h.Queued)
+	}
+	if h.Unread > 0 {
+		s += fmt.Sprintf(" · %d gone from the history before their turn", h.Unread)
 	}
 	return s
 }
@@ -113,7 +119,8 @@ func (q *targetQueue) next(ctx context.Context) (*payloads.Event, bool) {
 			if ev == nil {
 				if ev = q.readBack(seq); ev == nil {
 					q.mu.Lock()
-					q.h.InFlight-- // the history no longer has it
+					q.h.InFlight--
+					q.h.Unread++
 					q.mu.Unlock()
 					continue
 				}
@@ -136,7 +143,7 @@ func (q *targetQueue) next(ctx context.Context) (*payloads.Event, bool) {
 // readBack reads the event stored under seq, nil if the history no longer has it.
 func (q *targetQueue) readBack(seq uint64) *payloads.Event {
 	var ev *payloads.Event
-	readRange(q.queue.history, seq, seq, func(e *payloads.Event) bool { ev = e; return false })
+	readRange(q.queue.history, seq, seq, func(e *payloads.Event) bool { ev = e; return false }, func(uint64, error) {})
 	return ev
 }
 
@@ -158,24 +165,25 @@ func (q *targetQueue) done(a payloads.Attempt, taken bool) {
 	}
 }
 
-// drain empties the queue and returns what was in it, read back where need be.
-func (q *targetQueue) drain() []*payloads.Event {
+// drain empties the queue, handing each event to each (read back a page at a time
+// where need be).
+func (q *targetQueue) drain(each func(*payloads.Event)) {
 	q.mu.Lock()
 	items := q.queue.takeAll()
 	q.queue.bytes = 0
 	q.mu.Unlock()
-	var evs []*payloads.Event
 	for _, it := range items {
 		if it.ev != nil {
-			evs = append(evs, it.ev)
+			each(it.ev)
 			continue
 		}
-		readRange(q.queue.history, it.from, it.to, func(ev *payloads.Event) bool {
-			evs = append(evs, ev)
-			return true
-		})
+		readRange(q.queue.history, it.from, it.to, func(ev *payloads.Event) bool { each(ev); return true },
+			func(n uint64, _ error) {
+				q.mu.Lock()
+				q.h.Unread += int(n)
+				q.mu.Unlock()
+			})
 	}
-	return evs
 }
 
 func (q *targetQueue) health() TargetHealth {

@@ -2,6 +2,8 @@ package tunnel
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/dexra/dexra-tui/payloads"
@@ -32,7 +34,8 @@ func TestTargetQueueBehindASlowAppHoldsBoundedMemory(t *testing.T) {
 		}
 		q.done(payloads.Attempt{Status: 200}, true)
 	}
-	left := q.drain()
+	var left []*payloads.Event
+	q.drain(func(ev *payloads.Event) { left = append(left, ev) })
 	if len(left) != 100 || left[0].Seq != n-99 || left[99].Seq != n {
 		t.Fatalf("drained %d events; want the last 100", len(left))
 	}
@@ -41,5 +44,24 @@ func TestTargetQueueBehindASlowAppHoldsBoundedMemory(t *testing.T) {
 	}
 	if h := q.health(); h.Queued != 0 || h.InFlight != 0 || h.Delivered != n-100 {
 		t.Fatalf("health after: %+v", h)
+	}
+}
+
+// TestTargetQueueCountsEventsGoneFromTheHistory: a queued event the history no longer
+// has when its turn comes (pruned) is skipped and counted, not sent.
+func TestTargetQueueCountsEventsGoneFromTheHistory(t *testing.T) {
+	q := newTargetQueue(ForwardTarget{})
+	q.queue.history = func(uint64, uint64, int) ([]*payloads.Event, error) { return nil, nil } // all pruned
+	q.queue.bytes = maxQueuedBytes                                                             // as if full: what follows is held as seqs
+	for seq := range uint64(3) {
+		q.push(&payloads.Event{ID: fmt.Sprint(seq), Seq: seq + 1})
+	}
+	q.queue.bytes = 0
+	q.finish()
+	if ev, ok := q.next(context.Background()); ok {
+		t.Fatalf("next handed out %+v; the history has none of them", ev)
+	}
+	if h := q.health(); h.Unread != 3 || h.InFlight != 0 || h.Queued != 0 || !strings.Contains(h.Summary(), "3 gone from the history") {
+		t.Fatalf("health %+v (%q)", h, h.Summary())
 	}
 }

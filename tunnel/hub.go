@@ -98,10 +98,13 @@ type Subscription struct {
 
 	mu       sync.Mutex
 	queue    eventQueue
+	lost     uint64        // events that could not be read back from the history
+	lostErr  error         // why, the first time
 	finished bool          // no more pushes; deliver the queue, then close out
 	wake     chan struct{} // capacity 1: "the queue or finished changed"
 	stop     chan struct{} // closed by Close: abandon the queue
 	stopOnce sync.Once
+	done     chan struct{} // closed when the pump has handed over all it will
 }
 
 func newSubscription(h *Hub, history HistoryRange) *Subscription {
@@ -111,6 +114,7 @@ func newSubscription(h *Hub, history HistoryRange) *Subscription {
 		out:   make(chan *payloads.Event),
 		wake:  make(chan struct{}, 1),
 		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
 	}
 	go s.pump()
 	return s
@@ -127,12 +131,17 @@ func (s *Subscription) Close() {
 	s.hub.drop(s)
 }
 
-// Pending says how many events are queued but not yet received (a measure of lag).
-func (s *Subscription) Pending() int {
+// Lost says how many events could not be read back from the history to be delivered
+// (it was closed, or failed), and why; 0 when every event was delivered.
+func (s *Subscription) Lost() (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.queue.count()
+	return s.lost, s.lostErr
 }
+
+// Done is closed once the subscription has handed over everything it will: after
+// Hub.Close, when the receiver has taken the last event; after Close, at once.
+func (s *Subscription) Done() <-chan struct{} { return s.done }
 
 func (s *Subscription) push(ev *payloads.Event) {
 	s.mu.Lock()
@@ -157,7 +166,16 @@ func (s *Subscription) signal() {
 
 // pump moves queued events to out, one at a time, until stopped or finished and drained.
 func (s *Subscription) pump() {
+	defer close(s.done)
 	defer close(s.out)
+	lost := func(n uint64, err error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.lost += n
+		if s.lostErr == nil {
+			s.lostErr = err
+		}
+	}
 	send := func(ev *payloads.Event) bool {
 		select {
 		case s.out <- ev:
@@ -174,7 +192,7 @@ func (s *Subscription) pump() {
 
 		for i, it := range batch {
 			if it.ev == nil {
-				if !readRange(s.queue.history, it.from, it.to, send) {
+				if !readRange(s.queue.history, it.from, it.to, send, lost) {
 					return
 				}
 				continue

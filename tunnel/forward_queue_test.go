@@ -14,10 +14,7 @@ import (
 // them, in arrival order with their bodies, and drained ones likewise.
 func TestTargetQueueBehindASlowAppHoldsBoundedMemory(t *testing.T) {
 	const n = 600 // 38 MiB of bodies
-	evs := make([]*payloads.Event, n)
-	for i := range evs {
-		evs[i] = bigEvent(i + 1)
-	}
+	evs := bigEvents(n)
 	reads := 0
 	q := newTargetQueue(ForwardTarget{})
 	q.queue.history = sliceHistory(evs, &reads)

@@ -216,12 +216,25 @@ func sliceHistory(evs []*payloads.Event, reads *int) HistoryRange {
 	}
 }
 
-// bigEvent is event number seq with a 64 KiB body.
-func bigEvent(seq int) *payloads.Event {
-	ev := hubEvent(seq)
-	ev.Seq = uint64(seq)
-	ev.Body = []byte(fmt.Sprintf("%065536d", seq))
-	return ev
+// bigEvents are events with seqs 1..n and 64 KiB bodies.
+func bigEvents(n int) []*payloads.Event {
+	evs := make([]*payloads.Event, n)
+	for i := range evs {
+		evs[i] = hubEvent(i + 1)
+		evs[i].Seq = uint64(i + 1)
+		evs[i].Body = []byte(fmt.Sprintf("%065536d", i+1))
+	}
+	return evs
+}
+
+// readBehindSubscription is a subscription to a hub that reads evs back; reads
+// counts the reads.
+func readBehindSubscription(t *testing.T, evs []*payloads.Event, reads *int) (*Hub, *Subscription) {
+	h := NewHub()
+	h.ReadBehind(sliceHistory(evs, reads))
+	s := h.Subscribe()
+	t.Cleanup(s.Close)
+	return h, s
 }
 
 // TestStuckSubscriberHoldsBoundedMemory: a subscriber that reads nothing holds at most
@@ -229,15 +242,9 @@ func bigEvent(seq int) *payloads.Event {
 // it reads again, every event in publish order with its body.
 func TestStuckSubscriberHoldsBoundedMemory(t *testing.T) {
 	const n = 1000 // 64 MiB of bodies: four times the bound
-	evs := make([]*payloads.Event, n)
-	for i := range evs {
-		evs[i] = bigEvent(i + 1)
-	}
+	evs := bigEvents(n)
 	reads := 0
-	h := NewHub()
-	h.ReadBehind(sliceHistory(evs, &reads))
-	s := h.Subscribe()
-	defer s.Close()
+	h, s := readBehindSubscription(t, evs, &reads)
 	for _, ev := range evs {
 		h.Publish(ev)
 	}
@@ -260,19 +267,13 @@ func TestStuckSubscriberHoldsBoundedMemory(t *testing.T) {
 // TestReadBehindKeepsPublishOrder: seqs published out of order (concurrent requests
 // commit in one order and publish in another) come out in publish order.
 func TestReadBehindKeepsPublishOrder(t *testing.T) {
-	evs := make([]*payloads.Event, 600)
-	for i := range evs {
-		evs[i] = bigEvent(i + 1)
-	}
+	evs := bigEvents(600)
 	order := make([]int, 0, len(evs))
 	for i := 0; i < len(evs); i += 2 {
 		order = append(order, i+1, i) // 2 1 4 3 …
 	}
 	reads := 0
-	h := NewHub()
-	h.ReadBehind(sliceHistory(evs, &reads))
-	s := h.Subscribe()
-	defer s.Close()
+	h, s := readBehindSubscription(t, evs, &reads)
 	for _, i := range order {
 		h.Publish(evs[i])
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/dexra/dexra-tui/payloads"
 )
 
-// bulkAppend stores gen(from) … gen(from+n-1) through prepareEvent and putEvent (the
-// code Append runs) in large unsynced transactions, then syncs: a fixture loader, not ingest.
+// bulkAppend stores gen(from) … gen(from+n-1) through prepareEvent and applyLogged
+// (the code Append runs) in large unsynced transactions, then syncs: a fixture loader, not ingest.
 func bulkAppend(t testing.TB, s *Store, from, n int, gen func(int) *payloads.Event) {
 	t.Helper()
 	const perTx = 20_000
@@ -27,7 +27,7 @@ func bulkAppend(t testing.TB, s *Store, from, n int, gen func(int) *payloads.Eve
 				if err != nil {
 					return err
 				}
-				if _, err := putEvent(w, p); err != nil {
+				if err := putEvent(w, p); err != nil {
 					return err
 				}
 			}
@@ -79,4 +79,13 @@ func openFixture(tb testing.TB, n int) *Store {
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s
+}
+
+// putEvent decides p's seq and duplicate-of in w's transaction and stores it, as the
+// logger and committer would, without the log: the fixture loader's writer.
+func putEvent(w *txWriter, p *preparedEvent) error {
+	if w.ids.Get([]byte(p.head.ID)) != nil {
+		return fmt.Errorf("%w: %s", ErrDuplicateID, p.head.ID)
+	}
+	return applyLogged(w, logEvent(p, w.events.Sequence()+1, firstCarrier(w.dedup, p.dedupKey)))
 }

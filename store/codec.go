@@ -121,7 +121,7 @@ func bits(flags ...bool) uint64 {
 	return b
 }
 
-// encodeRecord joins the head of ev (with duplicateOf, decided in the transaction)
+// encodeRecord joins the head of ev (with duplicateOf, decided by the logger)
 // and its encoded rest.
 func encodeRecord(ev *payloads.Event, duplicateOf string, rest []byte) []byte {
 	head := [...]string{ev.ID, ev.Path, ev.Source, ev.Type, string(ev.Signature.Status),

@@ -35,7 +35,6 @@ type logger struct {
 	lastBatch int // size of the previous batch; only the loop uses it
 	// The newest seq written to the log, synced there (acknowledged), and in the history.
 	written, logged, applied atomic.Uint64
-	syncs                    atomic.Uint64 // log syncs, for tests
 
 	testHookSnapshot func() // tests: runs once decide has its read of the history
 
@@ -209,7 +208,6 @@ func (l *logger) log(batch []*pendingAppend) {
 	if err == nil {
 		l.written.Store(entries[len(entries)-1].seq)
 		err = l.wal.sync()
-		l.syncs.Add(1)
 	}
 	if err != nil {
 		// What reached the file may be replayed at the next Open: never write after it.

@@ -30,7 +30,7 @@ type preparedEvent struct {
 	attempts [][]byte
 }
 
-// prepareEvent encodes ev for the log and putEvent. It does not modify ev.
+// prepareEvent encodes ev for the log. It does not modify ev.
 func prepareEvent(ev *payloads.Event) (*preparedEvent, error) {
 	if ev.ID == "" || len(ev.ID) > bolt.MaxKeySize {
 		return nil, fmt.Errorf("event ID %q is empty or too long", ev.ID)
@@ -60,7 +60,6 @@ func prepareEvent(ev *payloads.Event) (*preparedEvent, error) {
 type putResult struct {
 	seq         uint64
 	duplicateOf string
-	total       uint64 // stored events after it (0: not known yet)
 }
 
 // logEvent is p with what the history decided for it: its seq and the first event
@@ -87,19 +86,6 @@ func completeLogged(e *loggedEvent) error {
 		e.dedupKey = dedupKey(ev.DedupKey)
 	}
 	return nil
-}
-
-// putEvent decides p's seq and duplicate-of in w's transaction and stores it: the
-// writer of fixtures and tests, which need no log.
-func putEvent(w *txWriter, p *preparedEvent) (putResult, error) {
-	if w.ids.Get([]byte(p.head.ID)) != nil {
-		return putResult{}, fmt.Errorf("%w: %s", ErrDuplicateID, p.head.ID)
-	}
-	e := logEvent(p, w.events.Sequence()+1, firstCarrier(w.dedup, p.dedupKey))
-	if err := applyLogged(w, e); err != nil {
-		return putResult{}, err
-	}
-	return putResult{seq: e.seq, duplicateOf: e.dupOf, total: w.currentTotal()}, nil
 }
 
 // applyLogged stores e with every index entry and counter change, in w's transaction.

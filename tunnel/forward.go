@@ -108,9 +108,7 @@ func (f *Forwarder) Start(hub *Hub) {
 	}
 	f.started = true
 	f.sub = hub.Subscribe()
-	hub.mu.Lock()
-	history := hub.history
-	hub.mu.Unlock()
+	history := hub.readBehind()
 	for _, q := range f.queues {
 		q.queue.history = history // behind a slow app, read events back, not hold them
 	}

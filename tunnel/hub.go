@@ -28,6 +28,13 @@ func (h *Hub) ReadBehind(r HistoryRange) {
 	h.history = r
 }
 
+// readBehind is what ReadBehind set (nil: nothing).
+func (h *Hub) readBehind() HistoryRange {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.history
+}
+
 // NewHub returns a hub with no subscribers.
 func NewHub() *Hub { return &Hub{subs: map[*Subscription]struct{}{}} }
 

@@ -19,3 +19,6 @@ func NewID(t time.Time) string {
 	defer idMu.Unlock()
 	return ulid.MustNew(ulid.Timestamp(t), idEntropy).String()
 }
+
+// IDLen is the length of an event ID (NewID).
+const IDLen = ulid.EncodedSize

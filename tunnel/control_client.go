@@ -23,11 +23,15 @@ var ErrNoControl = errors.New("no dexra-tui process answers on the control socke
 // ControlClient reads the history through the process that holds it. It implements
 // store.Reader with the same results and errors as the store itself.
 type ControlClient struct {
-	path string
-	http *http.Client
+	path      string
+	http      *http.Client
+	listenURL string
 }
 
-var _ store.Reader = (*ControlClient)(nil)
+var (
+	_ store.Reader   = (*ControlClient)(nil)
+	_ store.IDFinder = (*ControlClient)(nil)
+)
 
 // DialControl connects to the control socket at sockPath and checks that a dexra-tui
 // process answers there; otherwise the error wraps ErrNoControl.
@@ -55,7 +59,19 @@ func DialControl(sockPath string) (*ControlClient, error) {
 		c.Close()
 		return nil, fmt.Errorf("%w: %s answers as %q", ErrNoControl, sockPath, pong.Service)
 	}
+	c.listenURL = pong.ListenURL
 	return c, nil
+}
+
+// ListenURL is where the process holding the history receives webhooks ("" if it
+// runs no listener).
+func (c *ControlClient) ListenURL() string { return c.listenURL }
+
+// IDsWithPrefix is store.Store.IDsWithPrefix, answered by the holding process.
+func (c *ControlClient) IDsWithPrefix(prefix string, limit int) ([]string, error) {
+	var ids []string
+	err := c.call(context.Background(), controlIDs, idsRequest{Prefix: prefix, Limit: limit}, &ids)
+	return ids, err
 }
 
 // Close releases idle connections.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dexra/dexra-tui/payloads"
@@ -26,6 +27,20 @@ type ControlServer struct {
 	server *http.Server
 	done   chan struct{}
 	once   sync.Once
+	// listenURL is where this process's webhook listener answers, told to clients
+	// (trigger, send, check) so they find it without --to.
+	listenURL atomic.Pointer[string]
+}
+
+// SetListenURL tells clients where this process's webhook listener answers.
+func (cs *ControlServer) SetListenURL(url string) { cs.listenURL.Store(&url) }
+
+func (cs *ControlServer) ping() pingAnswer {
+	answer := pingAnswer{Service: controlService}
+	if u := cs.listenURL.Load(); u != nil {
+		answer.ListenURL = *u
+	}
+	return answer
 }
 
 // attemptAdder is offered when the served reader can also record replay attempts.
@@ -50,7 +65,7 @@ func ServeControl(sockPath string, r store.Reader, log *slog.Logger) (*ControlSe
 	}
 	cs := &ControlServer{path: sockPath, ln: ln, info: info, done: make(chan struct{})}
 	cs.server = &http.Server{
-		Handler:           controlHandler(r),
+		Handler:           controlHandler(r, cs.ping),
 		ReadHeaderTimeout: 5 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -86,10 +101,17 @@ func (cs *ControlServer) Close() error {
 	return err
 }
 
-func controlHandler(r store.Reader) http.Handler {
+func controlHandler(r store.Reader, ping func() pingAnswer) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+controlPing, func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, pingAnswer{Service: controlService})
+		writeJSON(w, http.StatusOK, ping())
+	})
+	handle(mux, controlIDs, func(q idsRequest) (any, error) {
+		f, ok := r.(store.IDFinder)
+		if !ok {
+			return nil, ErrControlUnsupported
+		}
+		return f.IDsWithPrefix(q.Prefix, min(q.Limit, 1000))
 	})
 	handle(mux, controlList, func(o store.ListOptions) (any, error) {
 		page, err := r.List(o)

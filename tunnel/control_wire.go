@@ -17,6 +17,7 @@ const (
 	controlStats   = "/v1/stats"
 	controlDedup   = "/v1/dedup"
 	controlAttempt = "/v1/attempt"
+	controlIDs     = "/v1/ids"
 	// controlService names the answer to a ping, so a stray socket is not mistaken for us.
 	controlService = "dexra-tui control 1"
 	controlMaxBody = 1 << 20
@@ -26,7 +27,13 @@ const (
 func ControlSocketPath(historyPath string) string { return historyPath + ".sock" }
 
 type pingAnswer struct {
-	Service string `json:"service"`
+	Service   string `json:"service"`
+	ListenURL string `json:"listen_url,omitempty"`
+}
+
+type idsRequest struct {
+	Prefix string `json:"prefix"`
+	Limit  int    `json:"limit"`
 }
 
 type idRequest struct {

@@ -3,10 +3,12 @@ package tunnel
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,7 +22,7 @@ type TriggerRequest struct {
 	Event  catalog.EventType
 	Scheme string // signing scheme; empty means the event's own
 	Secret string // empty sends the sample unsigned
-	Sets   map[string]string
+	Sets   []catalog.Set
 	Now    time.Time
 	Client *http.Client
 }
@@ -107,6 +109,9 @@ func signingScheme(req TriggerRequest) string {
 	return req.Event.Scheme
 }
 
+// ErrBadTarget: the URL to send to is not a valid http(s) URL; nothing was sent.
+var ErrBadTarget = errors.New("invalid target URL")
+
 // targetURL is base with the event's default path when base names no path of its own;
 // "localhost:4242" and ":4242" mean http on that address.
 func targetURL(base, path string) (string, error) {
@@ -117,8 +122,13 @@ func targetURL(base, path string) (string, error) {
 		base = "http://" + base
 	}
 	u, err := url.Parse(base)
-	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("target %q is not a URL such as http://127.0.0.1:4242", base)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", fmt.Errorf("%w: %q is not a URL such as http://127.0.0.1:4242", ErrBadTarget, base)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("%w: %q: port %s is not a number from 1 to 65535", ErrBadTarget, base, p)
+		}
 	}
 	if (u.Path == "" || u.Path == "/") && path != "" {
 		u.Path = path

@@ -1,6 +1,9 @@
 package tunnel
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 func TestTriggerTargetURL(t *testing.T) {
 	cases := map[string]string{
@@ -20,5 +23,13 @@ func TestTriggerTargetURL(t *testing.T) {
 	}
 	if _, err := targetURL("http://", "/x"); err == nil {
 		t.Error("a URL without a host was accepted")
+	}
+}
+
+func TestTargetURLCallsBadURLsInvalid(t *testing.T) {
+	for _, in := range []string{"http://127.0.0.1:99999", "http://localhost:abc", "ftp://host/x", "http://", "localhost:0"} {
+		if _, err := targetURL(in, "/x"); !errors.Is(err, ErrBadTarget) {
+			t.Errorf("targetURL(%q): %v, want ErrBadTarget", in, err)
+		}
 	}
 }

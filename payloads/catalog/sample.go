@@ -13,9 +13,8 @@ import (
 const dexatelTime = "2006-01-02 15:04:05"
 
 // Sample returns a fresh body of this type: new ids, timestamps from now, keys in the
-// seed's order, 4-space indented like the seed. sets assigns dotted paths ("data.status"
-// = "failed"); a value that parses as JSON is used as JSON, anything else as a string.
-func (e EventType) Sample(now time.Time, sets map[string]string) ([]byte, error) {
+// seed's order, 4-space indented like the seed, with sets applied (see Set).
+func (e EventType) Sample(now time.Time, sets []Set) ([]byte, error) {
 	build, ok := sampleBuilders[e.Name()]
 	if !ok {
 		return nil, fmt.Errorf("sample %s: not in the catalog", e.Name())

@@ -37,7 +37,7 @@ func TestEverySamplePassesItsOwnSchemaAndClassifiesBack(t *testing.T) {
 }
 
 func TestDexatelSampleReproducesTheSeedExample(t *testing.T) {
-	ids := map[string]string{"data.account_id": "4ca07d94-7b4d-4434-97aa-9ec34772f111"}
+	ids := []Set{{Path: "data.account_id", Value: "4ca07d94-7b4d-4434-97aa-9ec34772f111"}}
 	msg, err := mustFind(t, "dexatel.message").Sample(sampleNow, ids)
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +45,7 @@ func TestDexatelSampleReproducesTheSeedExample(t *testing.T) {
 	if string(msg) != seedMessage {
 		t.Errorf("message sample with the seed's ids:\n%s\nwant the seed's body:\n%s", msg, seedMessage)
 	}
-	ids["data.message_id"] = ids["data.account_id"]
+	ids = append(ids, Set{Path: "data.message_id", Value: ids[0].Value})
 	del, err := mustFind(t, "dexatel.delivery").Sample(sampleNow, ids)
 	if err != nil {
 		t.Fatal(err)
@@ -70,11 +70,11 @@ func TestSamplesAreFresh(t *testing.T) {
 
 func TestSampleSets(t *testing.T) {
 	e := mustFind(t, "dexatel.delivery")
-	body, err := e.Sample(sampleNow, map[string]string{
-		"data.status":       "failed",             // not JSON: a string
-		"data.retry":        "3",                  // JSON number
-		"data.extra.nested": `{"z":1,"a":[true]}`, // creates "extra", keeps key order
-		"meta":              `"quoted"`,           // JSON string
+	body, err := e.Sample(sampleNow, []Set{
+		{Path: "data.status", Value: "failed"},                   // not JSON: a string
+		{Path: "data.retry", Value: "3"},                         // new, JSON: a number
+		{Path: "data.extra.nested", Value: `{"z":1,"a":[true]}`}, // creates "extra", keeps key order
+		{Path: "meta", Value: `"quoted"`},                        // JSON string
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -97,9 +97,9 @@ func TestSampleSets(t *testing.T) {
 }
 
 func TestSampleSetIntoAnObjectSetEarlier(t *testing.T) {
-	body, err := mustFind(t, "dexra.message_in").Sample(sampleNow, map[string]string{
-		"data":   `{"b":1}`,
-		"data.a": "2",
+	body, err := mustFind(t, "dexra.message_in").Sample(sampleNow, []Set{
+		{Path: "data.a", Value: "2"},
+		{Path: "data", Value: `{"b":1}`},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +120,7 @@ func TestSampleSetErrors(t *testing.T) {
 		"x.":               "empty key",
 		"":                 "empty path",
 	} {
-		_, err := e.Sample(sampleNow, map[string]string{path: "1"})
+		_, err := e.Sample(sampleNow, []Set{{Path: path, Value: "1"}})
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("set %q: %v, want an error containing %q", path, err, want)
 		}
@@ -149,4 +149,40 @@ func mustFind(t *testing.T, name string) EventType {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// A field keeps the sample's type: digits set on a string stay a string, a number
+// field takes only a number, and --set-json sets any JSON.
+func TestSampleSetKeepsTheSamplesType(t *testing.T) {
+	compact := func(body []byte) string {
+		var b bytes.Buffer
+		_ = json.Compact(&b, body)
+		return b.String()
+	}
+	e := mustFind(t, "dexatel.delivery")
+	body, err := e.Sample(sampleNow, []Set{{Path: "data.message_id", Value: "14155550100"}, {Path: "data.status", Value: "true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := compact(body); !strings.Contains(got, `"message_id":"14155550100"`) || !strings.Contains(got, `"status":"true"`) {
+		t.Errorf("string fields must stay strings: %s", got)
+	}
+	body, err = e.Sample(sampleNow, []Set{{Path: "data.message_id", Value: "[1,2]", JSON: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := compact(body); !strings.Contains(got, `"message_id":[1,2]`) {
+		t.Errorf("--set-json sets JSON: %s", got)
+	}
+	if _, err := e.Sample(sampleNow, []Set{{Path: "data.x", Value: "[1,", JSON: true}}); err == nil || !strings.Contains(err.Error(), "not JSON") {
+		t.Errorf("invalid --set-json: %v", err)
+	}
+	conv := mustFind(t, "dexra.conversation_created")
+	body, err = conv.Sample(sampleNow, []Set{{Path: "data.customer_lifetime_value", Value: "12"}})
+	if err != nil || !strings.Contains(compact(body), `"customer_lifetime_value":12`) {
+		t.Errorf("a number field takes a number: %v %s", err, body)
+	}
+	if _, err := conv.Sample(sampleNow, []Set{{Path: "data.customer_lifetime_value", Value: "lots"}}); err == nil || !strings.Contains(err.Error(), "a number") {
+		t.Errorf("a number field refuses a word: %v", err)
+	}
 }

@@ -3,7 +3,7 @@ package catalog
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -19,26 +19,32 @@ func ParseSet(arg string) (path, value string, err error) {
 	return path, value, nil
 }
 
-// applySets applies dotted-path assignments in path order, so "data" is set before
-// "data.x" whatever order the map gives.
-func applySets(root *object, sets map[string]string) error {
-	paths := make([]string, 0, len(sets))
-	for p := range sets {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		if err := setPath(root, p, sets[p]); err != nil {
-			return fmt.Errorf("set %s: %w", p, err)
+// Set assigns Value at a dotted Path of a sample. Value keeps the sample's type there:
+// a string field stays a string (a phone number or an id of digits is not turned into
+// a number), a number or boolean field takes a number or boolean. Where the sample has
+// no value, or an object or array, Value is JSON when it parses as JSON, else a string.
+// JSON forces Value to be read as JSON (--set-json).
+type Set struct {
+	Path, Value string
+	JSON        bool
+}
+
+// applySets applies the assignments in path order, so "data" is set before "data.x"
+// whatever order they were given in; a later one of the same path wins.
+func applySets(root *object, sets []Set) error {
+	sorted := slices.Clone(sets)
+	slices.SortStableFunc(sorted, func(a, b Set) int { return strings.Compare(a.Path, b.Path) })
+	for _, set := range sorted {
+		if err := setPath(root, set); err != nil {
+			return fmt.Errorf("set %s: %w", set.Path, err)
 		}
 	}
 	return nil
 }
 
-// setPath assigns raw (JSON when it parses as JSON, else a string) at a dotted path,
-// creating missing objects on the way.
-func setPath(root *object, path, raw string) error {
-	keys, err := splitPath(path)
+// setPath assigns set at its dotted path, creating missing objects on the way.
+func setPath(root *object, set Set) error {
+	keys, err := splitPath(set.Path)
 	if err != nil {
 		return err
 	}
@@ -57,11 +63,13 @@ func setPath(root *object, path, raw string) error {
 		}
 		cur = next
 	}
-	val, err := setValue(raw)
+	last := keys[len(keys)-1]
+	old, _ := cur.get(last)
+	val, err := setValue(set, old)
 	if err != nil {
 		return err
 	}
-	cur.set(keys[len(keys)-1], val)
+	cur.set(last, val)
 	return nil
 }
 
@@ -78,9 +86,34 @@ func splitPath(path string) ([]string, error) {
 	return keys, nil
 }
 
-func setValue(raw string) (any, error) {
+// setValue is the value set assigns where the sample holds old (nil: nothing).
+func setValue(set Set, old any) (any, error) {
+	raw := set.Value
+	if set.JSON {
+		if !json.Valid([]byte(raw)) {
+			return nil, fmt.Errorf("value %q is not JSON (use --set for a string)", raw)
+		}
+		return decodeJSONValue(raw)
+	}
+	switch old.(type) {
+	case string:
+		return raw, nil
+	case json.Number, bool:
+		v, err := decodeJSONValue(raw)
+		if err != nil || kindOf(v) != kindOf(old) {
+			return nil, fmt.Errorf("the sample has %s here and %q is not one (use --set-json to set another type)", kindOf(old), raw)
+		}
+		return v, nil
+	}
 	if !json.Valid([]byte(raw)) {
 		return raw, nil
+	}
+	return decodeJSONValue(raw)
+}
+
+func decodeJSONValue(raw string) (any, error) {
+	if !json.Valid([]byte(raw)) {
+		return nil, fmt.Errorf("value %q is not JSON", raw)
 	}
 	v, err := decodeOrdered([]byte(raw))
 	if err != nil {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -9,29 +9,57 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/dexra/dexra-tui/store"
 	"github.com/dexra/dexra-tui/tunnel"
 )
 
-// replay sends stored events again to the developer's app and records each attempt.
-func (a *app) replay(ctx context.Context, args []string) error {
-	fs := newFlagSet("replay")
-	var rf readFlags
-	rf.register(fs)
-	query := fs.String("filter", "", "replay every event the filter matches, oldest first (same language as events --filter)")
-	failed := fs.Bool("failed", false, "replay the events whose forward failed, oldest first, each to the URL it failed on")
-	var to stringList
-	fs.Var(&to, "to", "where to send: URL, or /prefix=URL to route by path (repeat); the event's path is appended")
-	modeFlag := fs.String("mode", "", "captured or resign (default: resign for timestamped schemes when a secret is known, else captured)")
-	secret := fs.String("secret", "", "secret to re-sign with (default: the configured one for the event's path)")
-	concurrency := fs.Int("concurrency", 1, "replays in flight at once; 1 keeps strict order")
-	timeout := fs.Duration("timeout", tunnel.DefaultDeliveryTimeout, "how long to wait for each answer")
-	asJSON := fs.Bool("json", false, "one JSON object per attempt, then a summary object")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
+func (a *App) replayCommand() *cobra.Command {
+	var o replayOptions
+	cmd := &cobra.Command{
+		Use:   "replay ID... | --filter Q | --failed",
+		Short: "Send stored events to your app again; exit 1 if any answer is not 2xx",
+		Long: `Send stored events again and record each attempt on the event. IDs may be any unique
+prefix of at least 6 characters. captured mode sends the same bytes and headers with the
+signature as received; resign signs the same bytes now with the configured secret.`,
+		Example: `  dexra-tui replay 01JD3Q5W9Z8X --to http://localhost:3000/webhooks
+  dexra-tui replay --filter 'type:delivery sig:pass' --to http://localhost:3000/webhooks --concurrency 16
+  dexra-tui replay --failed`,
+		ValidArgsFunction: a.completeEventIDs(&o.readFlags, -1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.replay(cmd.Context(), cmd.Flags(), o, args)
+		},
 	}
-	set := flagsSet(fs)
+	fs := cmd.Flags()
+	o.readFlags.register(fs)
+	fs.StringVar(&o.query, "filter", "", "replay every event the filter matches, oldest first (same language as events --filter)")
+	fs.BoolVar(&o.failed, "failed", false, "replay the events whose forward failed, oldest first, each to the URL it failed on")
+	fs.StringArrayVar(&o.to, "to", nil, "where to send: URL, or /prefix=URL to route by path (repeat); the event's path is appended")
+	fs.StringVar(&o.mode, "mode", "", "captured or resign (default: resign for timestamped schemes when a secret is known, else captured)")
+	fs.StringVar(&o.secret, "secret", "", "secret to re-sign with (default: the configured one for the event's path)")
+	fs.IntVar(&o.concurrency, "concurrency", 1, "replays in flight at once; 1 keeps strict order")
+	fs.DurationVar(&o.timeout, "timeout", tunnel.DefaultDeliveryTimeout, "how long to wait for each answer")
+	fs.BoolVar(&o.asJSON, "json", false, "one JSON object per attempt, then a summary object")
+	a.completeReadFlags(cmd, &o.readFlags)
+	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"captured", "resign"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+type replayOptions struct {
+	readFlags
+	query, mode, secret string
+	failed, asJSON      bool
+	to                  []string
+	concurrency         int
+	timeout             time.Duration
+}
+
+// replay sends stored events again to the developer's app and records each attempt.
+func (a *App) replay(ctx context.Context, fs *pflag.FlagSet, o replayOptions, pos []string) error {
+	rf, query, failed, to, modeFlag, secret, concurrency, timeout, asJSON := o.readFlags, &o.query, &o.failed, o.to, &o.mode, &o.secret, &o.concurrency, &o.timeout, &o.asJSON
+	set := map[string]bool{"filter": fs.Changed("filter")}
 	selections := 0
 	for _, given := range []bool{len(pos) > 0, set["filter"], *failed} {
 		if given {
@@ -67,7 +95,7 @@ func (a *app) replay(ctx context.Context, args []string) error {
 		}
 	}
 
-	cfg, err := loadConfig(a.env, rf.config)
+	cfg, err := a.loadConfig(rf.config)
 	if err != nil {
 		return err
 	}
@@ -77,15 +105,19 @@ func (a *app) replay(ctx context.Context, args []string) error {
 	}
 	defer closeHistory()
 
-	items, err := replayItems(history, pos, *query, *failed, len(targets) > 0)
+	ids, err := resolveIDs(history, pos)
+	if err != nil {
+		return err
+	}
+	items, err := replayItems(history, ids, *query, *failed, len(targets) > 0)
 	if err != nil {
 		return err
 	}
 	if len(items) == 0 {
-		fmt.Fprintln(a.stderr, "dexra-tui: nothing to replay")
+		fmt.Fprintln(a.Stderr, "dexra-tui: nothing to replay")
 		return nil
 	}
-	out := &replayPrinter{w: a.stdout, json: *asJSON}
+	out := &replayPrinter{w: a.Stdout, json: *asJSON}
 	progress := a.progressLine(len(items))
 	rp, err := tunnel.NewReplayer(tunnel.ReplayConfig{
 		History:     history,
@@ -246,8 +278,8 @@ func orDash(s string) string {
 
 // progressLine returns a reporter that redraws one line on stderr when it is a
 // terminal (at most every 100 ms), and does nothing otherwise. Done < 0 ends the line.
-func (a *app) progressLine(total int) func(tunnel.ReplayProgress) {
-	f, ok := a.stderr.(*os.File)
+func (a *App) progressLine(total int) func(tunnel.ReplayProgress) {
+	f, ok := a.Stderr.(*os.File)
 	if !ok || !isTerminal(f) {
 		return func(tunnel.ReplayProgress) {}
 	}

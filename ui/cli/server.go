@@ -1,11 +1,13 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/payloads/sig"
@@ -17,63 +19,65 @@ import (
 type serverFlags struct {
 	readFlags
 	addr      string
-	secrets   stringList
+	secrets   []string
 	scheme    string
 	maxBody   int64
 	tolerance time.Duration
 	retention int
 	profile   string
-	forwardTo stringList
+	forwardTo []string
 	forwardN  int
 	respond   string
 }
 
-func (sf *serverFlags) register(fs *flag.FlagSet) {
+func (sf *serverFlags) register(fs *pflag.FlagSet) {
 	sf.readFlags.register(fs)
-	fs.StringVar(&sf.addr, "addr", "", "listen address (default "+defaultAddr+")")
-	fs.Var(&sf.secrets, "secret", "webhook secret (repeat for rotation; default $DEXRA_WEBHOOK_SECRET or the config's)")
-	fs.StringVar(&sf.scheme, "scheme", "", "signature scheme: auto or one of "+fmt.Sprint(sig.Names()))
-	fs.Int64Var(&sf.maxBody, "max-body", 0, fmt.Sprintf("largest accepted body in bytes (default %d)", defaultMaxBody))
-	fs.DurationVar(&sf.tolerance, "tolerance", 0, "accepted clock skew for timestamped schemes (default 5m)")
-	fs.IntVar(&sf.retention, "retention", 0, "keep the newest N events (default 1000000; -1 keeps all)")
-	fs.StringVar(&sf.profile, "profile", "", "sandbox or production (default sandbox)")
-	fs.Var(&sf.forwardTo, "forward-to", "forward each event to your app: URL, or /prefix=URL to route by path (repeat)")
+	fs.StringVar(&sf.addr, "addr", defaultAddr, "listen address (host:port; loopback unless you mean it)")
+	fs.StringArrayVar(&sf.secrets, "secret", nil, "webhook secret, repeat for rotation (default $DEXRA_WEBHOOK_SECRET or the config's; a flag is visible to other users in the process list, so prefer those)")
+	fs.StringVar(&sf.scheme, "scheme", "auto", "signature scheme: auto or one of "+strings.Join(sig.Names(), ", "))
+	fs.Int64Var(&sf.maxBody, "max-body", defaultMaxBody, "largest accepted body in bytes")
+	fs.DurationVar(&sf.tolerance, "tolerance", sig.DefaultTolerance, "accepted clock skew for timestamped schemes")
+	fs.IntVar(&sf.retention, "retention", store.DefaultRetention, "keep the newest N events (-1 keeps all)")
+	fs.StringVar(&sf.profile, "profile", "sandbox", "sandbox or production")
+	fs.StringArrayVar(&sf.forwardTo, "forward-to", nil, "forward each event to your app: URL, or /prefix=URL to route by path (repeat)")
 	fs.StringVar(&sf.respond, "respond", "200", "the listener's answer, to exercise retries: STATUS[,delay=DUR][,rate=FRACTION][,retry-after=S] or timeout")
 	fs.IntVar(&sf.forwardN, "forward-concurrency", 1, "deliveries in flight per forward target (1 keeps arrival order)")
 }
 
 // resolve applies flags over env, file and defaults.
-func (sf *serverFlags) resolve(a *app, fs *flag.FlagSet) (Config, error) {
-	cfg, err := loadConfig(a.env, sf.config)
+func (sf *serverFlags) resolve(a *App, fs *pflag.FlagSet) (Config, error) {
+	cfg, err := a.loadConfig(sf.config)
 	if err != nil {
 		return cfg, err
 	}
-	set := flagsSet(fs)
-	if set["db"] {
+	if fs.Changed("db") {
 		cfg.DB = sf.db
 	}
-	if set["addr"] {
+	if fs.Changed("addr") {
 		cfg.Addr = sf.addr
 	}
-	if set["secret"] {
+	if fs.Changed("secret") {
 		cfg.Secrets = sf.secrets
 	}
-	if set["scheme"] {
+	if fs.Changed("scheme") {
 		cfg.Scheme = sf.scheme
 	}
-	if set["max-body"] {
+	if fs.Changed("max-body") {
 		cfg.MaxBody = sf.maxBody
 	}
-	if set["tolerance"] {
+	if fs.Changed("tolerance") {
 		cfg.Tolerance = sf.tolerance
 	}
-	if set["retention"] {
+	if fs.Changed("retention") {
 		cfg.Retention = sf.retention
 	}
-	if set["profile"] {
+	if fs.Changed("profile") {
 		cfg.Profile = sf.profile
 	}
-	if set["forward-to"] {
+	if err := validateAddr(cfg.Addr); err != nil {
+		return cfg, usagef("--addr: %v", err)
+	}
+	if fs.Changed("forward-to") {
 		targets, err := tunnel.ParseForwardTargets(sf.forwardTo)
 		if err != nil {
 			return cfg, usagef("--forward-to: %v", err)

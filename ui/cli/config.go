@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +38,8 @@ type Config struct {
 	Respond tunnel.Respond
 	// File is the config file the values were read from (and a generated secret saved to).
 	File string
+	// fileHasSecrets: the file itself holds secrets (so its mode matters).
+	fileHasSecrets bool
 }
 
 // SourceConfig routes a path prefix to a scheme and its own secrets.
@@ -108,6 +113,7 @@ func loadConfig(env environment, file string) (Config, error) {
 	if unknown := meta.Undecoded(); len(unknown) > 0 {
 		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, scheme, max_body, tolerance, retention, profile, [[source]] prefix/scheme/secrets)", file, unknown[0].String())
 	}
+	cfg.fileHasSecrets = len(fc.Secrets) > 0 || slices.ContainsFunc(fc.Sources, func(s SourceConfig) bool { return len(s.Secrets) > 0 })
 	if err := cfg.applyFile(fc); err != nil {
 		return cfg, fmt.Errorf("config %s: %w", file, err)
 	}
@@ -181,6 +187,15 @@ func (cfg Config) signingFor(path string) (scheme, secret string) {
 		secret = secrets[0]
 	}
 	return scheme, secret
+}
+
+// secretsFor are the secrets the listener checks path with: the matching source's,
+// else the defaults.
+func (cfg Config) secretsFor(path string) []string {
+	if r, ok := tunnel.MatchRoute(cfg.routes(), path); ok && len(r.Secrets) > 0 {
+		return r.Secrets
+	}
+	return cfg.Secrets
 }
 
 func splitSecrets(v string) []string {
@@ -265,6 +280,36 @@ func writePrivate(file string, data []byte) error {
 	if d, err := os.Open(dir); err == nil {
 		d.Sync()
 		d.Close()
+	}
+	return nil
+}
+
+// loadConfig is loadConfig with this invocation's environment, warning on stderr when
+// the file holding secrets can be read by other users.
+func (a *App) loadConfig(file string) (Config, error) {
+	cfg, err := loadConfig(a.environ(), file)
+	if err != nil {
+		return cfg, err
+	}
+	if info, err := os.Stat(cfg.File); err == nil && info.Mode().Perm()&0o077 != 0 && cfg.fileHasSecrets {
+		fmt.Fprintf(a.Stderr, "dexra-tui: warning: %s holds webhook secrets and other users can read it (mode %04o); run: chmod 600 %s\n",
+			cfg.File, info.Mode().Perm(), cfg.File)
+	}
+	return cfg, nil
+}
+
+// validateAddr checks a host:port listen address before anything is opened.
+func validateAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not a valid host:port address (e.g. 127.0.0.1:4242): %v", addr, err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q: port %q is not a number from 0 to 65535", addr, port)
+	}
+	if strings.ContainsAny(host, "/ ") {
+		return fmt.Errorf("%q: host %q is not a valid host name or IP address", addr, host)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -45,8 +45,8 @@ func (b *syncBuffer) String() string {
 func runCLI(t *testing.T, home, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut syncBuffer
-	a := &app{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, env: testEnv(map[string]string{"HOME": home})}
-	code = a.run(context.Background(), args)
+	a := &App{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut, Env: testEnv(map[string]string{"HOME": home})}
+	code = a.Run(context.Background(), args)
 	return code, out.String(), errOut.String()
 }
 
@@ -61,9 +61,9 @@ func startListen(t *testing.T, home string, args ...string) *runningListen {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &runningListen{out: &syncBuffer{}, errOut: &syncBuffer{}}
-	a := &app{stdin: strings.NewReader(""), stdout: r.out, stderr: r.errOut, env: testEnv(map[string]string{"HOME": home})}
+	a := &App{Stdin: strings.NewReader(""), Stdout: r.out, Stderr: r.errOut, Env: testEnv(map[string]string{"HOME": home})}
 	done := make(chan int, 1)
-	go func() { done <- a.run(ctx, append([]string{"listen", "--addr", "127.0.0.1:0"}, args...)) }()
+	go func() { done <- a.Run(ctx, append([]string{"listen", "--addr", "127.0.0.1:0"}, args...)) }()
 	stopped := false
 	var code int
 	r.stop = func() int {
@@ -195,7 +195,7 @@ func TestListenTriggerEventsShow(t *testing.T) {
 	if code != 0 || !json.Valid([]byte(o)) || !strings.Contains(o, "hi there") {
 		t.Fatalf("show --body: %d %q", code, o)
 	}
-	if code, _, e = runCLI(t, home, "", "show", "NOPE", "--db", db); code != 1 || !strings.Contains(e, "not found") {
+	if code, _, e = runCLI(t, home, "", "show", "ZZZZZZZZ", "--db", db); code != 1 || !strings.Contains(e, "not found") {
 		t.Fatalf("show unknown id: %d %q", code, e)
 	}
 	if code, _, e = runCLI(t, home, "", "events", "--db", db, "--filter", "bogus:1"); code != 2 {
@@ -337,8 +337,8 @@ func TestShowBodyOnATerminalIsEscaped(t *testing.T) {
 	}
 	st.Close()
 	var out, errOut syncBuffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, env: testEnv(map[string]string{"HOME": home}), stdoutIsTerminal: true}
-	if code := a.run(context.Background(), []string{"show", ev.ID, "--body", "--db", db}); code != 0 || strings.Contains(out.String(), "\x1b") || !strings.Contains(out.String(), `\x1b]52`) {
+	a := &App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Env: testEnv(map[string]string{"HOME": home}), StdoutIsTerminal: true}
+	if code := a.Run(context.Background(), []string{"show", ev.ID, "--body", "--db", db}); code != 0 || strings.Contains(out.String(), "\x1b") || !strings.Contains(out.String(), `\x1b]52`) {
 		t.Fatalf("terminal: %d %q %q", code, out.String(), errOut.String())
 	}
 	code, raw, _ := runCLI(t, home, "", "show", ev.ID, "--body", "--db", db)
@@ -426,9 +426,9 @@ func TestListenPrintsEveryEventAfterAStalledReader(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out, errOut := &gatedWriter{open: make(chan struct{})}, &syncBuffer{}
-	a := &app{stdin: strings.NewReader(""), stdout: out, stderr: errOut, env: testEnv(map[string]string{"HOME": home})}
+	a := &App{Stdin: strings.NewReader(""), Stdout: out, Stderr: errOut, Env: testEnv(map[string]string{"HOME": home})}
 	done := make(chan int, 1)
-	go func() { done <- a.run(ctx, []string{"listen", "--addr", "127.0.0.1:0", "--secret", "s", "--json"}) }()
+	go func() { done <- a.Run(ctx, []string{"listen", "--addr", "127.0.0.1:0", "--secret", "s", "--json"}) }()
 	urlRE := regexp.MustCompile(`listening on (http://\S+)`)
 	waitFor(t, "the listener", func() bool { return urlRE.MatchString(errOut.String()) })
 	url := urlRE.FindStringSubmatch(errOut.String())[1]

@@ -1,7 +1,6 @@
-package main
+package cli
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -19,14 +18,10 @@ import (
 	"github.com/dexra/dexra-tui/tunnel"
 )
 
-// runReplayCmd runs the replay command in-process (as run would once it is in the
-// commands table) and returns its exit code and output.
+// runReplayCmd runs the replay command in-process and returns its exit code and output.
 func runReplayCmd(t *testing.T, home string, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errOut syncBuffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, env: testEnv(map[string]string{"HOME": home})}
-	code := a.exitCode(a.replay(context.Background(), args))
-	return code, out.String(), errOut.String()
+	return runCLI(t, home, "", append([]string{"replay"}, args...)...)
 }
 
 // recordingApp is a local app that keeps every body it got, in order, and answers

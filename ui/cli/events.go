@@ -1,0 +1,185 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/dexra/dexra-tui/store"
+	"github.com/dexra/dexra-tui/tunnel"
+	"github.com/dexra/dexra-tui/ui/sanitize"
+)
+
+// readFlags locate the history for the read commands.
+type readFlags struct{ db, config string }
+
+func (r *readFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&r.db, "db", "", "history file (default $DEXRA_TUI_DB, the config's db, or $XDG_DATA_HOME/dexra-tui/history.db)")
+	fs.StringVar(&r.config, "config", "", "config file (default $XDG_CONFIG_HOME/dexra-tui/config.toml)")
+}
+
+// historyPath is the history the flags, environment and config name.
+func (a *App) historyPath(r readFlags) (string, error) {
+	cfg, err := a.loadConfig(r.config)
+	if err != nil {
+		return "", err
+	}
+	if r.db != "" {
+		return r.db, nil
+	}
+	return cfg.DB, nil
+}
+
+// history is what the read commands use: the store itself, or the control socket of
+// the process that holds it.
+type history interface {
+	tunnel.History
+	store.IDFinder
+}
+
+// openHistory opens the history directly, or reaches it through the control socket
+// of the process that holds it (a listener or the console).
+func (a *App) openHistory(r readFlags) (history, func() error, error) {
+	db, err := a.historyPath(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	sock := tunnel.ControlSocketPath(db)
+	if client, err := tunnel.DialControl(sock); err == nil {
+		return client, client.Close, nil
+	}
+	if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("no history at %s yet: start dexra-tui listen (or the console) first, or pass --db", db)
+	}
+	st, err := store.Open(db, store.Options{Timeout: time.Second})
+	if err != nil {
+		if errors.Is(err, store.ErrLocked) {
+			return nil, nil, fmt.Errorf("%w; its control socket %s does not answer", err, sock)
+		}
+		return nil, nil, err
+	}
+	return st, st.Close, nil
+}
+
+const pageSize = 1000
+
+func (a *App) eventsCommand() *cobra.Command {
+	var rf readFlags
+	var query string
+	var limit int
+	var oldest, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "events",
+		Short: "List stored events, newest first",
+		Example: `  dexra-tui events
+  dexra-tui events --filter 'sig:fail type:delivery' --limit 0 --json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.events(rf, query, limit, oldest, asJSON)
+		},
+	}
+	rf.register(cmd.Flags())
+	cmd.Flags().StringVar(&query, "filter", "", "filter query, e.g. 'sig:fail type:delivery' (keys: "+strings.Join(store.FilterKeys, ", ")+"; -term negates)")
+	cmd.Flags().IntVar(&limit, "limit", 50, "how many events; 0 means all")
+	cmd.Flags().BoolVar(&oldest, "oldest-first", false, "oldest first")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per line")
+	a.completeReadFlags(cmd, &rf)
+	return cmd
+}
+
+func (a *App) events(rf readFlags, query string, limit int, oldest, asJSON bool) error {
+	if limit < 0 {
+		return usagef("--limit must be 0 (all) or more")
+	}
+	if _, err := store.ParseFilter(query); err != nil {
+		return usagef("--filter: %v", err)
+	}
+	r, closeReader, err := a.openHistory(rf)
+	if err != nil {
+		return err
+	}
+	defer closeReader()
+	left := limit
+	cursor := uint64(0)
+	for {
+		n := pageSize
+		if limit > 0 && left < n {
+			n = left
+		}
+		page, err := r.List(store.ListOptions{Query: query, Cursor: cursor, Limit: n, OldestFirst: oldest})
+		if err != nil {
+			return fmt.Errorf("listing events: %w", err)
+		}
+		for _, ev := range page.Events {
+			if err := writeEvent(a.Stdout, ev, asJSON); err != nil {
+				return err
+			}
+		}
+		left -= len(page.Events)
+		if page.Next == 0 || (limit > 0 && left <= 0) {
+			return nil
+		}
+		cursor = page.Next
+	}
+}
+
+func (a *App) showCommand() *cobra.Command {
+	var rf readFlags
+	var asJSON, bodyOnly bool
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Print one event whole: request, verdict and reason, headers, body",
+		Long:  "Print one event whole. ID may be any unique prefix of at least 6 characters.",
+		Example: `  dexra-tui show 01JD3Q5W9Z8X7Y6V5T4S3R2Q1P
+  dexra-tui show 01JD3Q --json
+  dexra-tui show 01JD3Q --body > body.json   # the raw bytes exactly`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("show needs one event ID (see dexra-tui events)")
+			}
+			return nil
+		},
+		ValidArgsFunction: a.completeEventIDs(&rf, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.show(rf, args[0], asJSON, bodyOnly)
+		},
+	}
+	rf.register(cmd.Flags())
+	cmd.Flags().BoolVar(&asJSON, "json", false, "the whole event as JSON")
+	cmd.Flags().BoolVar(&bodyOnly, "body", false, "write the raw body bytes exactly")
+	a.completeReadFlags(cmd, &rf)
+	return cmd
+}
+
+func (a *App) show(rf readFlags, arg string, asJSON, bodyOnly bool) error {
+	r, closeReader, err := a.openHistory(rf)
+	if err != nil {
+		return err
+	}
+	defer closeReader()
+	id, err := resolveID(r, arg)
+	if err != nil {
+		return err
+	}
+	ev, err := r.Get(id)
+	if err != nil {
+		return fmt.Errorf("showing %s: %w", clean(id), err)
+	}
+	if bodyOnly {
+		if a.StdoutIsTerminal {
+			// Raw bytes could drive the terminal; they go to pipes and files only.
+			fmt.Fprintln(a.Stderr, "dexra-tui: showing the body escaped; redirect to a file or pipe for the exact bytes")
+			_, err := fmt.Fprintln(a.Stdout, sanitize.Text(string(ev.Body)))
+			return err
+		}
+		_, err := a.Stdout.Write(ev.Body)
+		return err
+	}
+	return writeShow(a.Stdout, ev, asJSON)
+}

@@ -117,4 +117,3 @@ func (a *App) completeServerFlags(cmd *cobra.Command) {
 	a.completeScheme(cmd, "scheme", true)
 	_ = cmd.RegisterFlagCompletionFunc("profile", cobra.FixedCompletions([]string{"sandbox", "production"}, cobra.ShellCompDirectiveNoFileComp))
 }
-

@@ -53,4 +53,3 @@ func resolveIDs(f store.IDFinder, args []string) ([]string, error) {
 	}
 	return out, nil
 }
-

@@ -295,6 +295,9 @@ func TestGeneratedSecretNotSavedWhenTheListenerCannotStart(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(home, ".config", "dexra-tui", "config.toml")); err == nil {
 		t.Fatal("a secret nobody was shown was saved")
 	}
+	if _, err := os.Stat(filepath.Join(home, "h.db")); err == nil {
+		t.Fatal("a listen that could not start left a new history file behind")
+	}
 }
 
 // trigger signs with the secret the listener checks the event's path with.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -138,10 +140,24 @@ func startServer(cfg Config, warn func(error)) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	_, statErr := os.Stat(cfg.DB)
+	created := errors.Is(statErr, fs.ErrNotExist)
 	st, err := store.Open(cfg.DB, store.Options{Timeout: time.Second, Retention: cfg.Retention, OnPruneError: warn})
 	if err != nil {
 		return nil, err
 	}
+	s, err := serveHistory(cfg, st, generated)
+	if err != nil && created {
+		// A failed start leaves no new file behind (the history was made for this run).
+		os.Remove(cfg.DB)
+	}
+	return s, err
+}
+
+// serveHistory starts the listener, control socket and forwarder over st; on failure
+// it closes st.
+func serveHistory(cfg Config, st *store.Store, generated string) (*server, error) {
+	var err error
 	s := &server{cfg: cfg, store: st, hub: tunnel.NewHub(), generated: generated, responder: tunnel.NewResponder(cfg.Respond)}
 	s.hub.ReadBehind(historyRange(st))
 	s.listener = tunnel.NewListener(tunnel.Config{
@@ -162,6 +178,7 @@ func startServer(cfg Config, warn func(error)) (*server, error) {
 		st.Close()
 		return nil, fmt.Errorf("opening the control socket for other dexra-tui commands: %w", err)
 	}
+	s.control.SetListenURL(s.url)
 	if len(cfg.Forward) > 0 {
 		s.forwarder, err = tunnel.NewForwarder(tunnel.ForwardConfig{
 			Targets:     cfg.Forward,

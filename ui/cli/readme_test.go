@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+// Every command line the README shows runs a real command with real flags, so the
+// README and the help cannot drift apart.
+func TestREADMECommandLinesMatchTheHelp(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := (&App{}).rootCommand()
+	flagRE := regexp.MustCompile(`(?:^|\s|\[)(--[a-z][a-z0-9-]*|-[A-Za-z])\b`)
+	inCode, checked := false, 0
+	for _, line := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(line, "```") {
+			inCode = !inCode
+			continue
+		}
+		var cmdline string
+		switch {
+		case inCode && strings.HasPrefix(strings.TrimSpace(line), "dexra-tui"):
+			cmdline = strings.TrimSpace(line)
+		case !inCode:
+			for _, m := range regexp.MustCompile("`(dexra-tui [^`]*)`").FindAllStringSubmatch(line, -1) {
+				checked += checkCommandLine(t, root, m[1], flagRE)
+			}
+			continue
+		default:
+			continue
+		}
+		if i := strings.Index(cmdline, "#"); i >= 0 {
+			cmdline = cmdline[:i]
+		}
+		checked += checkCommandLine(t, root, cmdline, flagRE)
+	}
+	if checked < 20 {
+		t.Fatalf("checked only %d command lines of the README", checked)
+	}
+}
+
+func checkCommandLine(t *testing.T, root *cobra.Command, line string, flagRE *regexp.Regexp) int {
+	t.Helper()
+	words := strings.Fields(line)[1:]
+	cmd := root
+	if len(words) > 0 && !strings.HasPrefix(words[0], "-") {
+		found, _, err := root.Find(words[:1])
+		if err != nil || found == root {
+			if words[0] == "…" || strings.ContainsAny(words[0], "[|") {
+				return 0
+			}
+			t.Errorf("README: %q: no command %q", line, words[0])
+			return 1
+		}
+		cmd = found
+	}
+	for _, m := range flagRE.FindAllStringSubmatch(line, -1) {
+		name := strings.TrimLeft(m[1], "-")
+		var ok bool
+		if strings.HasPrefix(m[1], "--") {
+			ok = cmd.Flags().Lookup(name) != nil || name == "help" || name == "version"
+		} else {
+			ok = cmd.Flags().ShorthandLookup(name) != nil || name == "h" || name == "v"
+		}
+		if !ok {
+			t.Errorf("README: %q: %s has no flag %s", line, cmd.CommandPath(), m[1])
+		}
+	}
+	return 1
+}

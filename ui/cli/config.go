@@ -79,22 +79,36 @@ func (env environment) dir(xdg, fallback string) string {
 	if home == "" {
 		home, _ = os.UserHomeDir()
 	}
+	if !filepath.IsAbs(home) {
+		return "" // never a path relative to wherever the command runs
+	}
 	return filepath.Join(home, fallback)
 }
 
 func (env environment) configFile() string {
-	return filepath.Join(env.dir("XDG_CONFIG_HOME", ".config"), appDir, "config.toml")
+	if d := env.dir("XDG_CONFIG_HOME", ".config"); d != "" {
+		return filepath.Join(d, appDir, "config.toml")
+	}
+	return ""
 }
 
 func (env environment) defaultDB() string {
-	return filepath.Join(env.dir("XDG_DATA_HOME", ".local/share"), appDir, "history.db")
+	if d := env.dir("XDG_DATA_HOME", ".local/share"); d != "" {
+		return filepath.Join(d, appDir, "history.db")
+	}
+	return ""
 }
+
+// errNoHome: the default files live under the home directory, and there is none.
+var errNoHome = errors.New("cannot tell where your home directory is ($HOME is not set): set HOME (or XDG_CONFIG_HOME and XDG_DATA_HOME), or pass --config and --db")
 
 // loadConfig reads the config file (a missing one is fine) and the environment.
 // Flags are applied on top by the caller.
 func loadConfig(env environment, file string) (Config, error) {
 	if file == "" {
-		file = env.configFile()
+		if file = env.configFile(); file == "" {
+			return Config{}, errNoHome
+		}
 	}
 	cfg := Config{
 		Addr:      defaultAddr,

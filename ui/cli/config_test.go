@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,5 +128,24 @@ func TestUnknownConfigKeyIsAnError(t *testing.T) {
 	os.WriteFile(file, []byte("secret = \"typo\"\n"), 0o600)
 	if _, err := loadConfig(testEnv(nil), file); err == nil || !strings.Contains(err.Error(), `unknown key "secret"`) {
 		t.Fatalf("want an unknown-key error, got %v", err)
+	}
+}
+
+// Without a home directory the defaults are refused, never made relative to the
+// directory the command runs in.
+func TestNoHomeIsAClearErrorNotARelativePath(t *testing.T) {
+	t.Setenv("HOME", "")
+	if _, err := loadConfig(testEnv(nil), ""); !errors.Is(err, errNoHome) {
+		t.Fatalf("loadConfig without HOME: %v", err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	var out, errOut syncBuffer
+	code := (&App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Env: testEnv(nil)}).Run(t.Context(), []string{"listen", "--addr", "127.0.0.1:0"})
+	if code == 0 || !strings.Contains(errOut.String(), "HOME") {
+		t.Fatalf("listen without HOME: %d %q", code, errOut.String())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		t.Fatalf("files made in the working directory: %v", entries)
 	}
 }

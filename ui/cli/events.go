@@ -33,6 +33,9 @@ func (a *App) historyPath(r readFlags) (string, error) {
 	if r.db != "" {
 		return r.db, nil
 	}
+	if cfg.DB == "" {
+		return "", errNoHome
+	}
 	return cfg.DB, nil
 }
 

@@ -58,6 +58,9 @@ func (sf *serverFlags) resolve(a *App, fs *pflag.FlagSet) (Config, error) {
 	if fs.Changed("addr") {
 		cfg.Addr = sf.addr
 	}
+	if cfg.DB == "" {
+		return cfg, errNoHome
+	}
 	if fs.Changed("secret") {
 		cfg.Secrets = sf.secrets
 	}

@@ -121,6 +121,17 @@ func (l *Listener) simulate(w http.ResponseWriter, r *http.Request, answer Respo
 	if answer.RetryAfter != "" {
 		w.Header().Set("Retry-After", answer.RetryAfter)
 	}
+	for name, vs := range answer.Headers {
+		w.Header()[http.CanonicalHeaderKey(name)] = vs
+	}
+	if answer.Body != nil {
+		if w.Header().Get("Content-Type") == "" {
+			w.Header().Set("Content-Type", sniffAnswerType(answer.Body))
+		}
+		w.WriteHeader(answer.Status)
+		w.Write(answer.Body)
+		return
+	}
 	if answer.Status >= 200 && answer.Status < 300 {
 		writeRaw(w, answer.Status, emptyObject)
 		return

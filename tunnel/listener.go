@@ -40,6 +40,8 @@ type Config struct {
 	Logger            *slog.Logger // nil: no logs
 	// Responder simulates failing answers (--respond); nil always answers 200.
 	Responder *Responder
+	// VerifyToken answers Meta's subscription handshake (hub.verify_token).
+	VerifyToken string
 }
 
 // Route overrides the signature scheme and secrets for paths under Prefix.

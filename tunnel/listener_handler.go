@@ -69,8 +69,14 @@ func (l *Listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		ev.Status = http.StatusOK
 		payloads.Analyze(ev, vc)
 	}
+	var hs *handshake
+	if ev.Rejected == "" {
+		if hs = detectHandshake(ev, l.cfg.VerifyToken); hs != nil {
+			ev.Status = hs.status
+		}
+	}
 	answer := Respond{Status: http.StatusOK, Rate: 1}
-	if ev.Rejected == "" && l.cfg.Responder != nil {
+	if ev.Rejected == "" && hs == nil && l.cfg.Responder != nil {
 		if answer = l.cfg.Responder.decide(); !answer.Normal() {
 			ev.Status, ev.Simulated = answer.Status, answer.String()
 		}
@@ -94,6 +100,12 @@ func (l *Listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	answered = true
 	w.Header().Set(EventIDHeader, id)
+	if hs != nil {
+		w.Header().Set("Content-Type", hs.contentType)
+		w.WriteHeader(hs.status)
+		w.Write(hs.body)
+		return
+	}
 	if status == http.StatusOK {
 		writeRaw(w, http.StatusOK, emptyObject)
 	} else {

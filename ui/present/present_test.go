@@ -114,7 +114,7 @@ func TestRowAndDetailTitle(t *testing.T) {
 	if got := plain(Doc{d.Title}); got != "✓ delivery · dexatel · 01JNGQ0000… · 13:00:05 · ↺3" {
 		t.Fatalf("title %q", got)
 	}
-	if got := plain(d.Tabs[TabHeaders]); !strings.Contains(got, "↺ 3 deliveries carry this event; the first was 01JNGQ0000000000000000000B") {
+	if got := plain(d.Tabs[TabHeaders].Head); !strings.Contains(got, "↺ 3 deliveries carry this event; the first was 01JNGQ0000000000000000000B") {
 		t.Fatalf("headers tab does not explain the redelivery:\n%s", got)
 	}
 }

@@ -21,8 +21,7 @@ func jsonIndent(depth, width int) int { return min(2*depth, width/2) }
 // layoutJSON lays text out; ok is false when it is not one well-formed JSON value as
 // far as layout needs (balanced brackets, closed strings, ASCII scalars).
 func layoutJSON(text string, width int) (*jsonRows, bool) {
-	b := newRowBuilder(width)
-	b.rows = make([]row, 0, len(text)/16+1)
+	b := newRowBuilder(width, len(text)/16+1)
 	depth := 0
 	line := func() { ind := jsonIndent(depth, b.width); b.newLine(ind, ind) }
 	for i := 0; i < len(text); {
@@ -31,12 +30,12 @@ func layoutJSON(text string, width int) (*jsonRows, bool) {
 			i++
 		case '{', '[':
 			if j := skipWhite(text, i+1); j < len(text) && text[j] == c+2 { // {} and [] stay together
-				b.add(i, 1, 1, 0)
-				b.add(j, 1, 1, 0)
+				b.add1(i)
+				b.add1(j)
 				i = j + 1
 				continue
 			}
-			b.add(i, 1, 1, 0)
+			b.add1(i)
 			depth++
 			line()
 			i++
@@ -45,10 +44,10 @@ func layoutJSON(text string, width int) (*jsonRows, bool) {
 				return nil, false
 			}
 			line()
-			b.add(i, 1, 1, 0)
+			b.add1(i)
 			i++
 		case ',':
-			b.add(i, 1, 1, 0)
+			b.add1(i)
 			line()
 			i++
 		case ':':
@@ -72,16 +71,17 @@ func layoutJSON(text string, width int) (*jsonRows, bool) {
 			i = j
 		}
 	}
-	if depth != 0 || len(b.rows) == 0 {
+	rows := b.done()
+	if depth != 0 || len(rows) == 0 {
 		return nil, false
 	}
-	return &jsonRows{text: text, rows: b.rows}, true
+	return &jsonRows{text: text, rows: rows}, true
 }
 
 // layoutString adds the string literal at text[i] piece by piece (an escape is one
 // piece) and returns the index past its closing quote.
 func layoutString(b *rowBuilder, text string, i int) (int, bool) {
-	b.add(i, 1, 1, 0)
+	b.add1(i)
 	for i++; i < len(text); {
 		switch c := text[i]; {
 		case c == '"':

@@ -59,21 +59,30 @@ func jsonDepth(text string) int {
 	}
 	depth, deepest, inString := 0, 0, false
 	for i := 0; i < len(text); i++ {
-		switch c := text[i]; {
-		case inString && c == '\\':
-			i++
+		c := text[i]
+		if !depthByte[c] {
+			continue
+		}
+		switch {
+		case c == '\\':
+			if inString {
+				i++
+			}
 		case c == '"':
 			inString = !inString
 		case inString:
 		case c == '{' || c == '[':
 			depth++
 			deepest = max(deepest, depth)
-		case c == '}' || c == ']':
+		default:
 			depth--
 		}
 	}
 	return deepest
 }
+
+// depthByte marks the bytes jsonDepth looks at.
+var depthByte = [256]bool{'"': true, '\\': true, '{': true, '}': true, '[': true, ']': true}
 
 // hexRows is a hex dump made a row at a time.
 type hexRows struct {

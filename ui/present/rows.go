@@ -36,7 +36,9 @@ const maxBody = math.MaxUint32
 
 // rowBuilder cuts a text into rows of at most width cells as pieces are added.
 type rowBuilder struct {
-	rows    []row
+	rows    []row // every row but the open one
+	open    row   // the row pieces are added to
+	opened  bool
 	width   int
 	cells   int  // cells used in the open row
 	pending bool // the next piece starts a new line
@@ -44,7 +46,9 @@ type rowBuilder struct {
 	hang    int  // indent drawn before its continuation rows
 }
 
-func newRowBuilder(width int) *rowBuilder { return &rowBuilder{width: max(width, 1), pending: true} }
+func newRowBuilder(width, sizeHint int) *rowBuilder {
+	return &rowBuilder{width: max(width, 1), pending: true, rows: make([]row, 0, sizeHint)}
+}
 
 // newLine makes the next piece start a line: first cells of indent drawn before it,
 // hang before its continuation rows (dropped where it would leave less than half the
@@ -59,7 +63,7 @@ func (b *rowBuilder) newLine(first, hang int) {
 // endLine closes a line; one that got no piece still shows, empty, at off.
 func (b *rowBuilder) endLine(off int) {
 	if b.pending {
-		b.rows = append(b.rows, row{off: uint32(off), end: uint32(off)})
+		b.start(off, 0, 0)
 	}
 }
 
@@ -68,13 +72,23 @@ func (b *rowBuilder) endLine(off int) {
 func (b *rowBuilder) add(off, size, cells int, flags uint8) {
 	switch {
 	case b.pending:
-		b.open(off, b.first, flags)
+		b.start(off, b.first, flags)
 		b.pending = false
 	case b.cells+cells > b.width && b.cells > b.hang:
-		b.open(off, b.hang, flags) // wrap: the continuation hangs under the line's text
+		b.start(off, b.hang, flags) // wrap: the continuation hangs under the line's text
 	}
 	b.cells += cells
-	b.rows[len(b.rows)-1].end = uint32(off + size)
+	b.open.end = uint32(off + size)
+}
+
+// add1 is add for a one-byte, one-cell piece, kept small enough to inline.
+func (b *rowBuilder) add1(off int) {
+	if b.pending || b.cells >= b.width {
+		b.add(off, 1, 1, 0)
+		return
+	}
+	b.cells++
+	b.open.end = uint32(off + 1)
 }
 
 // addRun appends n bytes at off, one cell each, wrapping inside the run as needed.
@@ -87,14 +101,26 @@ func (b *rowBuilder) addRun(off, n int, flags uint8) {
 		}
 		k := min(n, b.width-b.cells)
 		b.cells += k
-		b.rows[len(b.rows)-1].end = uint32(off + k)
+		b.open.end = uint32(off + k)
 		off, n = off+k, n-k
 	}
 }
 
-func (b *rowBuilder) open(off, indent int, flags uint8) {
-	b.rows = append(b.rows, row{off: uint32(off), end: uint32(off), indent: uint16(indent), flags: flags})
-	b.cells = indent
+func (b *rowBuilder) start(off, indent int, flags uint8) {
+	if b.opened {
+		b.rows = append(b.rows, b.open)
+	}
+	b.open = row{off: uint32(off), end: uint32(off), indent: uint16(indent), flags: flags}
+	b.opened, b.cells = true, indent
+}
+
+// done returns every row.
+func (b *rowBuilder) done() []row {
+	if b.opened {
+		b.rows = append(b.rows, b.open)
+		b.opened = false
+	}
+	return b.rows
 }
 
 // indented prepends a row's indent to its spans.

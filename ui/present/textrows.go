@@ -28,8 +28,7 @@ func (t *textRows) Row(i int) Line {
 // layoutText wraps text to width cells, continuation rows hanging under the line's
 // leading spaces; every row breaks on a character boundary, so each escapes alone.
 func layoutText(text string, width int, raw bool) *textRows {
-	b := newRowBuilder(width)
-	b.rows = make([]row, 0, len(text)/max(width, 1)+strings.Count(text, "\n")/8+1)
+	b := newRowBuilder(width, len(text)/max(width, 1)+1)
 	for start := 0; ; {
 		end, next := len(text), len(text)
 		if nl := strings.IndexByte(text[start:], '\n'); nl >= 0 {
@@ -59,7 +58,7 @@ func layoutText(text string, width int, raw bool) *textRows {
 		}
 		start = next
 	}
-	return &textRows{text: text, rows: b.rows, raw: raw}
+	return &textRows{text: text, rows: b.done(), raw: raw}
 }
 
 // leadingCells is the width of a line's leading blanks as shown.

@@ -57,7 +57,7 @@ func (b *rowBuilder) newLine(first, hang int) {
 	if hang > b.width/2 {
 		hang = 0
 	}
-	b.pending, b.first, b.hang = true, min(first, b.width/2), hang
+	b.pending, b.first, b.hang = true, min(first, b.width/2, math.MaxUint16), min(hang, math.MaxUint16)
 }
 
 // endLine closes a line; one that got no piece still shows, empty, at off.

@@ -184,7 +184,6 @@ func TestSchemaOfALargeBodyIsDeferred(t *testing.T) {
 	}
 }
 
-
 // Every valid JSON body is laid out as json.Indent prints it (where the indent is not
 // capped), and wrapped narrow it keeps every token.
 func FuzzJSONRows(f *testing.F) {

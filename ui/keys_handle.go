@@ -50,9 +50,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Answer):
 		return m.cycleAnswer()
 	case key.Matches(msg, k.NextTab):
-		m.detail.SetTab(m.detail.Tab() + 1)
+		return m.detail.SetTab(m.detail.Tab() + 1)
 	case key.Matches(msg, k.PrevTab):
-		m.detail.SetTab(m.detail.Tab() - 1)
+		return m.detail.SetTab(m.detail.Tab() - 1)
 	case key.Matches(msg, k.Open):
 		m.setFocus(focusDetail)
 	case key.Matches(msg, k.Back):
@@ -60,8 +60,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	default:
 		for i, b := range k.Tabs {
 			if key.Matches(msg, b) {
-				m.detail.SetTab(i)
-				return nil
+				return m.detail.SetTab(i)
 			}
 		}
 		if m.focus == focusDetail {

@@ -125,7 +125,7 @@ func (m *Model) replayEnded(msg replayDoneMsg) tea.Cmd {
 	m.noteReplays(msg.results)
 	text, isError := replayOutcome(run.kind, msg)
 	if run.kind != replayFailed && !msg.nothing {
-		// The app's answer is what the user is waiting for.
+		// The app's answer is what the user is waiting for (a tab that checks nothing).
 		m.detail.SetTab(present.TabForwards)
 	}
 	return tea.Batch(m.showToast(text, isError), m.afterList(m.list.Refresh()), m.detail.Reload(),

@@ -36,7 +36,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.showToast("listener stopped: "+sanitize.Line(msg.err.Error())+"; restart dexra-tui", true)
 	case eventlist.PageMsg:
 		return m, m.afterList(m.list.Update(msg))
-	case detail.LoadedMsg:
+	case detail.LoadedMsg, detail.SchemaMsg:
 		return m, m.detail.Update(msg)
 	case picker.ChosenMsg:
 		return m, m.trigger(msg)

@@ -12,7 +12,10 @@ import (
 type Detail struct {
 	ID    string
 	Title Line
-	Tabs  [NumTabs]Doc
+	Tabs  [NumTabs]Lazy
+	// SchemaDeferred says the Schema tab only holds a placeholder: the body is large
+	// enough that checking it waits until the tab is shown (see Schema).
+	SchemaDeferred bool
 }
 
 // Dedup is what the history knows about an event's dedup key.
@@ -30,14 +33,22 @@ type Options struct {
 // NewDetail presents ev for the detail pane.
 func NewDetail(ev *payloads.Event, opts Options, dedup Dedup) Detail {
 	d := Detail{ID: ev.ID, Title: Title(ev, opts.Location, dedup)}
-	d.Tabs[TabBody] = Body(ev, opts.Width)
-	d.Tabs[TabHeaders] = append(about(ev, dedup), Headers(ev)...)
-	d.Tabs[TabSignature] = Signature(ev)
-	d.Tabs[TabSchema] = Schema(ev)
-	d.Tabs[TabRaw] = Raw(ev)
-	d.Tabs[TabForwards] = Forwards(ev, opts)
+	d.Tabs[TabBody] = BodyRows(ev, opts.Width)
+	d.Tabs[TabHeaders] = Lazy{Head: append(about(ev, dedup), Headers(ev)...)}
+	d.Tabs[TabSignature] = Lazy{Head: Signature(ev)}
+	if d.SchemaDeferred = len(ev.Body) > MaxEagerSchema; d.SchemaDeferred {
+		d.Tabs[TabSchema] = Lazy{Head: Doc{{span(Muted, "checking the body against the catalog's schema…")}}}
+	} else {
+		d.Tabs[TabSchema] = Lazy{Head: Schema(ev)}
+	}
+	d.Tabs[TabRaw] = RawRows(ev, opts.Width)
+	d.Tabs[TabForwards] = Lazy{Head: Forwards(ev, opts)}
 	return d
 }
+
+// MaxEagerSchema is the largest body whose schema check is part of presenting the
+// event (a check decodes the whole body: about 100 ms for 4 MiB).
+const MaxEagerSchema = 256 << 10
 
 // Title is the one-line description of ev: verdict, type, source, ID, time, and
 // whether it is a redelivery, was refused, or was sent by an edited replay.

@@ -114,7 +114,7 @@ func TestRowAndDetailTitle(t *testing.T) {
 	if got := plain(Doc{d.Title}); got != "✓ delivery · dexatel · 01JNGQ0000… · 13:00:05 · ↺3" {
 		t.Fatalf("title %q", got)
 	}
-	if got := plain(d.Tabs[TabHeaders]); !strings.Contains(got, "↺ 3 deliveries carry this event; the first was 01JNGQ0000000000000000000B") {
+	if got := plain(d.Tabs[TabHeaders].Head); !strings.Contains(got, "↺ 3 deliveries carry this event; the first was 01JNGQ0000000000000000000B") {
 		t.Fatalf("headers tab does not explain the redelivery:\n%s", got)
 	}
 }
@@ -134,9 +134,15 @@ func FuzzBody(f *testing.F) {
 	f.Add([]byte(`{"a":[1,2,{"b":"c"}]}`))
 	f.Add([]byte("\x1b]52;c;AAAA\x07"))
 	f.Add([]byte{0xff, 0x00})
+	f.Add([]byte(`{"t":"\u001b]2;x\u0007` + "\u009b\u202e" + `"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev := &payloads.Event{Body: body, BodyKind: payloads.KindOf(body)}
-		for _, l := range append(Body(ev, 80), Raw(ev)...) {
+		lines := Body(ev, 80)
+		for _, width := range []int{80, 7} {
+			lines = append(lines, allLines(BodyRows(ev, width))...)
+			lines = append(lines, allLines(RawRows(ev, width))...)
+		}
+		for _, l := range lines {
 			for _, s := range l {
 				for _, r := range s.Text {
 					if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {

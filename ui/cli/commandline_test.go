@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -294,5 +296,23 @@ func TestTriggerSetKeepsTheSamplesType(t *testing.T) {
 	_, body, _ := runCLI(t, home, "", "show", id, "--db", db, "--body")
 	if !strings.Contains(body, `"message_id": "14155550100"`) || !regexp.MustCompile(`"tags": \[\s*1,\s*2\s*\]`).MatchString(body) {
 		t.Fatalf("body: %s", body)
+	}
+}
+
+// Meta's setup handshake works with the verify_token of the config file.
+func TestListenAnswersMetaWithTheConfiguredVerifyToken(t *testing.T) {
+	home := t.TempDir()
+	file := filepath.Join(home, ".config", "dexra-tui", "config.toml")
+	os.MkdirAll(filepath.Dir(file), 0o700)
+	os.WriteFile(file, []byte("secrets = [\"s\"]\nverify_token = \"tok123\"\n"), 0o600)
+	ln := startListen(t, home, "--db", filepath.Join(home, "h.db"))
+	resp, err := http.Get(ln.url + "/whatsapp?hub.mode=subscribe&hub.challenge=987&hub.verify_token=tok123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "987" {
+		t.Fatalf("handshake: %d %q", resp.StatusCode, body)
 	}
 }

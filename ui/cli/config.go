@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -22,15 +23,17 @@ import (
 
 // Config is the resolved configuration: flag > env > file > default.
 type Config struct {
-	Addr      string
-	DB        string
-	Secrets   []string
-	Scheme    string
-	MaxBody   int64
-	Tolerance time.Duration
-	Retention int
-	Profile   string
-	Sources   []SourceConfig
+	Addr    string
+	DB      string
+	Secrets []string
+	// VerifyToken is what Meta's webhook setup must send as hub.verify_token.
+	VerifyToken string
+	Scheme      string
+	MaxBody     int64
+	Tolerance   time.Duration
+	Retention   int
+	Profile     string
+	Sources     []SourceConfig
 	// Forward are the apps each event is forwarded to (flags only).
 	Forward            []tunnel.ForwardTarget
 	ForwardConcurrency int
@@ -51,15 +54,17 @@ type SourceConfig struct {
 
 // fileConfig is config.toml as written on disk.
 type fileConfig struct {
-	Addr      string         `toml:"addr,omitempty"`
-	DB        string         `toml:"db,omitempty"`
-	Secrets   []string       `toml:"secrets,omitempty"`
-	Scheme    string         `toml:"scheme,omitempty"`
-	MaxBody   int64          `toml:"max_body,omitempty"`
-	Tolerance string         `toml:"tolerance,omitempty"`
-	Retention int            `toml:"retention,omitempty"`
-	Profile   string         `toml:"profile,omitempty"`
-	Sources   []SourceConfig `toml:"source,omitempty"`
+	Addr    string   `toml:"addr,omitempty"`
+	DB      string   `toml:"db,omitempty"`
+	Secrets []string `toml:"secrets,omitempty"`
+	// VerifyToken answers Meta's (WhatsApp Cloud) subscription handshake.
+	VerifyToken string         `toml:"verify_token,omitempty"`
+	Scheme      string         `toml:"scheme,omitempty"`
+	MaxBody     int64          `toml:"max_body,omitempty"`
+	Tolerance   string         `toml:"tolerance,omitempty"`
+	Retention   int            `toml:"retention,omitempty"`
+	Profile     string         `toml:"profile,omitempty"`
+	Sources     []SourceConfig `toml:"source,omitempty"`
 }
 
 const (
@@ -125,7 +130,7 @@ func loadConfig(env environment, file string) (Config, error) {
 		return cfg, fmt.Errorf("reading config %s: %w (fix or remove the file)", file, err)
 	}
 	if unknown := meta.Undecoded(); len(unknown) > 0 {
-		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, scheme, max_body, tolerance, retention, profile, [[source]] prefix/scheme/secrets)", file, unknown[0].String())
+		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, verify_token, scheme, max_body, tolerance, retention, profile, [[source]] prefix/scheme/secrets)", file, unknown[0].String())
 	}
 	cfg.fileHasSecrets = len(fc.Secrets) > 0 || slices.ContainsFunc(fc.Sources, func(s SourceConfig) bool { return len(s.Secrets) > 0 })
 	if err := cfg.applyFile(fc); err != nil {
@@ -149,6 +154,9 @@ func (cfg *Config) applyFile(fc fileConfig) error {
 	}
 	if len(fc.Secrets) > 0 {
 		cfg.Secrets = fc.Secrets
+	}
+	if fc.VerifyToken != "" {
+		cfg.VerifyToken = fc.VerifyToken
 	}
 	if fc.Scheme != "" {
 		cfg.Scheme = fc.Scheme
@@ -222,18 +230,34 @@ func splitSecrets(v string) []string {
 	return out
 }
 
-// generateSecret makes a webhook secret for a run that has none; the caller saves it
-// (saveSecret) once it is sure to be shown.
-func generateSecret(cfg *Config) (generated string, err error) {
-	if len(cfg.Secrets) > 0 {
-		return "", nil
+// generated are the values a first run makes up and saves (saveGenerated) once it is
+// sure to show them.
+type generated struct {
+	secret      string // webhook secret
+	verifyToken string // Meta's hub.verify_token
+}
+
+func (g generated) any() bool { return g.secret != "" || g.verifyToken != "" }
+
+// generateMissing makes a webhook secret and a verify token for a run that has none.
+func generateMissing(cfg *Config) (generated, error) {
+	var g generated
+	if len(cfg.Secrets) == 0 {
+		secret, err := newSecret()
+		if err != nil {
+			return g, err
+		}
+		cfg.Secrets, g.secret = []string{secret}, secret
 	}
-	secret, err := newSecret()
-	if err != nil {
-		return "", err
+	if cfg.VerifyToken == "" {
+		b := make([]byte, 16)
+		if _, err := rand.Read(b); err != nil {
+			return g, fmt.Errorf("generating a verify token: %w", err)
+		}
+		cfg.VerifyToken = hex.EncodeToString(b)
+		g.verifyToken = cfg.VerifyToken
 	}
-	cfg.Secrets = []string{secret}
-	return secret, nil
+	return g, nil
 }
 
 func newSecret() (string, error) {
@@ -244,16 +268,22 @@ func newSecret() (string, error) {
 	return "whsec_" + base64.StdEncoding.EncodeToString(b), nil
 }
 
-// saveSecret puts a secrets line at the top of the config file, keeping the rest of
-// the file (comments, tables) as it is, written 0600.
-func saveSecret(file, secret string) error {
+// saveGenerated puts the generated values at the top of the config file, keeping the
+// rest of the file (comments, tables) as it is, written 0600.
+func saveGenerated(file string, g generated) error {
 	old, err := os.ReadFile(file)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("reading config %s before saving the secret: %w", file, err)
 	}
 	var buf bytes.Buffer
 	buf.WriteString("# dexra-tui configuration: holds webhook secrets, keep it private\n")
-	fmt.Fprintf(&buf, "secrets = [%q]\n\n", secret)
+	if g.secret != "" {
+		fmt.Fprintf(&buf, "secrets = [%q]\n", g.secret)
+	}
+	if g.verifyToken != "" {
+		fmt.Fprintf(&buf, "verify_token = %q  # what Meta's webhook setup sends as hub.verify_token\n", g.verifyToken)
+	}
+	buf.WriteString("\n")
 	buf.Write(old)
 	return writePrivate(file, buf.Bytes())
 }

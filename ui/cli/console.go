@@ -89,7 +89,7 @@ func (a *App) console(ctx context.Context, cfg Config) error {
 	})
 	srv.events.Close() // nobody reads them any more
 	closeErr := srv.close()
-	if srv.generated != "" {
+	if srv.generated.secret != "" {
 		fmt.Fprintf(a.Stderr, "dexra-tui: the webhook secret generated on this run is saved in %s\n", srv.cfg.File)
 	}
 	return errors.Join(runErr, closeErr)

@@ -77,12 +77,16 @@ func (a *App) listen(ctx context.Context, cfg Config, asJSON bool) error {
 	return err
 }
 
-// announce tells the person where the listener is and, once, the secret it generated.
+// announce tells the person where the listener is and, once, what it generated.
 func (a *App) announce(srv *server) {
 	fmt.Fprintf(a.Stderr, "dexra-tui: listening on %s (history %s)\n", srv.url, srv.cfg.DB)
-	if srv.generated != "" {
-		fmt.Fprintf(a.Stderr, "dexra-tui: generated a webhook secret and saved it to %s:\n\n    %s\n\npaste it into the platform's webhook settings.\n", srv.cfg.File, srv.generated)
+	g := srv.generated
+	if g.secret != "" {
+		fmt.Fprintf(a.Stderr, "dexra-tui: generated a webhook secret and saved it to %s:\n\n    %s\n\npaste it into the platform's webhook settings.\n", srv.cfg.File, g.secret)
 	} else {
 		fmt.Fprintf(a.Stderr, "dexra-tui: verifying with %d secret(s), scheme %s\n", len(srv.cfg.Secrets), srv.cfg.Scheme)
+	}
+	if g.verifyToken != "" {
+		fmt.Fprintf(a.Stderr, "dexra-tui: Meta (WhatsApp Cloud) webhook setup: use verify token %s (saved as verify_token)\n", g.verifyToken)
 	}
 }

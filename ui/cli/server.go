@@ -128,7 +128,7 @@ type server struct {
 	forwarder *tunnel.Forwarder // nil without --forward-to
 	responder *tunnel.Responder
 	url       string
-	generated string // a secret generated on this run, shown once
+	generated generated // values made up on this run, shown once
 	serveErr  chan error
 	events    *tunnel.Subscription // every committed event, for the printer or the console
 }
@@ -139,7 +139,7 @@ func (s *server) failed() <-chan error { return s.serveErr }
 // startServer opens the history and starts the listener; warn (may be nil) hears
 // background failures such as pruning, which Close reports otherwise.
 func startServer(cfg Config, warn func(error)) (*server, error) {
-	generated, err := generateSecret(&cfg)
+	generated, err := generateMissing(&cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -159,16 +159,17 @@ func startServer(cfg Config, warn func(error)) (*server, error) {
 
 // serveHistory starts the listener, control socket and forwarder over st; on failure
 // it closes st.
-func serveHistory(cfg Config, st *store.Store, generated string) (*server, error) {
+func serveHistory(cfg Config, st *store.Store, generated generated) (*server, error) {
 	var err error
 	s := &server{cfg: cfg, store: st, hub: tunnel.NewHub(), generated: generated, responder: tunnel.NewResponder(cfg.Respond)}
 	s.hub.ReadBehind(historyRange(st))
 	s.listener = tunnel.NewListener(tunnel.Config{
-		Addr:      cfg.Addr,
-		MaxBody:   cfg.MaxBody,
-		Verify:    payloads.VerifyConfig{Scheme: cfg.Scheme, Secrets: cfg.Secrets, Tolerance: cfg.Tolerance},
-		Routes:    cfg.routes(),
-		Responder: s.responder,
+		Addr:        cfg.Addr,
+		MaxBody:     cfg.MaxBody,
+		Verify:      payloads.VerifyConfig{Scheme: cfg.Scheme, Secrets: cfg.Secrets, Tolerance: cfg.Tolerance},
+		Routes:      cfg.routes(),
+		Responder:   s.responder,
+		VerifyToken: cfg.VerifyToken,
 	}, st, s.hub)
 	if _, err := s.listener.Listen(); err != nil {
 		st.Close()
@@ -197,9 +198,9 @@ func serveHistory(cfg Config, st *store.Store, generated string) (*server, error
 		}
 		s.forwarder.Start(s.hub)
 	}
-	if generated != "" {
-		// Saved only now that the run is sure to show it.
-		if err := saveSecret(cfg.File, generated); err != nil {
+	if generated.any() {
+		// Saved only now that the run is sure to show them.
+		if err := saveGenerated(cfg.File, generated); err != nil {
 			s.close()
 			return nil, err
 		}

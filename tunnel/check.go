@@ -20,13 +20,13 @@ type CheckRequest struct {
 	URL    string // the handler, used as given (no path is added)
 	Scheme string // a name of CheckSchemes
 	Secret string // the handler's webhook secret
-	// Event is the catalog event the checkProbes are built from; nil sends a generic JSON event.
+	// Event is the catalog event the probes are built from; nil sends a generic JSON event.
 	Event *catalog.EventType
 	// Timeout is the platform's delivery timeout: a handler answering later has failed.
 	Timeout time.Duration // zero means DefaultCheckTimeout
 	Burst   int           // concurrent events of the burst probe; zero means DefaultCheckBurst
 	Now     func() time.Time
-	// Transport sends the checkProbes; nil uses a fresh one (closed when Check returns).
+	// Transport sends the probes; nil uses a fresh one (closed when Check returns).
 	Transport http.RoundTripper
 }
 
@@ -42,7 +42,7 @@ const (
 type CheckReport struct {
 	URL    string
 	Scheme string
-	Event  string // the event the checkProbes are built from
+	Event  string // the event the probes are built from
 	// Generic: the catalog has no event for the scheme, so a generic JSON event was sent.
 	Generic bool
 	Probes  []ProbeResult
@@ -53,7 +53,7 @@ func (r CheckReport) Passed() bool {
 	return !slices.ContainsFunc(r.Probes, func(p ProbeResult) bool { return !p.OK })
 }
 
-// Failed counts the checkProbes that failed.
+// Failed counts the probes that failed.
 func (r CheckReport) Failed() int {
 	n := 0
 	for _, p := range r.Probes {
@@ -98,7 +98,7 @@ type ProbeExchange struct {
 // ErrCheckUnreachable: nothing answered at the URL; no probe could be judged.
 var ErrCheckUnreachable = errors.New("cannot reach the handler")
 
-// Check sends the checkProbes one after another (the burst concurrently) and judges each
+// Check sends the probes one after another (the burst concurrently) and judges each
 // answer. Only a bad request or an unreachable handler is an error.
 func Check(ctx context.Context, req CheckRequest) (CheckReport, error) {
 	scheme, err := lookupCheckScheme(req.Scheme)
@@ -110,7 +110,7 @@ func Check(ctx context.Context, req CheckRequest) (CheckReport, error) {
 		return CheckReport{}, err
 	}
 	if req.Secret == "" {
-		return CheckReport{}, errors.New("check: no webhook secret to sign the checkProbes with")
+		return CheckReport{}, errors.New("check: no webhook secret to sign the probes with")
 	}
 	c := &checker{req: req, scheme: scheme, target: target, events: genericEvents{}}
 	if req.Event != nil {
@@ -151,7 +151,7 @@ func Check(ctx context.Context, req CheckRequest) (CheckReport, error) {
 	return report, nil
 }
 
-// checker is one run of the checkProbes.
+// checker is one run of the probes.
 type checker struct {
 	req    CheckRequest
 	scheme checkScheme

@@ -8,7 +8,7 @@ import (
 	"github.com/dexra/dexra-tui/payloads/catalog"
 )
 
-// checkEvents builds the bodies the checkProbes send: fresh valid events, one of a type the
+// checkEvents builds the bodies the probes send: fresh valid events, one of a type the
 // handler cannot know, and two about one object delivered in the wrong order.
 type checkEvents interface {
 	name() string
@@ -18,7 +18,7 @@ type checkEvents interface {
 	outOfOrder(now time.Time) (first, second []byte, what string, err error)
 }
 
-// Names the checkProbes use for what no handler can know.
+// Names the probes use for what no handler can know.
 const (
 	unknownEventType  = "dexra_tui.check.unknown_event"
 	unknownFieldName  = "dexra_tui_unknown_field"

@@ -34,7 +34,7 @@ var checkProbes = []checkProbe{
 
 func fixedProbeTitle(s string) func(*checker) string { return func(*checker) string { return s } }
 
-// Advice shared by several checkProbes.
+// Advice shared by several probes.
 const (
 	fixFast     = "answer 2xx as soon as the event is verified and stored; do the work in the background (a queue or a goroutine)"
 	fixRecover  = "recover from panics (a middleware) and answer 4xx for bad input; the handler's log has the stack"
@@ -81,7 +81,7 @@ func probeWrongSecret(ctx context.Context, c *checker) ProbeResult {
 	if err != nil {
 		return probeNotBuilt(res, err)
 	}
-	d, err := c.scheme.signed(c.target, otherCheckSecret(c.req.Secret), body, "", c.req.Now())
+	d, err := c.scheme.signed(c.target, c.scheme.otherSecret(c.req.Secret), body, "", c.req.Now())
 	if err != nil {
 		return probeNotBuilt(res, err)
 	}
@@ -264,6 +264,7 @@ func checkNearestRank(sorted []time.Duration, p int) time.Duration {
 func (c *checker) judgeAccepted(res ProbeResult, ex ProbeExchange, refused func(status int) (problem, fix string)) ProbeResult {
 	res.Requests = []ProbeExchange{ex}
 	res.Status, res.Latency, res.Answer = ex.Status, ex.Latency, c.answered(ex)
+	res.OK, res.Problem, res.Fix = false, "", ""
 	switch {
 	case ex.Err == nil && ex.Status >= 200 && ex.Status <= 299:
 		res.OK = true
@@ -284,6 +285,7 @@ func (c *checker) judgeAccepted(res ProbeResult, ex ProbeExchange, refused func(
 func (c *checker) judgeRejected(res ProbeResult, ex ProbeExchange, accepted, fix string) ProbeResult {
 	res.Requests = []ProbeExchange{ex}
 	res.Status, res.Latency, res.Answer = ex.Status, ex.Latency, c.answered(ex)
+	res.OK, res.Problem, res.Fix = false, "", ""
 	switch {
 	case ex.Err == nil && ex.Status >= 400 && ex.Status <= 499:
 		res.OK = true

@@ -73,7 +73,7 @@ func lookupCheckScheme(name string) (checkScheme, error) {
 	return s, nil
 }
 
-// ErrCheckScheme: the scheme is not one check can sign checkProbes with; nothing was sent.
+// ErrCheckScheme: the scheme is not one check can sign probes with; nothing was sent.
 var ErrCheckScheme = fmt.Errorf("unknown scheme for check")
 
 // probeRequest is one request as a platform would send it.
@@ -132,11 +132,12 @@ func (s checkScheme) withMalformedSignature(d probeRequest) probeRequest {
 	return d
 }
 
-// otherCheckSecret is a random secret of the same form as secret (whsec_ base64 stays so).
-func otherCheckSecret(secret string) string {
+// otherSecret is a random secret of the same form as secret (whsec_ base64 stays so;
+// a telegram token keeps to the characters Telegram allows).
+func (s checkScheme) otherSecret(secret string) string {
 	b := make([]byte, 24)
 	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
-	if strings.HasPrefix(secret, "whsec_") {
+	if strings.HasPrefix(secret, "whsec_") && s.coversBody {
 		return "whsec_" + base64.StdEncoding.EncodeToString(b)
 	}
 	return hex.EncodeToString(b)

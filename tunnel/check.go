@@ -35,7 +35,8 @@ const (
 	DefaultCheckBurst   = 50
 	// checkStaleAge is how old the stale probe's signature is: twice the 5 minutes every
 	// timestamped scheme's libraries accept.
-	checkStaleAge = 10 * time.Minute
+	checkStaleAge     = 10 * time.Minute
+	checkStaleAgeText = "10 minutes"
 )
 
 // CheckReport is the card: one result per probe, in order.

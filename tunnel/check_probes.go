@@ -25,7 +25,7 @@ var checkProbes = []checkProbe{
 	{"wrong_secret", fixedProbeTitle("signed with another secret"), probeWrongSecret},
 	{"no_signature", func(c *checker) string { return "no " + c.scheme.signatureHeaders[0] + " header" }, probeNoSignature},
 	{"malformed_signature", func(c *checker) string { return "malformed " + c.scheme.signatureHeaders[0] + " header" }, probeMalformed},
-	{"stale_timestamp", func(*checker) string { return "correctly signed " + checkStaleAge.String() + " ago" }, probeStale},
+	{"stale_timestamp", func(*checker) string { return "correctly signed " + checkStaleAgeText + " ago" }, probeStale},
 	{"redelivery", fixedProbeTitle("the valid event delivered again"), probeRedelivery},
 	{"unknown_type", fixedProbeTitle("unknown event type with an unknown field"), probeUnknownType},
 	{"out_of_order", fixedProbeTitle("statuses of one message out of order"), probeOutOfOrder},
@@ -98,7 +98,7 @@ func probeNoSignature(ctx context.Context, c *checker) ProbeResult {
 	}
 	header := c.scheme.signatureHeaders[0]
 	return c.judgeRejected(res, c.send(ctx, c.scheme.withoutSignature(d)),
-		"accepted an event without a "+header+" header",
+		"accepted an event without the "+header+" header",
 		"treat a missing "+header+" header as a failed check and answer 401; never skip verification when the header is absent")
 }
 
@@ -112,7 +112,7 @@ func probeMalformed(ctx context.Context, c *checker) ProbeResult {
 	ex := c.send(ctx, c.scheme.withMalformedSignature(d))
 	res = c.judgeRejected(res, ex,
 		"accepted a malformed "+header+" header",
-		"reject a "+header+" that does not parse: answer 400 or 401")
+		"reject an "+header+" value that does not parse: answer 400 or 401")
 	if !res.OK && (ex.Status >= 500 || (ex.Err != nil && ex.Status == 0 && !isCheckTimeout(ex.Err))) {
 		res.Problem = "crashed on a malformed " + header + " header (" + res.Answer + "): a 5xx makes the platform retry, and input can knock the handler over"
 		res.Fix = "parse the header defensively: check lengths and prefixes before indexing or decoding, and answer 400 when it does not parse (never panic)"
@@ -137,7 +137,7 @@ func probeStale(ctx context.Context, c *checker) ProbeResult {
 		return probeNotBuilt(res, err)
 	}
 	return c.judgeRejected(res, c.send(ctx, d),
-		"accepted a correctly signed event whose timestamp is "+checkStaleAge.String()+" old: a captured request can be replayed at will",
+		"accepted a correctly signed event whose timestamp is "+checkStaleAgeText+" old: a captured request can be replayed at will",
 		"after the signature verifies, reject a timestamp more than 5 minutes from now (the "+c.scheme.name+" libraries do this when given a tolerance)")
 }
 

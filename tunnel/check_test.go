@@ -118,7 +118,7 @@ func TestCheckAHandlerThatVerifiesNothingFailsTheSignatureProbes(t *testing.T) {
 		explain := map[int][]string{
 			2: {"accepted a body changed after it was signed", "raw body", "hmac.Equal"},
 			3: {"another secret", "hmac.Equal"},
-			4: {"without a", "header", "answer 401"},
+			4: {"without the", "header", "answer 401"},
 			5: {"accepted a malformed", "400"},
 			6: {"old", "5 minutes"},
 		}

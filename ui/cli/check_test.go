@@ -202,3 +202,18 @@ func TestCheckUsageAndFailures(t *testing.T) {
 		t.Errorf("nothing listening: %d %q", code, e)
 	}
 }
+
+func FuzzParseCheckReport(f *testing.F) {
+	for _, s := range []string{"", "junit=check.xml", "junit=", "html=x", "junit", "=x", "junit=a=b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		file, err := parseCheckReport(v)
+		switch {
+		case err != nil && file != "":
+			t.Fatalf("%q: error %v with file %q", v, err, file)
+		case err == nil && v != "" && (file == "" || "junit="+file != v):
+			t.Fatalf("%q: accepted as file %q", v, file)
+		}
+	})
+}

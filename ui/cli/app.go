@@ -65,6 +65,7 @@ func (a *App) rootCommand() *cobra.Command {
 		a.signCommand(),
 		a.verifyCommand(),
 		a.triggerCommand(),
+		a.checkCommand(),
 		a.replayCommand(),
 		a.versionCommand(),
 	)

@@ -32,6 +32,9 @@ type ForwardConfig struct {
 	// failed), from a background goroutine; it must return quickly.
 	OnAttempt func(eventID string, a payloads.Attempt, err error)
 	Logger    *slog.Logger
+	// Redact is the listener's Config.Redact: the query values it names are sent as
+	// received but recorded redacted in each attempt's target URL. nil: the defaults.
+	Redact *store.Redaction
 }
 
 // Forwarder delivers every committed event to the developer's app. It takes events
@@ -107,7 +110,7 @@ func (f *Forwarder) Start(hub *Hub) {
 		return
 	}
 	f.started = true
-	f.sub = hub.Subscribe()
+	f.sub = hub.subscribeLive()
 	history := hub.readBehind()
 	for _, q := range f.queues {
 		q.queue.history = history // behind a slow app, read events back, not hold them
@@ -182,8 +185,9 @@ func (f *Forwarder) work(q *targetQueue) {
 		if !ok {
 			return
 		}
-		url := q.target.URLFor(ev.Path, ev.Query)
-		a := send(f.deliverCtx, f.client, forwardDelivery(ev, url, f.cfg.Secrets), ModeForward, f.cfg.Timeout)
+		// Sent with the query as received; recorded with it redacted, as the history keeps it.
+		d := newDelivery(ev, q.target.URLFor(ev.Path, ev.Query), f.recordedURL(q, ev), f.cfg.Secrets)
+		a := send(f.deliverCtx, f.client, d, ModeForward, f.cfg.Timeout)
 		if f.deliverCtx.Err() != nil && !AttemptOK(a) {
 			a.Error = abandonedError
 			f.aborted.Add(1)
@@ -192,6 +196,12 @@ func (f *Forwarder) work(q *targetQueue) {
 		f.failed.note(ev, a)
 		f.writer.add(ev.ID, a)
 	}
+}
+
+// recordedURL is where q sends ev, as the history may keep it: secret query values redacted.
+func (f *Forwarder) recordedURL(q *targetQueue, ev *payloads.Event) string {
+	query, _ := f.cfg.Redact.Query(ev.Query)
+	return q.target.URLFor(ev.Path, query)
 }
 
 const abandonedError = "not forwarded: dexra-tui stopped before delivering it"
@@ -237,7 +247,7 @@ func (f *Forwarder) Stop(ctx context.Context) error {
 	for _, q := range f.queues {
 		q.drain(func(ev *payloads.Event) {
 			left++
-			a := payloads.Attempt{Target: q.target.URLFor(ev.Path, ev.Query), Mode: ModeForward, At: time.Now().UTC(), Error: abandonedError}
+			a := payloads.Attempt{Target: f.recordedURL(q, ev), Mode: ModeForward, At: time.Now().UTC(), Error: abandonedError}
 			q.done(a, false)
 			f.failed.note(ev, a)
 			f.writer.add(ev.ID, a)

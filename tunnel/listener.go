@@ -38,6 +38,10 @@ type Config struct {
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
 	Logger            *slog.Logger // nil: no logs
+	// Redact says which header and query values the history keeps redacted; nil: the
+	// defaults (store.DefaultRedactHeaders, store.DefaultRedactQuery). The forwarder
+	// still gets them as received, from memory.
+	Redact *store.Redaction
 	// Responder simulates failing answers (--respond); nil always answers 200.
 	Responder *Responder
 }

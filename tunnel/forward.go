@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,7 +32,11 @@ type ForwardConfig struct {
 	// OnAttempt is told of each attempt once it is recorded (err says if recording
 	// failed), from a background goroutine; it must return quickly.
 	OnAttempt func(eventID string, a payloads.Attempt, err error)
-	Logger    *slog.Logger
+	// Logger hears failed deliveries (throttled per target) and recoveries.
+	Logger *slog.Logger
+	// Redact is the listener's Config.Redact: the query values it names are sent as
+	// received but recorded redacted in each attempt's target URL. nil: the defaults.
+	Redact *store.Redaction
 }
 
 // Forwarder delivers every committed event to the developer's app. It takes events
@@ -39,14 +44,15 @@ type ForwardConfig struct {
 // for it; each target has its own queue and workers, so a down or slow target delays
 // only its own events. Every delivery is recorded on the event as an attempt.
 type Forwarder struct {
-	cfg     ForwardConfig
-	client  *http.Client
-	queues  []*targetQueue
-	writer  *attemptWriter
-	log     *slog.Logger
-	failed  *failedSet
-	sub     *Subscription
-	workers sync.WaitGroup
+	cfg      ForwardConfig
+	client   *http.Client
+	queues   []*targetQueue
+	writer   *attemptWriter
+	log      *slog.Logger
+	throttle *throttle
+	failed   *failedSet
+	sub      *Subscription
+	workers  sync.WaitGroup
 
 	dispatched chan struct{} // closed when the subscription has ended
 	// deliverCtx is canceled when Stop gives up, aborting deliveries in flight.
@@ -78,7 +84,7 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	f := &Forwarder{cfg: cfg, client: cfg.Client, log: cfg.Logger, failed: newFailedSet(), dispatched: make(chan struct{})}
+	f := &Forwarder{cfg: cfg, client: cfg.Client, log: cfg.Logger, throttle: newThrottle(), failed: newFailedSet(), dispatched: make(chan struct{})}
 	if f.client == nil {
 		f.client = newDeliveryClient(cfg.Concurrency * len(cfg.Targets))
 		f.ownClient = true
@@ -107,7 +113,7 @@ func (f *Forwarder) Start(hub *Hub) {
 		return
 	}
 	f.started = true
-	f.sub = hub.Subscribe()
+	f.sub = hub.subscribeLive()
 	history := hub.readBehind()
 	for _, q := range f.queues {
 		q.queue.history = history // behind a slow app, read events back, not hold them
@@ -182,16 +188,51 @@ func (f *Forwarder) work(q *targetQueue) {
 		if !ok {
 			return
 		}
-		url := q.target.URLFor(ev.Path, ev.Query)
-		a := send(f.deliverCtx, f.client, forwardDelivery(ev, url, f.cfg.Secrets), ModeForward, f.cfg.Timeout)
+		// Sent with the query as received; recorded with it redacted, as the history keeps it.
+		d := newDelivery(ev, q.target.URLFor(ev.Path, ev.Query), f.recordedURL(q, ev), f.cfg.Secrets)
+		a := send(f.deliverCtx, f.client, d, ModeForward, f.cfg.Timeout)
 		if f.deliverCtx.Err() != nil && !AttemptOK(a) {
 			a.Error = abandonedError
 			f.aborted.Add(1)
 		}
-		q.done(a, true)
+		f.logOutcome(q.done(a, true), a)
 		f.failed.note(ev, a)
 		f.writer.add(ev.ID, a)
 	}
+}
+
+// logOutcome logs a failed delivery (at most one line per target per logEvery, with
+// how many failed since) and a target that answers 2xx again after failing.
+func (f *Forwarder) logOutcome(wasFailing bool, a payloads.Attempt) {
+	target := a.Target
+	if u, _, ok := strings.Cut(target, "?"); ok {
+		target = u // the query may hold what the history keeps redacted: not for logs
+	}
+	if AttemptOK(a) {
+		if wasFailing {
+			f.log.Info("forwarder: target answers 2xx again", "target", safeText(target))
+		}
+		return
+	}
+	ok, held := f.throttle.allow(target)
+	if !ok {
+		return
+	}
+	why := a.Error
+	if why == "" {
+		why = fmt.Sprintf("answered %d", a.Status)
+	}
+	args := []any{"target", safeText(target), "why", safeText(why)}
+	if held > 0 {
+		args = append(args, "more_failures_since_last_line", held)
+	}
+	f.log.Warn("forwarder: delivery failed; it is recorded on the event and can be replayed", args...)
+}
+
+// recordedURL is where q sends ev, as the history may keep it: secret query values redacted.
+func (f *Forwarder) recordedURL(q *targetQueue, ev *payloads.Event) string {
+	query, _ := f.cfg.Redact.Query(ev.Query)
+	return q.target.URLFor(ev.Path, query)
 }
 
 const abandonedError = "not forwarded: dexra-tui stopped before delivering it"
@@ -237,7 +278,7 @@ func (f *Forwarder) Stop(ctx context.Context) error {
 	for _, q := range f.queues {
 		q.drain(func(ev *payloads.Event) {
 			left++
-			a := payloads.Attempt{Target: q.target.URLFor(ev.Path, ev.Query), Mode: ModeForward, At: time.Now().UTC(), Error: abandonedError}
+			a := payloads.Attempt{Target: f.recordedURL(q, ev), Mode: ModeForward, At: time.Now().UTC(), Error: abandonedError}
 			q.done(a, false)
 			f.failed.note(ev, a)
 			f.writer.add(ev.ID, a)

@@ -148,10 +148,11 @@ func (q *targetQueue) readBack(seq uint64) *payloads.Event {
 }
 
 // done records the outcome of a delivery in the health: of an event next handed out
-// (taken), or of one drained at shutdown.
-func (q *targetQueue) done(a payloads.Attempt, taken bool) {
+// (taken), or of one drained at shutdown. It says whether the target was failing before.
+func (q *targetQueue) done(a payloads.Attempt, taken bool) (wasFailing bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	wasFailing = q.h.State == HealthFailing
 	if taken {
 		q.h.InFlight--
 	}
@@ -163,6 +164,7 @@ func (q *targetQueue) done(a payloads.Attempt, taken bool) {
 		q.h.State = HealthFailing
 		q.h.Failed++
 	}
+	return wasFailing
 }
 
 // drain empties the queue, handing each event to each (read back a page at a time

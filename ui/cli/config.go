@@ -18,6 +18,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/dexra/dexra-tui/store"
 	"github.com/dexra/dexra-tui/tunnel"
 )
 
@@ -41,6 +42,8 @@ type Config struct {
 	Respond tunnel.Respond
 	// File is the config file the values were read from (and a generated secret saved to).
 	File string
+	// Redaction is what the history keeps redacted: the defaults and the config's names.
+	Redaction *store.Redaction
 	// fileHasSecrets: the file itself holds secrets (so its mode matters).
 	fileHasSecrets bool
 }
@@ -65,6 +68,9 @@ type fileConfig struct {
 	Retention   int            `toml:"retention,omitempty"`
 	Profile     string         `toml:"profile,omitempty"`
 	Sources     []SourceConfig `toml:"source,omitempty"`
+	// RedactHeaders and RedactQuery add names to what the history keeps redacted.
+	RedactHeaders []string `toml:"redact_headers,omitempty"`
+	RedactQuery   []string `toml:"redact_query,omitempty"`
 }
 
 const (
@@ -130,7 +136,7 @@ func loadConfig(env environment, file string) (Config, error) {
 		return cfg, fmt.Errorf("reading config %s: %w (fix or remove the file)", file, err)
 	}
 	if unknown := meta.Undecoded(); len(unknown) > 0 {
-		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, verify_token, scheme, max_body, tolerance, retention, profile, [[source]] prefix/scheme/secrets)", file, unknown[0].String())
+		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, verify_token, scheme, max_body, tolerance, retention, profile, redact_headers, redact_query, [[source]] prefix/scheme/secrets)", file, unknown[0].String())
 	}
 	cfg.fileHasSecrets = len(fc.Secrets) > 0 || slices.ContainsFunc(fc.Sources, func(s SourceConfig) bool { return len(s.Secrets) > 0 })
 	if err := cfg.applyFile(fc); err != nil {
@@ -177,6 +183,11 @@ func (cfg *Config) applyFile(fc fileConfig) error {
 	if fc.Profile != "" {
 		cfg.Profile = fc.Profile
 	}
+	red, err := store.NewRedaction(fc.RedactHeaders, fc.RedactQuery)
+	if err != nil {
+		return err
+	}
+	cfg.Redaction = red
 	for i, s := range fc.Sources {
 		if !strings.HasPrefix(s.Prefix, "/") {
 			return fmt.Errorf("source %d: prefix %q must start with /", i+1, s.Prefix)

@@ -59,7 +59,7 @@ func (a *App) console(ctx context.Context, cfg Config) error {
 	if !a.StdinIsTerminal || !a.StdoutIsTerminal {
 		return errors.New("the console needs a terminal (stdin and stdout); without one, run dexra-tui listen (add --json for one line per event)")
 	}
-	srv, err := startServer(cfg, nil)
+	srv, err := startServer(cfg, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ classified and committed to the history before it is answered, and printed.`,
 }
 
 func (a *App) listen(ctx context.Context, cfg Config, asJSON bool) error {
-	srv, err := startServer(cfg, func(err error) {
+	srv, err := startServer(cfg, stderrLogger(a.Stderr), func(err error) {
 		fmt.Fprintf(a.Stderr, "dexra-tui: removing old events failed (retention): %v\n", err)
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -136,9 +137,10 @@ type server struct {
 // failed delivers the error that stopped the listener, if it stops on its own.
 func (s *server) failed() <-chan error { return s.serveErr }
 
-// startServer opens the history and starts the listener; warn (may be nil) hears
+// startServer opens the history and starts the listener; log hears what an operator
+// needs (failed commits, refused requests, forward failures); warn (may be nil) hears
 // background failures such as pruning, which Close reports otherwise.
-func startServer(cfg Config, warn func(error)) (*server, error) {
+func startServer(cfg Config, log *slog.Logger, warn func(error)) (*server, error) {
 	generated, err := generateMissing(&cfg)
 	if err != nil {
 		return nil, err
@@ -149,7 +151,7 @@ func startServer(cfg Config, warn func(error)) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := serveHistory(cfg, st, generated)
+	s, err := serveHistory(cfg, st, generated, log)
 	if err != nil && created {
 		// A failed start leaves no new file behind (the history was made for this run).
 		os.Remove(cfg.DB)
@@ -159,7 +161,7 @@ func startServer(cfg Config, warn func(error)) (*server, error) {
 
 // serveHistory starts the listener, control socket and forwarder over st; on failure
 // it closes st.
-func serveHistory(cfg Config, st *store.Store, generated generated) (*server, error) {
+func serveHistory(cfg Config, st *store.Store, generated generated, log *slog.Logger) (*server, error) {
 	var err error
 	s := &server{cfg: cfg, store: st, hub: tunnel.NewHub(), generated: generated, responder: tunnel.NewResponder(cfg.Respond)}
 	s.hub.ReadBehind(historyRange(st))
@@ -170,13 +172,15 @@ func serveHistory(cfg Config, st *store.Store, generated generated) (*server, er
 		Routes:      cfg.routes(),
 		Responder:   s.responder,
 		VerifyToken: cfg.VerifyToken,
+		Redact:      cfg.Redaction,
+		Logger:      log,
 	}, st, s.hub)
 	if _, err := s.listener.Listen(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("starting the listener on %s: %w (is another program using that port? pass --addr)", cfg.Addr, err)
 	}
 	s.url = s.listener.URL()
-	s.control, err = tunnel.ServeControl(tunnel.ControlSocketPath(cfg.DB), st, nil)
+	s.control, err = tunnel.ServeControl(tunnel.ControlSocketPath(cfg.DB), st, log)
 	if err != nil {
 		s.listener.Shutdown(context.Background())
 		st.Close()
@@ -189,6 +193,8 @@ func serveHistory(cfg Config, st *store.Store, generated generated) (*server, er
 			Concurrency: cfg.ForwardConcurrency,
 			Recorder:    st,
 			Secrets:     tunnel.ListenerSecrets(cfg.Secrets, cfg.routes()),
+			Redact:      cfg.Redaction,
+			Logger:      log,
 		})
 		if err != nil {
 			s.listener.Shutdown(context.Background())

@@ -24,7 +24,7 @@ func answerOf(t *testing.T) func(*http.Response, error) (int, string, *http.Resp
 // hub.verify_token (developers.facebook.com/docs/graph-api/webhooks/getting-started).
 func TestMetaSubscriptionHandshake(t *testing.T) {
 	lt := startListener(t, Config{VerifyToken: "meatyhamhock"})
-	status, body, resp := answerOf(t)(http.Get(lt.URL+"/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=meatyhamhock"))
+	status, body, resp := answerOf(t)(http.Get(lt.URL + "/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=meatyhamhock"))
 	if status != 200 || body != "1158201444" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
 		t.Fatalf("handshake: %d %q %v", status, body, resp.Header)
 	}
@@ -32,15 +32,15 @@ func TestMetaSubscriptionHandshake(t *testing.T) {
 	if err != nil || ev.Type != HandshakeType || ev.Source != "meta" || ev.Status != 200 {
 		t.Fatalf("recorded as %+v, %v", ev, err)
 	}
-	status, body, _ = answerOf(t)(http.Get(lt.URL+"/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=wrong"))
+	status, body, _ = answerOf(t)(http.Get(lt.URL + "/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=wrong"))
 	if status != 403 || !strings.Contains(body, "verify_token does not match") {
 		t.Fatalf("wrong token: %d %q", status, body)
 	}
-	status, _, _ = answerOf(t)(http.Get(lt.URL+"/whatsapp?hub.mode=subscribe&hub.challenge=%1b%5d52&hub.verify_token=meatyhamhock"))
+	status, _, _ = answerOf(t)(http.Get(lt.URL + "/whatsapp?hub.mode=subscribe&hub.challenge=%1b%5d52&hub.verify_token=meatyhamhock"))
 	if status != 400 {
 		t.Fatalf("a challenge with control bytes must not be echoed: %d", status)
 	}
-	if status, body, _ := answerOf(t)(http.Get(lt.URL+"/whatsapp?x=1")); status != 200 || body != "{}" {
+	if status, body, _ := answerOf(t)(http.Get(lt.URL + "/whatsapp?x=1")); status != 200 || body != "{}" {
 		t.Fatalf("an ordinary GET: %d %q", status, body)
 	}
 }

@@ -7,27 +7,32 @@ import (
 	"strings"
 )
 
-// ForwardTarget is one --forward-to: where events go, optionally only those received
-// under a path prefix.
+// ForwardTarget is one --forward-to (or replay --to): where events go, optionally only
+// those received under a path prefix.
 //
-// How an event's request maps onto the target URL (the rule of Hookdeck CLI, which
-// appends the event's path to the local URL, reduced to Stripe CLI's when the event
-// came to "/", so `--forward-to localhost:3000/webhook` behaves the same in both):
+// How an event's request maps onto the target URL:
 //
-//   - The suffix is the event's path minus the route's prefix (a catch-all target
-//     keeps the whole path). "/dexatel/x" under "/dexatel" gives "/x".
-//   - A suffix of "" or "/" leaves the target's path as it is; any other suffix is
-//     appended to it: target http://localhost:3000/hooks + "/x" = /hooks/x.
+//   - A plain URL is used exactly as given, as Stripe CLI, Hookdeck and smee do:
+//     `--forward-to http://localhost:3000/webhooks` posts every event to /webhooks.
+//   - The event's path is added only when asked: in the /prefix=URL form, or with a
+//     URL ending in "/*". The suffix is the event's path minus the route's prefix (a
+//     catch-all keeps the whole path): "/dexatel/x" under "/dexatel" gives "/x", and
+//     http://localhost:3000/hooks + "/x" = /hooks/x; a suffix of "" or "/" leaves the
+//     target's path as it is.
 //   - The event's query is appended to the target's own query ("a=1" + "b=2" =
 //     "a=1&b=2"). Paths and queries keep their bytes as received, escapes included.
 type ForwardTarget struct {
 	Spec   string   // as given on the command line
 	Prefix string   // "" for a catch-all target; otherwise "/x" without a trailing slash
 	URL    *url.URL // http or https, with a host, no credentials, no fragment
+	// AppendPath adds the event's path (minus Prefix) to URL's.
+	AppendPath bool
 }
 
-// ParseForwardTarget reads "URL" (catch-all) or "/prefix=URL". A URL without a scheme
-// gets http:// ("localhost:3000/hooks"), and a bare port means localhost ("3000").
+// ParseForwardTarget reads "URL" (exactly that URL), "URL/*" (the event's path is
+// appended) or "/prefix=URL" (events under prefix; the rest of their path is
+// appended). A URL without a scheme gets http:// ("localhost:3000/hooks"), and a bare
+// port means localhost ("3000").
 func ParseForwardTarget(spec string) (ForwardTarget, error) {
 	t := ForwardTarget{Spec: spec}
 	raw := strings.TrimSpace(spec)
@@ -40,7 +45,11 @@ func ParseForwardTarget(spec string) (ForwardTarget, error) {
 			return t, fmt.Errorf("forward target %q: the prefix %q must be a plain path", spec, prefix)
 		}
 		t.Prefix = strings.TrimRight(prefix, "/")
+		t.AppendPath = true
 		raw = strings.TrimSpace(rest)
+	}
+	if base, ok := strings.CutSuffix(raw, "/*"); ok {
+		raw, t.AppendPath = base, true
 	}
 	u, err := parseTargetURL(raw)
 	if err != nil {
@@ -115,8 +124,8 @@ func (t ForwardTarget) Label() string {
 // URLFor is the URL an event received at path (escaped, as recorded) and query goes to
 // (see ForwardTarget for the rule). path must lie under t.Prefix.
 func (t ForwardTarget) URLFor(path, query string) string {
-	suffix := path
-	if t.Prefix != "" {
+	suffix := ""
+	if t.AppendPath {
 		suffix = strings.TrimPrefix(path, t.Prefix)
 	}
 	p := t.URL.EscapedPath()

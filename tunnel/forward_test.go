@@ -53,8 +53,8 @@ func TestForwardKeepsBytesHeadersAndSignature(t *testing.T) {
 	if !bytes.Equal(got.Body, body) {
 		t.Errorf("body changed:\n got %q\nwant %q", got.Body, body)
 	}
-	if got.Method != http.MethodPost || got.Path != "/hooks/dexatel/in" || got.RawQuery != "env=dev&x=1&y=%20z" {
-		t.Errorf("request line %s %s?%s, want POST /hooks/dexatel/in?env=dev&x=1&y=%%20z", got.Method, got.Path, got.RawQuery)
+	if got.Method != http.MethodPost || got.Path != "/hooks" || got.RawQuery != "env=dev&x=1&y=%20z" {
+		t.Errorf("request line %s %s?%s, want the exact URL POST /hooks?env=dev&x=1&y=%%20z", got.Method, got.Path, got.RawQuery)
 	}
 	checks := map[string][]string{
 		"X-Dexatel-Signature": {signDexatel(testSecret, body)},
@@ -79,7 +79,7 @@ func TestForwardKeepsBytesHeadersAndSignature(t *testing.T) {
 	}
 
 	a := attempts[0]
-	if a.Mode != ModeForward || a.Status != http.StatusAccepted || a.Error != "" || a.Target != app.srv.URL+"/hooks/dexatel/in?env=dev&x=1&y=%20z" {
+	if a.Mode != ModeForward || a.Status != http.StatusAccepted || a.Error != "" || a.Target != app.srv.URL+"/hooks?env=dev&x=1&y=%20z" {
 		t.Errorf("attempt %+v", a)
 	}
 	if string(a.ResponseBody) != `{"handled":true}` || a.ResponseHeaders.Get("X-App") != "seen" || a.Latency <= 0 || a.At.IsZero() {
@@ -206,7 +206,7 @@ func TestForwardDownTargetNeverBlocksTheListenerThenFailedReplayInOrder(t *testi
 		t.Fatalf("Failed() lists %d, want %d", len(failed), n)
 	}
 	for i, it := range failed {
-		if it.ID != ids[i] || it.URL != "http://"+addr+"/hooks/dexatel" {
+		if it.ID != ids[i] || it.URL != "http://"+addr+"/hooks" {
 			t.Fatalf("Failed()[%d] = %+v, want %s in arrival order", i, it, ids[i])
 		}
 	}
@@ -227,7 +227,7 @@ func TestForwardDownTargetNeverBlocksTheListenerThenFailedReplayInOrder(t *testi
 	}
 	reqs := app.got()
 	for i, r := range reqs {
-		if want := dexatelDelivery(i, 200); !bytes.Equal(r.Body, want) || r.Path != "/hooks/dexatel" {
+		if want := dexatelDelivery(i, 200); !bytes.Equal(r.Body, want) || r.Path != "/hooks" {
 			t.Fatalf("replay %d reached the app as %s %.50q; want arrival order", i, r.Path, r.Body)
 		}
 		if r.Header.Get("X-Dexatel-Signature") != signDexatel(testSecret, r.Body) {
@@ -253,7 +253,7 @@ func TestForwardRecordsTheAppsErrors(t *testing.T) {
 		io.WriteString(w, strings.Repeat("E", ResponseLimit+10))
 	})
 	tl := startListener(t, Config{})
-	f := startForwarder(t, tl, ForwardConfig{Targets: mustTargets(t, app.srv.URL)})
+	f := startForwarder(t, tl, ForwardConfig{Targets: mustTargets(t, app.srv.URL+"/*")})
 	_, id404, _ := tl.post(t, "/missing", []byte(`{}`), nil)
 	_, id500, _ := tl.post(t, "/boom", []byte(`{}`), nil)
 
@@ -311,7 +311,7 @@ func TestForwardRoutesByLongestPrefix(t *testing.T) {
 	startForwarder(t, tl, ForwardConfig{Targets: mustTargets(t,
 		"/dexatel="+u+"/hooks/dexatel",
 		"/dexatel/special="+u+"/special",
-		u+"/all",
+		u+"/all/*",
 	)})
 	for _, p := range []string{"/dexatel", "/dexatel/x/y", "/dexatel/special/1", "/dexatelx", "/"} {
 		tl.post(t, p, []byte(`{}`), nil)

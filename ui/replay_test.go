@@ -40,8 +40,8 @@ func TestReplaySendsTheSelectedEventAndShowsTheAnswer(t *testing.T) {
 
 	drive(m, press("r"))
 	got := a.requests()
-	if len(got) != 1 || !bytes.Equal(got[0].body, ev.Body) || got[0].path != "/dexatel" {
-		t.Fatalf("the app got %d requests (%+v), want the event's body at /dexatel", len(got), got)
+	if len(got) != 1 || !bytes.Equal(got[0].body, ev.Body) || got[0].path != "/" {
+		t.Fatalf("the app got %d requests (%+v), want the event's body at the exact target URL", len(got), got)
 	}
 	if got[0].header.Get("X-Dexatel-Signature") != ev.Headers.Get("X-Dexatel-Signature") {
 		t.Fatal("a Dexatel event (no timestamp) is replayed as captured: the signature header must be unchanged")
@@ -52,7 +52,7 @@ func TestReplaySendsTheSelectedEventAndShowsTheAnswer(t *testing.T) {
 	screen := screenText(m)
 	for _, want := range []string{
 		"replay → 200 OK in", "(captured)", // the toast
-		"6 Forwards", "1 attempt · newest first · 1 ok", "captured → 200 OK", "Target    " + a.url() + "/dexatel",
+		"6 Forwards", "1 attempt · newest first · 1 ok", "captured → 200 OK", "Target    " + a.url() + "/",
 		"Response  200 OK", "X-App: test-app", `"seen": 1`, // the app's answer, pretty-printed
 		"↦  188B", // the row's forward mark
 	} {

@@ -180,7 +180,7 @@ func TestForwardConcurrencyAllowsNInFlight(t *testing.T) {
 func TestForwardDownTargetNeverBlocksTheListenerThenFailedReplayInOrder(t *testing.T) {
 	addr := closedAddr(t)
 	tl := startListener(t, Config{Verify: payloads.VerifyConfig{Secrets: []string{testSecret}}})
-	f := startForwarder(t, tl, ForwardConfig{Targets: mustTargets(t, "http://"+addr+"/hooks")})
+	f := startForwarder(t, tl, ForwardConfig{Targets: mustTargets(t, "http://"+addr+"/hooks"), Retry: RetryPolicy{For: -1}})
 
 	const n = 20
 	ids := make([]string, n)
@@ -253,7 +253,7 @@ func TestForwardRecordsTheAppsErrors(t *testing.T) {
 		io.WriteString(w, strings.Repeat("E", ResponseLimit+10))
 	})
 	tl := startListener(t, Config{})
-	f := startForwarder(t, tl, ForwardConfig{Targets: mustTargets(t, app.srv.URL+"/*")})
+	f := startForwarder(t, tl, ForwardConfig{Targets: mustTargets(t, app.srv.URL+"/*"), Retry: RetryPolicy{For: -1}})
 	_, id404, _ := tl.post(t, "/missing", []byte(`{}`), nil)
 	_, id500, _ := tl.post(t, "/boom", []byte(`{}`), nil)
 

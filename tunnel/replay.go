@@ -353,7 +353,7 @@ func (r *Replayer) replayOne(ctx context.Context, it ReplayItem, writer *attempt
 			res.Unrestored = d.unrestored
 		}
 		// A request that could not be built is recorded too: the event was not redelivered.
-		writer.add(ev.ID, res.Attempt)
+		writer.add(ForwardResult{EventID: ev.ID, Attempt: res.Attempt})
 		res.Recorded = true
 		if res.OK() && r.cfg.Forward != nil {
 			r.cfg.Forward.Delivered(ev.ID, u)

@@ -41,6 +41,10 @@ type Options struct {
 	// Forwarder is the running forwarder (nil without --forward-to): the header shows
 	// its targets' health and R replays what it failed to deliver.
 	Forwarder *tunnel.Forwarder
+	// Recorded hears the Forwarder's attempts once they are in the history (its Notify
+	// is the ForwardConfig.OnAttempt); nil: rows follow the forwarder's health, which
+	// can count an attempt before a read sees it.
+	Recorded *RecordedAttempts
 	// Replay is how r, e and R send events again: History, Targets (the forward
 	// targets), Secrets, Tolerance, Appender and Hub (edited replays record a new
 	// event), Forward (the Forwarder). The console sets Mode, Concurrency and

@@ -52,6 +52,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.copied(msg)
 	case healthMsg:
 		return m, m.healthArrived(msg)
+	case attemptsRecordedMsg:
+		return m, tea.Batch(m.afterList(m.list.Refresh()), m.detail.Reload())
 	case replayProgressMsg:
 		return m, m.replayProgressed(msg)
 	case replayDoneMsg:

@@ -194,13 +194,13 @@ func TestConsoleEndToEnd(t *testing.T) {
 	good := delivery("4ca07d94-7b4d-4434-97aa-e2e000000001", "delivered")
 	c.post(t, "/dexatel", signed(testSecret, good), good)
 	c.waitScreen(t, "the posted event", func(s string) bool {
-		return strings.Contains(s, "1 event ") && strings.Contains(s, "✓ dexatel  delivery     delivered")
+		return strings.Contains(s, "1 event ") && strings.Contains(s, "✓ dexatel delivery delivered")
 	})
 
 	bad := []byte(`{"data":{"account_id":"4ca07d94-7b4d-4434-97aa-9ec34772f111","message_id":"4ca07d94-7b4d-4434-97aa-e2e000000002","event":"message","text":"sign me","channel":"sms"}}`)
 	c.post(t, "/dexatel", signed("a-wrong-secret", bad), bad)
 	c.waitScreen(t, "the failing event", func(s string) bool {
-		return strings.Contains(s, "2 events · 1 ✗") && strings.Contains(s, `✗ dexatel  message      "sign me" sms`)
+		return strings.Contains(s, "2 events · 1 ✗") && strings.Contains(s, `✗ dexatel message  "sign me" sms`)
 	})
 
 	// Filter: only the failing event stays, with its count.

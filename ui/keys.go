@@ -6,6 +6,7 @@ import (
 	"github.com/dexra/dexra-tui/ui/detail"
 	"github.com/dexra/dexra-tui/ui/editor"
 	"github.com/dexra/dexra-tui/ui/eventlist"
+	"github.com/dexra/dexra-tui/ui/menu"
 	"github.com/dexra/dexra-tui/ui/picker"
 )
 
@@ -48,7 +49,7 @@ func DefaultKeyMap() KeyMap {
 		Replay:       b("r", "replay", "r"),
 		Edit:         b("e", "edit+replay", "e"),
 		ReplayFailed: b("R", "replay failed", "R"),
-		Answer:       b("a", "listener answer (500, 429, timeout…)", "a"),
+		Answer:       b("a", "listener answer menu (500, 429, timeout…)", "a"),
 		Send:         b("ctrl+s", "send", "ctrl+s"),
 		CancelEdit:   b("esc", "cancel", "esc"),
 		Help:         b("?", "help", "?"),
@@ -73,6 +74,10 @@ func (k KeyMap) detail() detail.KeyMap {
 
 func (k KeyMap) editor() editor.KeyMap {
 	return editor.KeyMap{Send: k.Send, Cancel: k.CancelEdit}
+}
+
+func (k KeyMap) menu() menu.KeyMap {
+	return menu.KeyMap{Up: k.Up, Down: k.Down, Choose: k.Open, Cancel: k.Back}
 }
 
 func (k KeyMap) picker() picker.KeyMap {

@@ -19,6 +19,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case m.editor.IsOpen():
 		return m.editor.Update(msg)
+	case m.menu.IsOpen():
+		return m.menu.Update(msg)
 	case m.picker.IsOpen():
 		return m.picker.Update(msg)
 	case m.showHelp:
@@ -48,7 +50,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.ReplayFailed):
 		return m.replayFailedForwards()
 	case key.Matches(msg, k.Answer):
-		return m.cycleAnswer()
+		return m.openAnswerMenu()
 	case key.Matches(msg, k.NextTab):
 		return m.detail.SetTab(m.detail.Tab() + 1)
 	case key.Matches(msg, k.PrevTab):

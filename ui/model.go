@@ -16,6 +16,7 @@ import (
 	"github.com/dexra/dexra-tui/ui/detail"
 	"github.com/dexra/dexra-tui/ui/editor"
 	"github.com/dexra/dexra-tui/ui/eventlist"
+	"github.com/dexra/dexra-tui/ui/menu"
 	"github.com/dexra/dexra-tui/ui/picker"
 	"github.com/dexra/dexra-tui/ui/theme"
 )
@@ -50,6 +51,7 @@ type Model struct {
 	list   *eventlist.List
 	detail *detail.Detail
 	picker *picker.Picker
+	menu   *menu.Menu // the small overlay menus (answers, a forward target)
 	help   help.Model
 	input  textinput.Model
 
@@ -115,10 +117,12 @@ func New(opts Options) *Model {
 		},
 	}
 	m.list = eventlist.New(opts.Reader, opts.Location, m.styles, keys.list())
+	m.list.SetClock(opts.Now)
 	m.list.SetEmptyHint("no events yet: press t for a sample")
 	m.list.SetForwarding(opts.Forwarder != nil || len(opts.Replay.Targets) > 0)
 	m.detail = detail.New(opts.Reader, opts.Location, m.styles, keys.detail())
 	m.picker = picker.New(opts.Catalog, m.styles, keys.picker())
+	m.menu = menu.New(m.styles, keys.menu())
 	m.help = help.New()
 	m.help.Styles = m.styles.Help
 	m.input = newFilterInput(m.styles)

@@ -7,6 +7,7 @@ import (
 	"github.com/dexra/dexra-tui/ui/detail"
 	"github.com/dexra/dexra-tui/ui/editor"
 	"github.com/dexra/dexra-tui/ui/eventlist"
+	"github.com/dexra/dexra-tui/ui/menu"
 	"github.com/dexra/dexra-tui/ui/picker"
 	"github.com/dexra/dexra-tui/ui/theme"
 )
@@ -24,6 +25,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.editor.IsOpen() {
 			return m, m.editor.Update(msg)
 		}
+		if m.menu.IsOpen() {
+			return m, m.menu.Update(msg)
+		}
 		return m, m.pasteFilter(msg)
 	case tea.MouseClickMsg:
 		return m, m.handleClick(msg.Mouse())
@@ -38,6 +42,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.afterList(m.list.Update(msg))
 	case detail.LoadedMsg, detail.SchemaMsg:
 		return m, m.detail.Update(msg)
+	case menu.ChosenMsg:
+		return m, m.menuChosen(msg)
 	case picker.ChosenMsg:
 		return m, m.trigger(msg)
 	case statsMsg:
@@ -79,6 +85,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// menuChosen acts on the value an overlay menu closed on.
+func (m *Model) menuChosen(msg menu.ChosenMsg) tea.Cmd {
+	switch msg.Name {
+	case menuAnswer:
+		return m.setAnswer(msg.Value)
+	}
+	return nil
+}
+
 // resize lays the screen out again for the new terminal size.
 func (m *Model) resize(w, h int) tea.Cmd {
 	m.width, m.height = w, h
@@ -104,6 +119,7 @@ func (m *Model) setBackground(dark bool) tea.Cmd {
 	m.styles = &styles
 	m.list.SetStyles(m.styles)
 	m.picker.SetStyles(m.styles)
+	m.menu.SetStyles(m.styles)
 	m.editor.SetStyles(m.styles)
 	m.bar = newProgressBar(m.styles)
 	m.help.Styles = m.styles.Help

@@ -75,14 +75,19 @@ func (m *Model) body() []string {
 	} else {
 		det = strings.Split(m.detail.View(s.Detail.W, s.Detail.H), "\n")
 	}
+	var out []string
 	if !s.SideBySide {
 		rule := m.styles.Separator.Render(strings.Repeat("─", s.Sep.W))
-		return append(append(list, rule), det...)
+		out = append(append(list, rule), det...)
+	} else {
+		sep := m.styles.Separator.Render("│")
+		out = make([]string, b.H)
+		for i := range out {
+			out[i] = list[i] + sep + det[i]
+		}
 	}
-	sep := m.styles.Separator.Render("│")
-	out := make([]string, b.H)
-	for i := range out {
-		out[i] = list[i] + sep + det[i]
+	if m.menu.IsOpen() {
+		return overlay(out, m.menu.View(b.W, b.H), b.W, b.H)
 	}
 	return out
 }
@@ -169,8 +174,11 @@ func (m *Model) helpLine(width int) string {
 	switch {
 	case m.editor.IsOpen():
 		mode, bindings = 4, []key.Binding{m.keys.Send, m.keys.CancelEdit}
-	case m.picker.IsOpen():
+	case m.picker.IsOpen(), m.menu.IsOpen() && !m.menu.Editing():
 		mode, bindings = 1, []key.Binding{m.keys.Up, m.keys.Down, m.keys.Open, m.keys.Back}
+	case m.menu.IsOpen():
+		take := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "take it"))
+		mode, bindings = 5, []key.Binding{take, m.keys.Back}
 	case m.filtering:
 		mode, bindings = 2, []key.Binding{m.keys.Apply, m.keys.Clear}
 	case m.focus == focusDetail:

@@ -106,7 +106,7 @@ func TestRowAndDetailTitle(t *testing.T) {
 		Source: "dexatel", Type: "delivery", Summary: "delivered\x1b[2J", Size: 2048, DuplicateOf: "01JNGQ0000000000000000000B",
 		Signature: sig.Verdict{Status: sig.Pass}, Headers: http.Header{},
 	}
-	r := NewRow(ev, time.UTC, 3)
+	r := NewRow(ev, time.UTC, ev.Received, 3)
 	if r.Time != "13:00:05" || r.Summary != `delivered\x1b[2J` || r.Deliveries != 3 || r.Size != "2.0K" {
 		t.Fatalf("row %+v", r)
 	}

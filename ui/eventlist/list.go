@@ -41,8 +41,8 @@ type List struct {
 	loaded             bool
 	err                error
 
-	cache     map[present.Row]string // drawn unselected rows, for cacheCols
-	cacheCols columns
+	cache      map[present.Row]string // drawn unselected rows, for cacheCols
+	cacheCols  columns
 	forwarding bool // rows show their forward status
 	refreshing bool // a page re-reading the window is on its way
 

@@ -232,7 +232,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	if !strings.HasPrefix(copied, "curl ") || !strings.Contains(copied, c.url+"/dexatel") {
 		t.Fatalf("copied %q, want a curl command to the listener", copied)
 	}
-	c.waitScreen(t, "copy confirmation", func(s string) bool { return strings.Contains(s, "copied the curl command") })
+	c.waitScreen(t, "copy confirmation", func(s string) bool { return strings.Contains(s, "sent the curl command to the terminal clipboard") })
 	if out, err := exec.Command("sh", "-c", copied).CombinedOutput(); err != nil {
 		t.Fatalf("running the copied command: %v\n%s", err, out)
 	}

@@ -33,7 +33,7 @@ func (m *Model) editSelected() tea.Cmd {
 			msg.err = errors.New("the listener refused this event and kept no body to edit")
 			return msg
 		}
-		msg.title = styles.Line(present.Title(ev, loc, present.Dedup{}))
+		msg.title = styles.Line(present.Title(ev, present.Options{Location: loc}, present.Dedup{}))
 		if msg.draft, err = editor.Prepare(ev.Body); err != nil {
 			msg.err = err
 			return msg

@@ -17,7 +17,8 @@ type KeyMap struct {
 	Tabs                                    [6]key.Binding
 	Open, Back                              key.Binding
 	Filter, Apply, Clear                    key.Binding
-	Trigger, CopyCurl, CopyBody, Secret     key.Binding
+	Trigger, CopyCurl, CopyBody, CopyID     key.Binding
+	Secret                                  key.Binding
 	Replay, Edit, ReplayFailed, Answer      key.Binding
 	Send, CancelEdit                        key.Binding
 	Help, Quit, ForceQuit                   key.Binding
@@ -45,6 +46,7 @@ func DefaultKeyMap() KeyMap {
 		Trigger:      b("t", "trigger", "t"),
 		CopyCurl:     b("y", "copy curl", "y"),
 		CopyBody:     b("Y", "copy body", "Y"),
+		CopyID:       b("i", "copy event ID", "i"),
 		Secret:       b("s", "secret", "s"),
 		Replay:       b("r", "replay", "r"),
 		Edit:         b("e", "edit+replay", "e"),
@@ -96,7 +98,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.NextTab, k.PrevTab, tabs},
-		{k.Filter, k.Apply, k.Clear, k.Trigger, k.CopyCurl, k.CopyBody},
+		{k.Filter, k.Apply, k.Clear, k.Trigger, k.CopyCurl, k.CopyBody, k.CopyID},
 		{k.Replay, k.Edit, k.ReplayFailed, k.Answer, k.Secret, k.Help, k.Quit, k.ForceQuit},
 	}
 }

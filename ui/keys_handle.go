@@ -41,6 +41,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.copyCurl()
 	case key.Matches(msg, k.CopyBody):
 		return m.copyBody()
+	case key.Matches(msg, k.CopyID):
+		return m.copyID()
 	case key.Matches(msg, k.Secret):
 		return m.toggleSecret()
 	case key.Matches(msg, k.Replay):

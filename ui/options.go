@@ -22,6 +22,12 @@ const (
 type Options struct {
 	// Reader pages the history; the console never holds the whole of it.
 	Reader store.Reader
+	// IDs finds stored IDs by prefix, so the detail shows as much of an ID as is
+	// unique; nil: the Reader's, when it has IDsWithPrefix (a *store.Store does).
+	IDs store.IDFinder
+	// Tmux says the console runs inside tmux, which drops clipboard (OSC 52) writes
+	// unless set-clipboard is on; Run sets it when $TMUX is set.
+	Tmux bool
 	// Events are committed events, from a hub subscription; only their arrival and
 	// received time are used (the list re-reads the history).
 	Events <-chan *payloads.Event
@@ -72,6 +78,9 @@ func (o *Options) defaults() {
 	}
 	if o.Catalog == nil {
 		o.Catalog = catalog.All()
+	}
+	if f, ok := o.Reader.(store.IDFinder); ok && o.IDs == nil {
+		o.IDs = f
 	}
 	if o.Profile == "" {
 		o.Profile = ProfileSandbox

@@ -23,6 +23,8 @@ func run(ctx context.Context, opts Options, extra ...tea.ProgramOption) error {
 		return errors.New("console: no history reader")
 	}
 	opts.NoColor = opts.NoColor || noColorEnv(os.LookupEnv)
+	_, inTmux := os.LookupEnv("TMUX")
+	opts.Tmux = opts.Tmux || inTmux
 	if opts.Editor == "" {
 		opts.Editor = editor.FromEnv(os.LookupEnv)
 	}

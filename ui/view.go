@@ -149,22 +149,18 @@ func (m *Model) statusLine(width int) string {
 	case m.list.Query() != "":
 		left = st.TitleActive.Render("filter ") + m.filterText() + st.Muted.Render("  "+m.matchText()+" · / edits · esc clears")
 	}
-	right := ""
-	if m.toast != "" {
-		style := st.Toast
-		if m.toastIsError {
-			style = st.Error
-		}
-		right = style.Render(m.toast)
-	}
-	if right == "" {
+	if m.toast == "" {
 		return frame.Cell(left, width)
 	}
-	if left == "" {
-		return frame.Cell(right, width)
+	style := st.Toast
+	if m.toastIsError {
+		style = st.Error
 	}
-	rw := min(frame.Width(right), width/2)
-	return frame.Cell(left, width-rw-1) + " " + frame.Cell(right, rw)
+	if left == "" {
+		return frame.Cell(style.Render(fitToast(m.toast, width)), width)
+	}
+	rw := min(frame.Width(m.toast), width/2)
+	return frame.Cell(left, width-rw-1) + " " + frame.Cell(style.Render(fitToast(m.toast, rw)), rw)
 }
 
 // helpLine is the one-line help of the current mode, drawn once per mode and width.

@@ -76,21 +76,24 @@ func Title(ev *payloads.Event, opts Options, dedup Dedup) Line {
 	return title
 }
 
+// aboutW is the label width of the lines above the headers ("Redelivery", "Correlates").
+const aboutW = 12
+
 // about says what the title only hints at: a rejection, a redelivery, the correlation.
 func about(ev *payloads.Event, dedup Dedup) Doc {
 	var doc Doc
 	if ev.Rejected != "" {
-		doc = append(doc, field("Rejected", span(Fail, fmt.Sprintf("%d %s", ev.Status, sanitize.Line(ev.Rejected)))))
+		doc = append(doc, fieldW(aboutW, "Rejected", span(Fail, fmt.Sprintf("%d %s", ev.Status, sanitize.Line(ev.Rejected)))))
 	}
 	if ev.DuplicateOf != "" {
-		doc = append(doc, field("Redelivery", span(Dup, fmt.Sprintf("↺ %d deliveries carry this event; the first was %s",
+		doc = append(doc, fieldW(aboutW, "Redelivery", span(Dup, fmt.Sprintf("↺ %d deliveries carry this event; the first was %s",
 			max(dedup.Deliveries, 2), sanitize.Line(ev.DuplicateOf)))))
 	}
 	if ev.DedupKey != "" {
-		doc = append(doc, field("Dedup key", span(Plain, sanitize.Line(ev.DedupKey))))
+		doc = append(doc, fieldW(aboutW, "Dedup key", span(Plain, sanitize.Line(ev.DedupKey))))
 	}
 	if ev.Correlation != "" {
-		doc = append(doc, field("Correlates", span(Plain, sanitize.Line(ev.Correlation))))
+		doc = append(doc, fieldW(aboutW, "Correlates", span(Plain, sanitize.Line(ev.Correlation))))
 	}
 	if len(doc) > 0 {
 		doc = append(doc, nil)

@@ -32,7 +32,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
 	case key.Matches(msg, k.Help):
-		m.showHelp = true
+		m.showHelp, m.helpOffset = true, 0
 	case key.Matches(msg, k.Filter):
 		return m.startFilter()
 	case key.Matches(msg, k.Trigger):
@@ -81,7 +81,21 @@ func (m *Model) helpKey(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit
 	case key.Matches(msg, m.keys.Help, m.keys.Back):
 		m.showHelp = false
+	case key.Matches(msg, m.keys.Up):
+		m.helpOffset--
+	case key.Matches(msg, m.keys.Down):
+		m.helpOffset++
+	case key.Matches(msg, m.keys.PageUp):
+		m.helpOffset -= max(m.screen.Body.H-2, 1)
+	case key.Matches(msg, m.keys.PageDown):
+		m.helpOffset += max(m.screen.Body.H-2, 1)
+	case key.Matches(msg, m.keys.Top):
+		m.helpOffset = 0
+	case key.Matches(msg, m.keys.Bottom):
+		m.helpOffset = 1 << 30 // clamped when drawn
 	}
+	// Kept within the lines, so scrolling back up answers at once.
+	m.helpOffset = max(min(m.helpOffset, len(m.helpLines(m.screen.Body.W))-(m.screen.Body.H-1)), 0)
 	return nil
 }
 

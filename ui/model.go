@@ -56,7 +56,8 @@ type Model struct {
 	input  textinput.Model
 
 	focus    focus
-	showHelp bool
+	showHelp   bool
+	helpOffset int // the help screen's first line shown
 	reveal   bool // the secret is shown
 
 	// filter state: what is typed, whether it parses, what is applied

@@ -66,7 +66,7 @@ func (m *Model) body() []string {
 	case m.picker.IsOpen():
 		return strings.Split(m.picker.View(b.W, b.H), "\n")
 	case m.showHelp:
-		return frame.Box(m.fullHelp(), b.W, b.H)
+		return m.helpBody(b.W, b.H)
 	}
 	list := strings.Split(m.list.View(s.List.W, s.List.H), "\n")
 	var det []string
@@ -109,8 +109,23 @@ func (m *Model) welcome(width int) string {
 	return wrap.Render(strings.Join(lines, "\n"))
 }
 
-func (m *Model) fullHelp() string {
-	title := m.styles.TitleActive.Render("KEYS") + m.styles.Muted.Render("  ? or esc closes")
+// helpBody is the help screen in w×h cells: a title line, then the keys and the
+// filter language, scrolled by m.helpOffset when they do not fit.
+func (m *Model) helpBody(w, h int) []string {
+	lines := m.helpLines(w)
+	rows := max(h-1, 1)
+	offset := max(min(m.helpOffset, len(lines)-rows), 0)
+	hint := "  ? or esc closes"
+	if len(lines) > rows {
+		hint = fmt.Sprintf("  ↑↓ pgdn scroll · ? esc close  %d%%", offset*100/(len(lines)-rows))
+	}
+	title := m.styles.TitleActive.Render("KEYS") + m.styles.Muted.Render(hint)
+	shown := lines[offset:min(offset+rows, len(lines))]
+	return frame.Box(title+"\n"+strings.Join(shown, "\n"), w, h)
+}
+
+// helpLines is every key and the filter language, in as many columns as fit w.
+func (m *Model) helpLines(w int) []string {
 	filterHelp := []string{
 		"",
 		m.styles.TitleActive.Render("FILTER"),
@@ -124,12 +139,19 @@ func (m *Model) fullHelp() string {
 	}
 	groups := m.keys.FullHelp()
 	unbounded := m.help
-	unbounded.SetWidth(0) // measure the four columns uncut
+	unbounded.SetWidth(0) // measure the columns uncut
 	keys := unbounded.FullHelpView(groups)
-	if lipgloss.Width(keys) > m.width { // two rows of two columns
-		keys = m.help.FullHelpView(groups[:2]) + "\n\n" + m.help.FullHelpView(groups[2:])
+	if lipgloss.Width(keys) > w { // two rows of two columns
+		keys = unbounded.FullHelpView(groups[:2]) + "\n\n" + unbounded.FullHelpView(groups[2:])
 	}
-	return title + "\n\n" + keys + "\n" + strings.Join(filterHelp, "\n")
+	if lipgloss.Width(keys) > w { // one column
+		parts := make([]string, len(groups))
+		for i, g := range groups {
+			parts[i] = unbounded.FullHelpView([][]key.Binding{g})
+		}
+		keys = strings.Join(parts, "\n\n")
+	}
+	return append(append([]string{""}, strings.Split(keys, "\n")...), filterHelp...)
 }
 
 // statusLine shows the filter being typed or applied, and the latest toast.

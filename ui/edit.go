@@ -14,6 +14,9 @@ import (
 // editSelected opens the selected event's body for editing (e): in $EDITOR when one
 // is set, in the console otherwise. Sending it is replayEdited's.
 func (m *Model) editSelected() tea.Cmd {
+	if ask := m.askTarget("e"); ask != nil || m.menu.IsOpen() {
+		return ask
+	}
 	if why := m.replayBlocked(); why != "" {
 		return m.showToast(why, true)
 	}

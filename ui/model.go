@@ -55,10 +55,10 @@ type Model struct {
 	help   help.Model
 	input  textinput.Model
 
-	focus    focus
+	focus      focus
 	showHelp   bool
-	helpOffset int // the help screen's first line shown
-	reveal   bool // the secret is shown
+	helpOffset int  // the help screen's first line shown
+	reveal     bool // the secret is shown
 
 	// filter state: what is typed, whether it parses, what is applied
 	filtering  bool
@@ -90,6 +90,7 @@ type Model struct {
 	editor         *editor.Editor
 	execEditor     func(*exec.Cmd, tea.ExecCallback) tea.Cmd
 	replay         *replayRun // the run in progress, nil when none
+	afterTarget    string     // the key (r, e, R) waiting for a forward target typed in
 	replayGen      uint64
 	bar            progress.Model
 	background     *background // replay runs still going

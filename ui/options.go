@@ -54,8 +54,11 @@ type Options struct {
 	// Replay is how r, e and R send events again: History, Targets (the forward
 	// targets), Secrets, Tolerance, Appender and Hub (edited replays record a new
 	// event), Forward (the Forwarder). The console sets Mode, Concurrency and
-	// Progress per run. Without Targets, r, e and R say to start with --forward-to.
+	// Progress per run. Without Targets, r, e and R ask for one (used for this run).
 	Replay tunnel.ReplayConfig
+	// SaveForwardTarget keeps a forward target typed in the console (r, e or R
+	// without one) for the next runs, in the config file; nil: it is for this run only.
+	SaveForwardTarget func(url string) error
 	// Editor is the command e opens a body in; Run sets it from $VISUAL or $EDITOR.
 	// "" edits in the console.
 	Editor string

@@ -90,6 +90,8 @@ func (m *Model) menuChosen(msg menu.ChosenMsg) tea.Cmd {
 	switch msg.Name {
 	case menuAnswer:
 		return m.setAnswer(msg.Value)
+	case menuTarget:
+		return m.targetChosen(msg.Value)
 	}
 	return nil
 }

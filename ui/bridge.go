@@ -13,20 +13,28 @@ import (
 // that arrive faster are coalesced into one message (and one render).
 const bridgeCooldown = 100 * time.Millisecond
 
-// bridge is the one goroutine that turns committed events, and the listener stopping
-// on its own, into program messages. The first event after a quiet spell is sent at
-// once; later ones are gathered and sent at most once per cooldown. It returns when
-// ctx ends; a closed events channel (the listener stopped) only ends the batches.
-func bridge(ctx context.Context, events <-chan *payloads.Event, stopped <-chan error, send func(tea.Msg)) {
+// bridge is the one goroutine that turns committed events, recorded forward attempts
+// and the listener stopping on its own into program messages. The first news after a
+// quiet spell is sent at once; later news is gathered and sent at most once per
+// cooldown. It returns when ctx ends; a closed events channel (the listener stopped)
+// only ends the batches.
+func bridge(ctx context.Context, events <-chan *payloads.Event, recorded <-chan struct{}, stopped <-chan error, send func(tea.Msg)) {
 	var pending eventsArrivedMsg
+	var attempts bool
 	var cooldown <-chan time.Time
 	flush := func() {
-		if pending.count == 0 {
+		if pending.count == 0 && !attempts {
 			cooldown = nil
 			return
 		}
-		send(pending)
-		pending = eventsArrivedMsg{}
+		if pending.count > 0 {
+			send(pending)
+			pending = eventsArrivedMsg{}
+		}
+		if attempts {
+			send(attemptsRecordedMsg{})
+			attempts = false
+		}
 		cooldown = time.After(bridgeCooldown)
 	}
 	for {
@@ -41,6 +49,11 @@ func bridge(ctx context.Context, events <-chan *payloads.Event, stopped <-chan e
 			}
 			pending.count++
 			pending.arrivals = append(pending.arrivals, arrival{seq: ev.Seq, received: ev.Received})
+			if cooldown == nil {
+				flush()
+			}
+		case <-recorded:
+			attempts = true
 			if cooldown == nil {
 				flush()
 			}

@@ -75,8 +75,10 @@ func TestReplayFailedForwardsInOrder(t *testing.T) {
 	for i, id := range ids {
 		f.receive(t, dexatelEvent(id, clock.Add(time.Duration(i)*time.Second), "delivered"))
 	}
-	waitFor(t, "three failed forwards", func() bool { return len(f.fwd.Failed()) == 3 })
-	drive(m, eventsArrivedMsg{count: 3}, m.refreshHealth()())
+	// The rows show what the history holds: wait until the attempts are in it, not
+	// only counted by the forwarder (which happens a moment before).
+	waitFor(t, "three failed forwards recorded", func() bool { return f.recorded.Load() == 3 })
+	drive(m, eventsArrivedMsg{count: 3}, m.refreshHealth()(), attemptsRecordedMsg{})
 	screen := screenText(m)
 	for _, want := range []string{"→ " + addr + " ✗ connection refused", "EVENTS (following)  3 undelivered · R replays", "↛  188B"} {
 		if !strings.Contains(screen, want) {

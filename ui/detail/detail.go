@@ -21,6 +21,7 @@ type KeyMap struct {
 // Detail is the detail pane component.
 type Detail struct {
 	reader store.Reader
+	ids    store.IDFinder // nil: the title shows the first 10 characters of an ID
 	loc    *time.Location
 	styles *theme.Styles
 	keys   KeyMap
@@ -61,6 +62,9 @@ func New(r store.Reader, loc *time.Location, styles *theme.Styles, keys KeyMap) 
 	return &Detail{reader: r, loc: loc, styles: styles, keys: keys, width: 1, height: 1}
 }
 
+// SetIDFinder makes the title show as much of the ID as tells it apart (nil: 10).
+func (d *Detail) SetIDFinder(f store.IDFinder) { d.ids = f }
+
 // Load shows event id ("" clears the pane).
 func (d *Detail) Load(id string) tea.Cmd {
 	d.gen++
@@ -72,7 +76,7 @@ func (d *Detail) Load(id string) tea.Cmd {
 		return nil
 	}
 	d.loading = true
-	return load(d.reader, d.layout(), d.styles, id, d.gen)
+	return load(d.reader, d.ids, d.layout(), d.styles, id, d.gen)
 }
 
 // SetStyles draws with new styles from now on (styles are never changed in place:
@@ -89,7 +93,7 @@ func (d *Detail) Reload() tea.Cmd {
 		return nil
 	}
 	d.gen++
-	return load(d.reader, d.layout(), d.styles, d.id, d.gen)
+	return load(d.reader, d.ids, d.layout(), d.styles, d.id, d.gen)
 }
 
 // ID is the event the pane shows.

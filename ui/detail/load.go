@@ -29,7 +29,7 @@ type SchemaMsg struct {
 // load reads and lays out one event in a tea.Cmd: small tabs are styled and wrapped
 // here, the body's rows only indexed (they are drawn when shown); styles are never
 // changed in place.
-func load(r store.Reader, opts present.Options, styles *theme.Styles, id string, gen uint64) tea.Cmd {
+func load(r store.Reader, ids store.IDFinder, opts present.Options, styles *theme.Styles, id string, gen uint64) tea.Cmd {
 	return func() tea.Msg {
 		msg := LoadedMsg{id: id, gen: gen}
 		ev, err := r.Get(id)
@@ -42,6 +42,13 @@ func load(r store.Reader, opts present.Options, styles *theme.Styles, id string,
 			if info, err := r.Dedup(ev.DedupKey); err == nil {
 				dedup = present.Dedup{FirstID: info.FirstID, Deliveries: info.Count}
 			}
+		}
+		if ids != nil {
+			// An ID the history cannot tell apart keeps the default length.
+			opts.IDLen, _ = present.UniqueIDLen(ev.ID, func(prefix string) (bool, error) {
+				found, err := ids.IDsWithPrefix(prefix, 2)
+				return len(found) > 1, err
+			})
 		}
 		d := present.NewDetail(ev, opts, dedup)
 		msg.title = styles.Line(d.Title)

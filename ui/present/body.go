@@ -14,6 +14,8 @@ import (
 func Body(ev *payloads.Event, width int) Doc {
 	body := ev.Body
 	switch {
+	case ev.Rejected != "":
+		return droppedBody(ev)
 	case len(body) == 0:
 		return Doc{{span(Muted, "(empty body)")}}
 	case ev.BodyKind == payloads.BodyBinary || payloads.KindOf(body) == payloads.BodyBinary:
@@ -97,4 +99,10 @@ func withNote(doc Doc, note string) Doc {
 		return doc
 	}
 	return append(doc, nil, Line{span(Muted, note)})
+}
+
+// droppedBody says a refused request's body was not kept, and how large it was.
+func droppedBody(ev *payloads.Event) Doc {
+	return Doc{{span(Fail, fmt.Sprintf("body of %s bytes dropped", Count(ev.Size))),
+		span(Muted, " ("+sanitize.Line(ev.Rejected)+"; the history keeps no partial body)")}}
 }

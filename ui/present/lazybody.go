@@ -16,6 +16,8 @@ const maxJSONDepth = 10_000
 func BodyRows(ev *payloads.Event, width int) Lazy {
 	body := ev.Body
 	switch {
+	case ev.Rejected != "":
+		return Lazy{Head: droppedBody(ev)}
 	case len(body) == 0:
 		return Lazy{Head: Doc{{span(Muted, "(empty body)")}}}
 	case ev.BodyKind == payloads.BodyBinary || !utf8.Valid(body):

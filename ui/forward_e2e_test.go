@@ -24,7 +24,7 @@ func startForwardingConsole(t *testing.T, target string, w, h int) *liveConsole 
 	return startLive(t, w, h,
 		func(st *store.Store, hub *tunnel.Hub) func(context.Context) error {
 			var err error
-			fwd, err = tunnel.NewForwarder(tunnel.ForwardConfig{Targets: targets, Recorder: st, Timeout: 5 * time.Second, OnAttempt: recorded.Notify})
+			fwd, err = tunnel.NewForwarder(tunnel.ForwardConfig{Targets: targets, Recorder: st, Timeout: 5 * time.Second, Retry: tunnel.RetryPolicy{For: -1}, OnAttempt: recorded.Notify})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -109,7 +109,7 @@ func startForwarding(t *testing.T, st *store.Store, url string) *forwarding {
 	}
 	f := &forwarding{st: st, hub: tunnel.NewHub(), targets: targets}
 	f.fwd, err = tunnel.NewForwarder(tunnel.ForwardConfig{Targets: targets, Recorder: st, Timeout: 5 * time.Second,
-		OnAttempt: func(string, payloads.Attempt, error) { f.recorded.Add(1) }})
+		Retry: tunnel.RetryPolicy{For: -1}, OnAttempt: func(tunnel.ForwardResult) { f.recorded.Add(1) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 package ui
 
-import "github.com/dexra/dexra-tui/payloads"
+import "github.com/dexra/dexra-tui/tunnel"
 
 // RecordedAttempts tells the console that the forwarder wrote attempts to the history.
 // The forwarder's health counts an attempt when it is made, a moment before it is in
@@ -15,7 +15,7 @@ func NewRecordedAttempts() *RecordedAttempts {
 
 // Notify says one more attempt is in the history; it never blocks (news already
 // pending covers this one too).
-func (r *RecordedAttempts) Notify(string, payloads.Attempt, error) {
+func (r *RecordedAttempts) Notify(tunnel.ForwardResult) {
 	select {
 	case r.c <- struct{}{}:
 	default:

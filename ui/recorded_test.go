@@ -32,7 +32,7 @@ func TestRowsShowAForwardOnceItIsRecorded(t *testing.T) {
 	targets := mustTargets(t, "http://"+downAddr(t))
 	gate := &gatedRecorder{st: st, open: make(chan struct{})}
 	recorded := NewRecordedAttempts()
-	fwd, err := tunnel.NewForwarder(tunnel.ForwardConfig{Targets: targets, Recorder: gate, Timeout: 5 * time.Second, OnAttempt: recorded.Notify})
+	fwd, err := tunnel.NewForwarder(tunnel.ForwardConfig{Targets: targets, Recorder: gate, Timeout: 5 * time.Second, Retry: tunnel.RetryPolicy{For: -1}, OnAttempt: recorded.Notify})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestBridgeRelaysRecordedAttemptsCoalesced(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); bridge(ctx, nil, recorded.news(), nil, send) }()
-	recorded.Notify("a", payloads.Attempt{}, nil)
+	recorded.Notify(tunnel.ForwardResult{EventID: "a"})
 	select {
 	case <-got:
 	case <-time.After(10 * time.Second):
@@ -96,7 +96,7 @@ func TestBridgeRelaysRecordedAttemptsCoalesced(t *testing.T) {
 	}
 	begin := time.Now()
 	for range 1000 {
-		recorded.Notify("b", payloads.Attempt{}, nil) // never blocks
+		recorded.Notify(tunnel.ForwardResult{EventID: "b"}) // never blocks
 	}
 	<-got // the burst's news arrives after the cooldown
 	elapsed := time.Since(begin)

@@ -317,7 +317,7 @@ func (f *Forwarder) Stop(ctx context.Context) error {
 			a := payloads.Attempt{Target: f.recordedURL(q, ev), Mode: ModeForward, At: time.Now().UTC(), Error: abandonedError}
 			q.done(a, ev.Seq, false, time.Time{})
 			f.failed.note(ev, a)
-			f.writer.add(ForwardResult{EventID: ev.ID, Attempt: a, Try: 1})
+			f.writer.add(ForwardResult{EventID: ev.ID, Method: ev.Method, Attempt: a, Try: 1})
 		})
 	}
 	err := f.writer.wait()

@@ -81,6 +81,7 @@ func retryAfter(a payloads.Attempt) (time.Duration, bool) {
 // try it was, and when the next one will be (zero when this one settled the event).
 type ForwardResult struct {
 	EventID   string
+	Method    string // the event's, as sent
 	Attempt   payloads.Attempt
 	Try       int
 	NextRetry time.Time
@@ -110,7 +111,7 @@ func (f *Forwarder) deliver(q *targetQueue, ev *payloads.Event) (settled bool) {
 		}
 		f.logOutcome(q.done(a, ev.Seq, true, next), a)
 		f.failed.note(ev, a)
-		f.writer.add(ForwardResult{EventID: ev.ID, Attempt: a, Try: try, NextRetry: next})
+		f.writer.add(ForwardResult{EventID: ev.ID, Method: ev.Method, Attempt: a, Try: try, NextRetry: next})
 		if next.IsZero() {
 			if !aborted && f.isStopping() && Retryable(a) {
 				f.unsettled.Add(1)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -90,6 +91,8 @@ func parseTargetURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("scheme %q: only http and https can be forwarded to", u.Scheme)
 	case u.Host == "":
 		return nil, errors.New("no host")
+	case u.Port() != "" && !validPort(u.Port()):
+		return nil, fmt.Errorf("port %s is not a number from 1 to 65535", u.Port())
 	case u.User != nil:
 		// The target URL is recorded on every attempt; credentials would land in the history.
 		return nil, errors.New("credentials in the URL are not supported (they would be stored in the history)")
@@ -97,6 +100,11 @@ func parseTargetURL(raw string) (*url.URL, error) {
 		return nil, errors.New("a fragment (#...) is never sent; remove it")
 	}
 	return u, nil
+}
+
+func validPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 func isPort(s string) bool {

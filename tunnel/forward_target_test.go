@@ -29,6 +29,8 @@ func TestParseForwardTarget(t *testing.T) {
 		{spec: "http://user:pw@x.test", err: "credentials"},
 		{spec: "http://x.test/#frag", err: "fragment"},
 		{spec: "", err: "no URL"},
+		{spec: "localhost:99999", err: "port 99999"},
+		{spec: "http://localhost:0/x", err: "port 0"},
 	}
 	for _, c := range cases {
 		got, err := ParseForwardTarget(c.spec)

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dexra/dexra-tui/payloads"
+	"github.com/dexra/dexra-tui/ui/sanitize"
 )
 
 // bridgeCooldown is the least time between two batches sent to the program: events
@@ -18,7 +19,7 @@ const bridgeCooldown = 100 * time.Millisecond
 // quiet spell is sent at once; later news is gathered and sent at most once per
 // cooldown. It returns when ctx ends; a closed events channel (the listener stopped)
 // only ends the batches.
-func bridge(ctx context.Context, events <-chan *payloads.Event, recorded <-chan struct{}, stopped <-chan error, send func(tea.Msg)) {
+func bridge(ctx context.Context, events <-chan *payloads.Event, recorded <-chan struct{}, stopped <-chan error, notices <-chan Notice, send func(tea.Msg)) {
 	var pending eventsArrivedMsg
 	var attempts bool
 	var cooldown <-chan time.Time
@@ -63,6 +64,8 @@ func bridge(ctx context.Context, events <-chan *payloads.Event, recorded <-chan 
 			stopped = nil
 			flush()
 			send(listenerStoppedMsg{err: err})
+		case n := <-notices:
+			send(toastMsg{text: sanitize.Line(n.Text), isError: n.IsError})
 		}
 	}
 }

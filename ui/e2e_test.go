@@ -134,7 +134,7 @@ func startLive(t *testing.T, w, h int,
 	p := &probe{Model: m}
 	tm := teatest.NewTestModel(t, p, teatest.WithInitialTermSize(w, h))
 	bridged := make(chan struct{})
-	go func() { defer close(bridged); bridge(ctx, sub.C(), opts.Recorded.news(), nil, tm.Send) }()
+	go func() { defer close(bridged); bridge(ctx, sub.C(), opts.Recorded.news(), nil, nil, tm.Send) }()
 	t.Cleanup(func() {
 		cancel()
 		<-bridged

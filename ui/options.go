@@ -47,6 +47,9 @@ type Options struct {
 	// Forwarder is the running forwarder (nil without --forward-to): the header shows
 	// its targets' health and R replays what it failed to deliver.
 	Forwarder *tunnel.Forwarder
+	// Notices are what the listener and forwarder say an operator needs (failed
+	// commits, refused requests, forward failures), shown in the status line.
+	Notices <-chan Notice
 	// Recorded hears the Forwarder's attempts once they are in the history (its Notify
 	// is the ForwardConfig.OnAttempt); nil: rows follow the forwarder's health, which
 	// can count an attempt before a read sees it.

@@ -87,7 +87,7 @@ func TestBridgeRelaysRecordedAttemptsCoalesced(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); bridge(ctx, nil, recorded.news(), nil, send) }()
+	go func() { defer close(done); bridge(ctx, nil, recorded.news(), nil, nil, send) }()
 	recorded.Notify(tunnel.ForwardResult{EventID: "a"})
 	select {
 	case <-got:

@@ -38,6 +38,8 @@ type Config struct {
 	// Forward are the apps each event is forwarded to (flags only).
 	Forward            []tunnel.ForwardTarget
 	ForwardConcurrency int
+	// ForwardRetryFor is how long failed forwards are retried (< 0: never).
+	ForwardRetryFor time.Duration
 	// Respond is the listener's simulated answer (flags only).
 	Respond tunnel.Respond
 	// File is the config file the values were read from (and a generated secret saved to).
@@ -69,6 +71,8 @@ type fileConfig struct {
 	Profile     string         `toml:"profile,omitempty"`
 	Sources     []SourceConfig `toml:"source,omitempty"`
 	// RedactHeaders and RedactQuery add names to what the history keeps redacted.
+	// ForwardTo are the forward targets used when --forward-to is not given.
+	ForwardTo     []string `toml:"forward_to,omitempty"`
 	RedactHeaders []string `toml:"redact_headers,omitempty"`
 	RedactQuery   []string `toml:"redact_query,omitempty"`
 }
@@ -136,7 +140,7 @@ func loadConfig(env environment, file string) (Config, error) {
 		return cfg, fmt.Errorf("reading config %s: %w (fix or remove the file)", file, err)
 	}
 	if unknown := meta.Undecoded(); len(unknown) > 0 {
-		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, verify_token, scheme, max_body, tolerance, retention, profile, redact_headers, redact_query, [[source]] prefix/scheme/secrets)", file, unknown[0].String())
+		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, verify_token, scheme, max_body, tolerance, retention, profile, forward_to, redact_headers, redact_query, [[source]] prefix/scheme/secrets)", file, unknown[0].String())
 	}
 	cfg.fileHasSecrets = len(fc.Secrets) > 0 || slices.ContainsFunc(fc.Sources, func(s SourceConfig) bool { return len(s.Secrets) > 0 })
 	if err := cfg.applyFile(fc); err != nil {
@@ -182,6 +186,13 @@ func (cfg *Config) applyFile(fc fileConfig) error {
 	}
 	if fc.Profile != "" {
 		cfg.Profile = fc.Profile
+	}
+	if len(fc.ForwardTo) > 0 {
+		targets, err := tunnel.ParseForwardTargets(fc.ForwardTo)
+		if err != nil {
+			return fmt.Errorf("forward_to: %w", err)
+		}
+		cfg.Forward = targets
 	}
 	red, err := store.NewRedaction(fc.RedactHeaders, fc.RedactQuery)
 	if err != nil {
@@ -279,20 +290,46 @@ func newSecret() (string, error) {
 	return "whsec_" + base64.StdEncoding.EncodeToString(b), nil
 }
 
-// saveGenerated puts the generated values at the top of the config file, keeping the
-// rest of the file (comments, tables) as it is, written 0600.
+// saveGenerated puts the generated values at the top of the config file.
 func saveGenerated(file string, g generated) error {
-	old, err := os.ReadFile(file)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("reading config %s before saving the secret: %w", file, err)
-	}
-	var buf bytes.Buffer
-	buf.WriteString("# dexra-tui configuration: holds webhook secrets, keep it private\n")
+	var lines []string
 	if g.secret != "" {
-		fmt.Fprintf(&buf, "secrets = [%q]\n", g.secret)
+		lines = append(lines, fmt.Sprintf("secrets = [%q]", g.secret))
 	}
 	if g.verifyToken != "" {
-		fmt.Fprintf(&buf, "verify_token = %q  # what Meta's webhook setup sends as hub.verify_token\n", g.verifyToken)
+		lines = append(lines, fmt.Sprintf("verify_token = %q  # what Meta's webhook setup sends as hub.verify_token", g.verifyToken))
+	}
+	return prependConfig(file, lines)
+}
+
+// saveForwardTarget remembers a forward target typed in the console, for later runs.
+func saveForwardTarget(file, target string) error {
+	if _, err := tunnel.ParseForwardTarget(target); err != nil {
+		return err
+	}
+	var fc fileConfig
+	if _, err := toml.DecodeFile(file, &fc); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("reading config %s: %w", file, err)
+	}
+	if len(fc.ForwardTo) > 0 {
+		return fmt.Errorf("%s already sets forward_to; edit it there to change it", file)
+	}
+	return prependConfig(file, []string{fmt.Sprintf("forward_to = [%q]  # where events are forwarded without --forward-to", target)})
+}
+
+// prependConfig puts lines at the top of the config file, keeping the rest of the file
+// (comments, tables) as it is, written 0600.
+func prependConfig(file string, lines []string) error {
+	old, err := os.ReadFile(file)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("reading config %s before saving to it: %w", file, err)
+	}
+	var buf bytes.Buffer
+	if len(old) == 0 {
+		buf.WriteString("# dexra-tui configuration: holds webhook secrets, keep it private\n")
+	}
+	for _, l := range lines {
+		buf.WriteString(l + "\n")
 	}
 	buf.WriteString("\n")
 	buf.Write(old)

@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dexra/dexra-tui/tunnel"
 )
 
 func (a *App) listenCommand() *cobra.Command {
@@ -37,8 +41,11 @@ classified and committed to the history before it is answered, and printed.`,
 }
 
 func (a *App) listen(ctx context.Context, cfg Config, asJSON bool) error {
-	srv, err := startServer(cfg, stderrLogger(a.Stderr), func(err error) {
-		fmt.Fprintf(a.Stderr, "dexra-tui: removing old events failed (retention): %v\n", err)
+	out := &eventPrinter{w: a.Stdout, json: asJSON}
+	srv, err := startServer(cfg, serverHooks{
+		log:       stderrLogger(a.Stderr),
+		warn:      func(err error) { fmt.Fprintf(a.Stderr, "dexra-tui: removing old events failed (retention): %v\n", err) },
+		forwarded: out.forward,
 	})
 	if err != nil {
 		return err
@@ -64,7 +71,7 @@ func (a *App) listen(ctx context.Context, cfg Config, asJSON bool) error {
 	var printErr error
 	for ev := range sub.C() {
 		if printErr == nil {
-			if err := writeEvent(a.Stdout, ev, asJSON); err != nil {
+			if err := out.event(ev); err != nil {
 				printErr = fmt.Errorf("printing events: %w", err)
 			}
 		}
@@ -89,4 +96,29 @@ func (a *App) announce(srv *server) {
 	if g.verifyToken != "" {
 		fmt.Fprintf(a.Stderr, "dexra-tui: Meta (WhatsApp Cloud) webhook setup: use verify token %s (saved as verify_token)\n", g.verifyToken)
 	}
+	for _, t := range srv.cfg.Forward {
+		fmt.Fprintf(a.Stderr, "dexra-tui: forwarding to %s (%s)\n", clean(forwardDescription(t)), retryText(srv.cfg.ForwardRetryFor))
+	}
+}
+
+// forwardDescription is a target as the person gave it, with what it receives.
+func forwardDescription(t tunnel.ForwardTarget) string {
+	switch {
+	case t.Prefix != "":
+		return t.URL.String() + " (events under " + t.Prefix + ", the rest of their path appended)"
+	case t.AppendPath:
+		return t.URL.String() + " (each event's path appended)"
+	}
+	return t.URL.String()
+}
+
+func retryText(d time.Duration) string {
+	if d < 0 {
+		return "failed deliveries are not retried"
+	}
+	if d == 0 {
+		d = tunnel.DefaultRetryFor
+	}
+	s := strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
+	return "failed deliveries are retried in order for " + s
 }

@@ -30,6 +30,7 @@ type serverFlags struct {
 	profile   string
 	forwardTo []string
 	forwardN  int
+	retryFor  time.Duration
 	respond   string
 }
 
@@ -45,6 +46,7 @@ func (sf *serverFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&sf.forwardTo, "forward-to", nil, "forward each event to your app: URL, or /prefix=URL to route by path (repeat)")
 	fs.StringVar(&sf.respond, "respond", "200", "the listener's answer, to exercise retries: STATUS[,delay=DUR][,rate=FRACTION][,retry-after=S] or timeout")
 	fs.IntVar(&sf.forwardN, "forward-concurrency", 1, "deliveries in flight per forward target (1 keeps arrival order)")
+	fs.DurationVar(&sf.retryFor, "forward-retry-for", tunnel.DefaultRetryFor, "how long a failed forward is retried, with backoff, before it is given up (0 never retries)")
 }
 
 // resolve applies flags over env, file and defaults.
@@ -99,6 +101,14 @@ func (sf *serverFlags) resolve(a *App, fs *pflag.FlagSet) (Config, error) {
 		return cfg, usagef("--forward-concurrency must be 1 or more")
 	}
 	cfg.ForwardConcurrency = sf.forwardN
+	switch {
+	case sf.retryFor < 0:
+		return cfg, usagef("--forward-retry-for must be 0 (no retries) or more")
+	case sf.retryFor == 0:
+		cfg.ForwardRetryFor = -1
+	default:
+		cfg.ForwardRetryFor = sf.retryFor
+	}
 	if err := sig.ParseScheme(cfg.Scheme); err != nil {
 		return cfg, usagef("%v", err)
 	}
@@ -137,21 +147,30 @@ type server struct {
 // failed delivers the error that stopped the listener, if it stops on its own.
 func (s *server) failed() <-chan error { return s.serveErr }
 
-// startServer opens the history and starts the listener; log hears what an operator
-// needs (failed commits, refused requests, forward failures); warn (may be nil) hears
-// background failures such as pruning, which Close reports otherwise.
-func startServer(cfg Config, log *slog.Logger, warn func(error)) (*server, error) {
+// serverHooks are how a running server tells its owner (listen, the console) what
+// happens; any may be nil.
+type serverHooks struct {
+	// log hears what an operator needs: failed commits, refused requests, forward failures.
+	log *slog.Logger
+	// warn hears background failures such as pruning, which close reports otherwise.
+	warn func(error)
+	// forwarded hears each forward attempt once it is recorded.
+	forwarded func(tunnel.ForwardResult)
+}
+
+// startServer opens the history and starts the listener.
+func startServer(cfg Config, hooks serverHooks) (*server, error) {
 	generated, err := generateMissing(&cfg)
 	if err != nil {
 		return nil, err
 	}
 	_, statErr := os.Stat(cfg.DB)
 	created := errors.Is(statErr, fs.ErrNotExist)
-	st, err := store.Open(cfg.DB, store.Options{Timeout: time.Second, Retention: cfg.Retention, OnPruneError: warn})
+	st, err := store.Open(cfg.DB, store.Options{Timeout: time.Second, Retention: cfg.Retention, OnPruneError: hooks.warn})
 	if err != nil {
 		return nil, err
 	}
-	s, err := serveHistory(cfg, st, generated, log)
+	s, err := serveHistory(cfg, st, generated, hooks)
 	if err != nil && created {
 		// A failed start leaves no new file behind (the history was made for this run).
 		os.Remove(cfg.DB)
@@ -161,7 +180,8 @@ func startServer(cfg Config, log *slog.Logger, warn func(error)) (*server, error
 
 // serveHistory starts the listener, control socket and forwarder over st; on failure
 // it closes st.
-func serveHistory(cfg Config, st *store.Store, generated generated, log *slog.Logger) (*server, error) {
+func serveHistory(cfg Config, st *store.Store, generated generated, hooks serverHooks) (*server, error) {
+	log := hooks.log
 	var err error
 	s := &server{cfg: cfg, store: st, hub: tunnel.NewHub(), generated: generated, responder: tunnel.NewResponder(cfg.Respond)}
 	s.hub.ReadBehind(historyRange(st))
@@ -195,6 +215,8 @@ func serveHistory(cfg Config, st *store.Store, generated generated, log *slog.Lo
 			Secrets:     tunnel.ListenerSecrets(cfg.Secrets, cfg.routes()),
 			Redact:      cfg.Redaction,
 			Logger:      log,
+			Retry:       tunnel.RetryPolicy{For: cfg.ForwardRetryFor},
+			OnAttempt:   hooks.forwarded,
 		})
 		if err != nil {
 			s.listener.Shutdown(context.Background())

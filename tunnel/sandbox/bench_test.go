@@ -1,0 +1,89 @@
+package sandbox
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/dexra/dexra-tui/store"
+	"github.com/dexra/dexra-tui/tunnel"
+)
+
+// BenchmarkSends measures sends per second through the API client, 32 at a time:
+//
+//   - bare-handler is the baseline: a handler that answers the assumed
+//     {"message_id","status"} at once (no validation, no webhooks);
+//   - sandbox+listener is the sandbox with every status webhook (sms: sent, delivered)
+//     delivered to a real listener, which verifies and stores it. The clock runs until
+//     the last webhook is stored, and the run fails unless every one passed.
+//
+// go test -run '^$' -bench Sends -benchtime 5000x ./tunnel/sandbox
+func BenchmarkSends(b *testing.B) {
+	client := func(base string) *tunnel.Client {
+		return &tunnel.Client{BaseURL: base, Key: testKey, HTTP: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	}
+	msg := messageOf("sms", "text", "+15551234567")
+	run := func(b *testing.B, c *tunnel.Client) {
+		b.SetParallelism(16)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := c.Send(context.Background(), msg); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+
+	b.Run("bare-handler", func(b *testing.B) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"message_id":"4ca07d94-7b4d-4434-97aa-9ec34772f111","status":"queued"}`))
+		}))
+		defer srv.Close()
+		start := time.Now()
+		b.ResetTimer()
+		run(b, client(srv.URL))
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "sends/s")
+	})
+
+	b.Run("sandbox+listener", func(b *testing.B) {
+		url, st := startListener(b)
+		sb, api := startSandbox(b, Config{Seed: 1, Key: testKey, Secret: testSecret, WebhookURL: url + "/", StepDelay: time.Millisecond, MaxInFlight: benchInFlight})
+		c := client(api)
+		start := time.Now()
+		b.ResetTimer()
+		run(b, c)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := sb.Drain(ctx); err != nil {
+			b.Fatal(err)
+		}
+		elapsed := time.Since(start)
+		b.StopTimer()
+		want := 2 * b.N
+		stats, err := st.Stats()
+		if err != nil {
+			b.Fatal(err)
+		}
+		bad, err := st.List(store.ListOptions{Query: "-sig:pass", Limit: 10})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if stats.Total != want || len(bad.Events) != 0 {
+			b.Fatalf("%d sends: listener stored %d webhooks (want %d), %d not verified", b.N, stats.Total, want, len(bad.Events))
+		}
+		for _, d := range sb.Deliveries() {
+			if d.HTTPStatus != http.StatusOK || d.Try != 1 {
+				b.Fatalf("a webhook needed a retry or failed: %+v", d)
+			}
+		}
+		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "sends/s")
+		b.ReportMetric(float64(want)/elapsed.Seconds(), "webhooks/s")
+	})
+}
+
+// benchInFlight is how many webhooks the benchmark's sandbox delivers at once.
+var benchInFlight = 256

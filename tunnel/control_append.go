@@ -75,7 +75,7 @@ func (c *ControlClient) Append(ev *payloads.Event) error {
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed:
-		return fmt.Errorf("%w: the process holding the history takes no sent messages through %s (a build without %s)", ErrControlUnsupported, c.path, controlAppend)
+		return fmt.Errorf("%w: it takes no sent messages through %s yet", ErrControlUnsupported, c.path)
 	case resp.StatusCode/100 != 2:
 		var ce controlError
 		if err := json.NewDecoder(resp.Body).Decode(&ce); err != nil || ce.Code == "" {

@@ -152,9 +152,12 @@ func (a *App) send(cmd *cobra.Command, o sendOptions) error {
 		if res.Recorded == nil {
 			out.ID = res.Event.ID
 		} else {
-			out.NotRecorded = res.Recorded.Error()
-			fmt.Fprintf(a.Stderr, "dexra-tui: warning: the sent message is not in the history: %s\n", clean(res.Recorded.Error()))
+			out.NotRecorded = strings.TrimPrefix(res.Recorded.Error(), "record the sent message: ")
+			fmt.Fprintf(a.Stderr, "dexra-tui: warning: the sent message is not in the history: %s\n", clean(out.NotRecorded))
 		}
+	}
+	if isConnectionRefused(sendErr) {
+		sendErr = fmt.Errorf("%w (nothing answers at %s: start dexra-tui sandbox, or pass --api-url or --profile)", sendErr, client.BaseURL)
 	}
 	if sendErr != nil {
 		out.Error = sendErr.Error()

@@ -126,7 +126,9 @@ func (s *Sandbox) sendMessage(w http.ResponseWriter, r *http.Request) {
 	answer = append(answer, '\n')
 	if key != "" {
 		s.idem[key] = idemEntry{body: sum, status: http.StatusOK, answer: answer}
+		s.kept[len(s.kept)-1].key = key
 	}
+	s.forgetOldLocked()
 	s.mu.Unlock()
 	s.start(msg)
 

@@ -1,12 +1,16 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/dexra/dexra-tui/payloads/sig"
 	"github.com/dexra/dexra-tui/store"
 	"github.com/dexra/dexra-tui/tunnel"
 )
@@ -49,6 +53,42 @@ func BenchmarkSends(b *testing.B) {
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "sends/s")
 	})
 
+	// The listener alone, as a second baseline: per op the two signed status webhooks
+	// an sms message causes, POSTed straight to it at the same concurrency.
+	b.Run("listener-only", func(b *testing.B) {
+		url, st := startListener(b)
+		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+		scheme, _ := sig.Lookup("dexatel")
+		var n atomic.Int64
+		start := time.Now()
+		b.ResetTimer()
+		b.SetParallelism(16)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				id := n.Add(1)
+				for _, status := range []string{"sent", "delivered"} {
+					body := []byte(fmt.Sprintf(`{"data":{"account_id":"a","message_id":"m-%d","event":"delivery","status":"%s","timestamp":"2026-01-01 00:00:00"}}`, id, status))
+					h, _ := scheme.Sign(sig.SignInput{Secret: testSecret, Body: body})
+					req, _ := http.NewRequest(http.MethodPost, url+"/", bytes.NewReader(body))
+					req.Header = h
+					resp, err := hc.Do(req)
+					if err != nil || resp.StatusCode != 200 {
+						b.Errorf("listener: %v", err)
+						return
+					}
+					resp.Body.Close()
+				}
+			}
+		})
+		elapsed := time.Since(start)
+		b.StopTimer()
+		if stats, _ := st.Stats(); stats.Total != 2*b.N {
+			b.Fatalf("stored %d of %d", stats.Total, 2*b.N)
+		}
+		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "sends/s")
+		b.ReportMetric(float64(2*b.N)/elapsed.Seconds(), "webhooks/s")
+	})
+
 	b.Run("sandbox+listener", func(b *testing.B) {
 		url, st := startListener(b)
 		sb, api := startSandbox(b, Config{Seed: 1, Key: testKey, Secret: testSecret, WebhookURL: url + "/", StepDelay: time.Millisecond, MaxInFlight: benchInFlight})
@@ -56,6 +96,7 @@ func BenchmarkSends(b *testing.B) {
 		start := time.Now()
 		b.ResetTimer()
 		run(b, c)
+		sendPhase := time.Since(start)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if err := sb.Drain(ctx); err != nil {
@@ -63,6 +104,7 @@ func BenchmarkSends(b *testing.B) {
 		}
 		elapsed := time.Since(start)
 		b.StopTimer()
+		b.Logf("N=%d: sends took %s, the last webhook was stored %s later", b.N, sendPhase.Round(time.Millisecond), (elapsed - sendPhase).Round(time.Millisecond))
 		want := 2 * b.N
 		stats, err := st.Stats()
 		if err != nil {

@@ -126,6 +126,7 @@ type Sandbox struct {
 	cooldown bool   // the request after a burst is served
 	idem     map[string]idemEntry
 	messages map[string]*message
+	kept     []kept            // messages in the order made, for forgetOldLocked
 	convs    map[string]string // recipient → conversation id (Dexra replies)
 	log      []Delivery
 

@@ -426,3 +426,37 @@ func TestConfigRefusesNonsense(t *testing.T) {
 		}
 	}
 }
+
+func TestALongRunRemembersBoundedMessages(t *testing.T) {
+	defer func(n int) { maxKept = n }(maxKept)
+	maxKept = 3
+	sb, api := startSandbox(t, Config{Key: testKey})
+	client := &tunnel.Client{BaseURL: api, Key: testKey}
+	var ids []string
+	for range 5 {
+		res, err := client.Send(context.Background(), messageOf("sms", "text", "+15551234567"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.MessageID)
+	}
+	sb.mu.Lock()
+	n, k := len(sb.messages), len(sb.idem)
+	sb.mu.Unlock()
+	if n != 3 || k != 3 {
+		t.Fatalf("remembers %d messages, %d keys", n, k)
+	}
+	get := func(id string) int {
+		req, _ := http.NewRequest("GET", api+"/v1/messages/"+id, nil)
+		req.Header.Set("Authorization", "Bearer "+testKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if get(ids[0]) != 404 || get(ids[4]) != 200 {
+		t.Fatalf("oldest %d, newest %d", get(ids[0]), get(ids[4]))
+	}
+}

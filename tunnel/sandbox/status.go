@@ -48,7 +48,26 @@ func (s *Sandbox) newMessageLocked(m tunnel.Message) *message {
 		msg.text = m.Template.Name
 	}
 	s.messages[msg.id] = msg
+	s.kept = append(s.kept, kept{id: msg.id})
 	return msg
+}
+
+// maxKept bounds the messages (and idempotency keys) a long run remembers.
+var maxKept = 100_000
+
+// kept is one remembered message and the idempotency key that made it.
+type kept struct{ id, key string }
+
+// forgetOldLocked drops the oldest remembered messages beyond maxKept.
+func (s *Sandbox) forgetOldLocked() {
+	for len(s.kept) > maxKept {
+		old := s.kept[0]
+		delete(s.messages, old.id)
+		if old.key != "" {
+			delete(s.idem, old.key)
+		}
+		s.kept = s.kept[1:]
+	}
 }
 
 // step is one status webhook to deliver: its status, when it happened (its

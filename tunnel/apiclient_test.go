@@ -175,3 +175,13 @@ func TestReachedFollowsTheStatusOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestSend403SaysToCheckTheScopeAndIsNotRetried(t *testing.T) {
+	srv, keys, _ := scripted(t, [3]string{"403", "", `{"error":{"code":"forbidden","message":"key may not send on whatsapp"}}`})
+	_, err := (&Client{BaseURL: srv.URL, Key: "sk_test_key_123456"}).Send(context.Background(), textMessage)
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != 403 || !strings.Contains(err.Error(), "key may not send on whatsapp") ||
+		!strings.Contains(err.Error(), "its scope allows sending") || len(*keys) != 1 || strings.Contains(err.Error(), "sk_test_key_123456") {
+		t.Fatalf("%v (%d tries)", err, len(*keys))
+	}
+}

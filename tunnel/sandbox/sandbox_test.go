@@ -460,3 +460,37 @@ func TestALongRunRemembersBoundedMessages(t *testing.T) {
 		t.Fatalf("oldest %d, newest %d", get(ids[0]), get(ids[4]))
 	}
 }
+
+func TestTimelineJoinsTheSendAndItsWebhooks(t *testing.T) {
+	lp := startLoop(t, Config{Seed: 7, Duplicates: 1, Reorder: 1})
+	res, err := lp.Client.Send(context.Background(), messageOf("whatsapp", "text", "+15551234567"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp.drain(t)
+	tl, err := tunnel.MessageTimeline(lp.Store, res.MessageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tl.Sent == nil || tl.Sent.ID != res.Event.ID {
+		t.Fatalf("sent event not joined: %+v", tl.Sent)
+	}
+	var got []string
+	for i, e := range tl.Entries {
+		s := e.Status
+		if e.Duplicate {
+			s += "/dup"
+		}
+		if e.OutOfOrder {
+			s += "/late"
+		}
+		if e.Offset < 0 || (i > 0 && e.Offset < tl.Entries[i-1].Offset) {
+			t.Fatalf("offsets %v", tl.Entries)
+		}
+		got = append(got, s)
+	}
+	want := []string{"delivered", "delivered/dup", "sent/late", "sent/dup", "read", "read/dup"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("timeline %v, want %v", got, want)
+	}
+}

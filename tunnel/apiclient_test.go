@@ -185,3 +185,16 @@ func TestSend403SaysToCheckTheScopeAndIsNotRetried(t *testing.T) {
 		t.Fatalf("%v (%d tries)", err, len(*keys))
 	}
 }
+
+// FuzzParseRetryAfter: any header value gives a wait that is never negative.
+func FuzzParseRetryAfter(f *testing.F) {
+	for _, s := range []string{"", "0", "120", "-5", "Wed, 21 Oct 2015 07:28:00 GMT", "99999999999999999999", " 3 "} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, v string) {
+		if d := parseRetryAfter(v, now); d < 0 {
+			t.Fatalf("parseRetryAfter(%q) = %s", v, d)
+		}
+	})
+}

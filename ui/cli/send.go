@@ -52,7 +52,7 @@ message fails or --timeout passes.`,
 	fs.StringVar(&o.file, "file", "", "send this JSON request body as it is instead (- for stdin)")
 	fs.StringVar(&o.profile, "profile", "", "profile giving the API's base URL and key (default: the config's, sandbox)")
 	fs.StringVar(&o.apiURL, "api-url", "", "API base URL (default: the profile's)")
-	fs.StringVar(&o.key, "key", "", "API key (default $DEXRA_API_KEY, then the profile's api_key)")
+	fs.StringVar(&o.key, "key", "", "API key (default $DEXRA_API_KEY, then the profile's api_key; a flag is visible to other users in the process list, so prefer those)")
 	o.readFlags.register(fs)
 	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object: id, message_id, status, answer")
 	fs.StringVar(&o.wait, "wait", "", "wait for this status of the message: sent, delivered or read (or failed)")

@@ -67,6 +67,8 @@ func (a *App) rootCommand() *cobra.Command {
 		a.triggerCommand(),
 		a.checkCommand(),
 		a.replayCommand(),
+		a.sendCommand(),
+		a.sandboxCommand(),
 		a.versionCommand(),
 	)
 	root.SetVersionTemplate("dexra-tui {{.Version}}\n")

@@ -20,6 +20,7 @@ import (
 
 	"github.com/dexra/dexra-tui/store"
 	"github.com/dexra/dexra-tui/tunnel"
+	"github.com/dexra/dexra-tui/tunnel/sandbox"
 )
 
 // Config is the resolved configuration: flag > env > file > default.
@@ -35,6 +36,8 @@ type Config struct {
 	Retention   int
 	Profile     string
 	Sources     []SourceConfig
+	// Profiles are where send sends: built-in sandbox and production, and the file's.
+	Profiles map[string]ProfileConfig
 	// Forward are the apps each event is forwarded to (flags only).
 	Forward            []tunnel.ForwardTarget
 	ForwardConcurrency int
@@ -57,6 +60,22 @@ type SourceConfig struct {
 	Secrets []string `toml:"secrets"`
 }
 
+// ProfileConfig is one [profiles.NAME] table: the send-message API's base URL and key.
+// (profiles, not profile: the top-level profile = "NAME" already picks one, and TOML
+// cannot make a key both a string and a table.)
+type ProfileConfig struct {
+	BaseURL string `toml:"base_url"`
+	APIKey  string `toml:"api_key"`
+}
+
+// builtinProfiles: the local sandbox (dexra-tui sandbox's defaults) and Dexra's API.
+func builtinProfiles() map[string]ProfileConfig {
+	return map[string]ProfileConfig{
+		"sandbox":    {BaseURL: "http://" + sandbox.DefaultAddr, APIKey: sandbox.DefaultKey},
+		"production": {BaseURL: "https://api.dexra.net"},
+	}
+}
+
 // fileConfig is config.toml as written on disk.
 type fileConfig struct {
 	Addr    string   `toml:"addr,omitempty"`
@@ -70,11 +89,13 @@ type fileConfig struct {
 	Retention   int            `toml:"retention,omitempty"`
 	Profile     string         `toml:"profile,omitempty"`
 	Sources     []SourceConfig `toml:"source,omitempty"`
-	// RedactHeaders and RedactQuery add names to what the history keeps redacted.
 	// ForwardTo are the forward targets used when --forward-to is not given.
-	ForwardTo     []string `toml:"forward_to,omitempty"`
+	ForwardTo []string `toml:"forward_to,omitempty"`
+	// RedactHeaders and RedactQuery add names to what the history keeps redacted.
 	RedactHeaders []string `toml:"redact_headers,omitempty"`
 	RedactQuery   []string `toml:"redact_query,omitempty"`
+
+	Profiles map[string]ProfileConfig `toml:"profiles,omitempty"`
 }
 
 const (
@@ -132,6 +153,7 @@ func loadConfig(env environment, file string) (Config, error) {
 		MaxBody:   defaultMaxBody,
 		Retention: 1_000_000,
 		Profile:   "sandbox",
+		Profiles:  builtinProfiles(),
 		File:      file,
 	}
 	var fc fileConfig
@@ -140,9 +162,12 @@ func loadConfig(env environment, file string) (Config, error) {
 		return cfg, fmt.Errorf("reading config %s: %w (fix or remove the file)", file, err)
 	}
 	if unknown := meta.Undecoded(); len(unknown) > 0 {
-		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, verify_token, scheme, max_body, tolerance, retention, profile, forward_to, redact_headers, redact_query, [[source]] prefix/scheme/secrets)", file, unknown[0].String())
+		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, verify_token, scheme, max_body, tolerance, retention, profile, forward_to, redact_headers, redact_query, [[source]] prefix/scheme/secrets, [profiles.NAME] base_url/api_key)", file, unknown[0].String())
 	}
 	cfg.fileHasSecrets = len(fc.Secrets) > 0 || slices.ContainsFunc(fc.Sources, func(s SourceConfig) bool { return len(s.Secrets) > 0 })
+	for _, p := range fc.Profiles {
+		cfg.fileHasSecrets = cfg.fileHasSecrets || p.APIKey != ""
+	}
 	if err := cfg.applyFile(fc); err != nil {
 		return cfg, fmt.Errorf("config %s: %w", file, err)
 	}
@@ -205,6 +230,16 @@ func (cfg *Config) applyFile(fc fileConfig) error {
 		}
 	}
 	cfg.Sources = fc.Sources
+	for name, p := range fc.Profiles {
+		merged := cfg.Profiles[name]
+		if p.BaseURL != "" {
+			merged.BaseURL = p.BaseURL
+		}
+		if p.APIKey != "" {
+			merged.APIKey = p.APIKey
+		}
+		cfg.Profiles[name] = merged
+	}
 	return nil
 }
 

@@ -1,0 +1,117 @@
+// Package public gives the listener a public URL through engines that already exist:
+// an in-process SSH reverse tunnel (localhost.run, pinggy, serveo, sish, your own sshd)
+// or ngrok's Go SDK. Only the webhook handler is served on the public side.
+package public
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Phase is where a public side is in its life.
+type Phase string
+
+const (
+	Connecting Phase = "connecting"
+	Up         Phase = "up"
+	Down       Phase = "down"   // will retry at RetryAt
+	Failed     Phase = "failed" // will not retry (a changed host key, a bad token)
+	Stopped    Phase = "stopped"
+)
+
+// State is what the console shows about a tunnel or relay: a value, safe to copy.
+type State struct {
+	Engine string // "ssh", "ngrok", "relay"
+	Target string // what the user asked for: "ssh://127.0.0.1:2222", "localhost.run", a relay URL
+	Phase  Phase
+	// URL is the public URL to paste into the platform's dashboard (for a relay, the
+	// channel URL); set while Up, kept from the last time up otherwise ("" before).
+	URL string
+	// Since is when the current phase began.
+	Since time.Time
+	// Err says why it is down or failed.
+	Err string
+	// RetryAt is when the next attempt starts (Down only).
+	RetryAt time.Time
+	// Refused counts public requests answered 401 by --public-require-signature.
+	Refused int
+	// LastRefusal says why the latest one was refused.
+	LastRefusal string
+}
+
+// String is the state in one line for people: "up since 13:00:02 https://…",
+// "down: connection refused, retry in 4 s".
+func (s State) String() string {
+	return s.StringAt(time.Now())
+}
+
+// StringAt is String as of now (for retry countdowns that tests can pin).
+func (s State) StringAt(now time.Time) string {
+	switch s.Phase {
+	case Connecting:
+		return "connecting to " + s.Target
+	case Up:
+		return fmt.Sprintf("up since %s %s", s.Since.Local().Format("15:04:05"), s.URL)
+	case Down:
+		wait := max(0, s.RetryAt.Sub(now).Round(time.Second))
+		return fmt.Sprintf("down: %s, retry in %d s", s.Err, int(wait/time.Second))
+	case Failed:
+		return "failed: " + s.Err
+	case Stopped:
+		return "stopped"
+	}
+	return string(s.Phase)
+}
+
+// status holds the latest State and tells one watcher about changes without ever
+// blocking the tunnel: the channel keeps only the newest value.
+type status struct {
+	mu      sync.Mutex
+	state   State
+	updates chan State
+	notify  func(State) // optional, called outside the lock
+}
+
+func newStatus(engine, target string, notify func(State)) *status {
+	return &status{state: State{Engine: engine, Target: target, Phase: Connecting, Since: time.Now()},
+		updates: make(chan State, 1), notify: notify}
+}
+
+func (s *status) get() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// set changes the state with fn and publishes the result.
+func (s *status) set(fn func(*State)) {
+	s.mu.Lock()
+	fn(&s.state)
+	st := s.state
+	select {
+	case <-s.updates: // drop the stale value: watchers want the newest
+	default:
+	}
+	s.updates <- st
+	s.mu.Unlock()
+	if s.notify != nil {
+		s.notify(st)
+	}
+}
+
+func (s *status) phase(p Phase, err string, retryAt time.Time) {
+	s.set(func(st *State) {
+		st.Phase, st.Since, st.Err, st.RetryAt = p, time.Now(), err, retryAt
+	})
+}
+
+func (s *status) up(url string) {
+	s.set(func(st *State) {
+		st.Phase, st.Since, st.Err, st.RetryAt, st.URL = Up, time.Now(), "", time.Time{}, url
+	})
+}
+
+func (s *status) refused(why string) {
+	s.set(func(st *State) { st.Refused++; st.LastRefusal = why })
+}

@@ -182,4 +182,3 @@ func TestSSHTunnelStopsRetryingWhenClosed(t *testing.T) {
 		t.Fatalf("after Close: %+v", s)
 	}
 }
-

@@ -51,7 +51,7 @@ type Options struct {
 // Tunnel is an SSH reverse tunnel that keeps itself up until Close.
 type Tunnel struct {
 	opts   Options
-	st     *status
+	st     *Status
 	keys   *hostKeys
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -97,7 +97,7 @@ func StartSSH(ctx context.Context, opts Options) (*Tunnel, error) {
 	opts.ReadTimeout = orDefault(opts.ReadTimeout, tunnel.DefaultReadTimeout)
 
 	ctx, cancel := context.WithCancel(ctx)
-	t := &Tunnel{opts: opts, st: newStatus("ssh", opts.Target.Raw, opts.OnState), cancel: cancel, done: make(chan struct{})}
+	t := &Tunnel{opts: opts, st: NewStatus("ssh", opts.Target.Raw, opts.OnState), cancel: cancel, done: make(chan struct{})}
 	t.keys = &hostKeys{file: opts.KnownHosts, trusted: func(host, fp string) {
 		opts.Logger.Info("ssh tunnel: first connection to this host; its key is now recorded", "host", host, "key", fp, "file", opts.KnownHosts)
 	}}
@@ -113,10 +113,10 @@ func orDefault(d, def time.Duration) time.Duration {
 }
 
 // State is the tunnel's state now.
-func (t *Tunnel) State() State { return t.st.get() }
+func (t *Tunnel) State() State { return t.st.State() }
 
 // Updates delivers the newest state after each change (older unread ones are dropped).
-func (t *Tunnel) Updates() <-chan State { return t.st.updates }
+func (t *Tunnel) Updates() <-chan State { return t.st.Updates() }
 
 // URL is the public URL while up, "" otherwise.
 func (t *Tunnel) URL() string {
@@ -142,16 +142,16 @@ func (t *Tunnel) run(ctx context.Context) {
 	defer close(t.done)
 	b := t.opts.Backoff
 	for {
-		t.st.phase(Connecting, "", time.Time{})
+		t.st.Enter(Connecting, "", time.Time{})
 		held, err := t.connectOnce(ctx)
 		if ctx.Err() != nil {
-			t.st.phase(Stopped, "", time.Time{})
+			t.st.Enter(Stopped, "", time.Time{})
 			return
 		}
 		var perm permanentError
 		if errors.As(err, &perm) {
 			t.opts.Logger.Error("ssh tunnel: giving up", "target", t.opts.Target.Raw, "err", err)
-			t.st.phase(Failed, err.Error(), time.Time{})
+			t.st.Enter(Failed, err.Error(), time.Time{})
 			return
 		}
 		if held >= 30*time.Second {
@@ -159,12 +159,12 @@ func (t *Tunnel) run(ctx context.Context) {
 		}
 		wait := b.Next()
 		t.opts.Logger.Warn("ssh tunnel: down", "target", t.opts.Target.Raw, "err", err, "retry_in", wait)
-		t.st.phase(Down, errText(err), time.Now().Add(wait))
+		t.st.Enter(Down, errText(err), time.Now().Add(wait))
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			t.st.phase(Stopped, "", time.Time{})
+			t.st.Enter(Stopped, "", time.Time{})
 			return
 		case <-timer.C:
 		}
@@ -227,7 +227,7 @@ func (t *Tunnel) connectOnce(ctx context.Context) (held time.Duration, err error
 
 	up := time.Now()
 	t.opts.Logger.Info("ssh tunnel: up", "target", target.Raw, "url", url)
-	t.st.up(url)
+	t.st.Up(url)
 	go t.followAnnouncements(target.Preset, lines)
 
 	gone := make(chan error, 1)
@@ -392,7 +392,7 @@ func (t *Tunnel) followAnnouncements(p *Preset, lines <-chan string) {
 	}
 	for line := range lines {
 		if url, ok := p.Announced(line); ok && url != t.State().URL {
-			t.st.up(url)
+			t.st.Up(url)
 		}
 	}
 }
@@ -402,6 +402,6 @@ func (t *Tunnel) handler(url string) http.Handler {
 	return Handler(t.opts.Webhooks, HandlerOptions{
 		Via:              tunnel.ViaTunnel + " " + url,
 		RequireSignature: t.opts.RequireSignature,
-		Refused:          t.st.refused,
+		Refused:          t.st.Refused,
 	})
 }

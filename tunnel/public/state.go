@@ -64,28 +64,30 @@ func (s State) StringAt(now time.Time) string {
 	return string(s.Phase)
 }
 
-// status holds the latest State and tells one watcher about changes without ever
-// blocking the tunnel: the channel keeps only the newest value.
-type status struct {
+// Status holds the latest State and tells one watcher about changes without ever
+// blocking the tunnel or relay: the channel keeps only the newest value.
+type Status struct {
 	mu      sync.Mutex
 	state   State
 	updates chan State
 	notify  func(State) // optional, called outside the lock
 }
 
-func newStatus(engine, target string, notify func(State)) *status {
-	return &status{state: State{Engine: engine, Target: target, Phase: Connecting, Since: time.Now()},
+// NewStatus starts in Connecting; notify (may be nil) hears every change and must not block.
+func NewStatus(engine, target string, notify func(State)) *Status {
+	return &Status{state: State{Engine: engine, Target: target, Phase: Connecting, Since: time.Now()},
 		updates: make(chan State, 1), notify: notify}
 }
 
-func (s *status) get() State {
+// State is the state now.
+func (s *Status) State() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.state
 }
 
-// set changes the state with fn and publishes the result.
-func (s *status) set(fn func(*State)) {
+// Set changes the state with fn and publishes the result.
+func (s *Status) Set(fn func(*State)) {
 	s.mu.Lock()
 	fn(&s.state)
 	st := s.state
@@ -100,18 +102,24 @@ func (s *status) set(fn func(*State)) {
 	}
 }
 
-func (s *status) phase(p Phase, err string, retryAt time.Time) {
-	s.set(func(st *State) {
+// Enter moves to phase p (err says why for Down and Failed; retryAt for Down).
+func (s *Status) Enter(p Phase, err string, retryAt time.Time) {
+	s.Set(func(st *State) {
 		st.Phase, st.Since, st.Err, st.RetryAt = p, time.Now(), err, retryAt
 	})
 }
 
-func (s *status) up(url string) {
-	s.set(func(st *State) {
+// Up moves to Up with the public URL.
+func (s *Status) Up(url string) {
+	s.Set(func(st *State) {
 		st.Phase, st.Since, st.Err, st.RetryAt, st.URL = Up, time.Now(), "", time.Time{}, url
 	})
 }
 
-func (s *status) refused(why string) {
-	s.set(func(st *State) { st.Refused++; st.LastRefusal = why })
+// Refused counts a public request turned away and says why.
+func (s *Status) Refused(why string) {
+	s.Set(func(st *State) { st.Refused++; st.LastRefusal = why })
 }
+
+// Updates delivers the newest state after each change (older unread ones are dropped).
+func (s *Status) Updates() <-chan State { return s.updates }

@@ -1,45 +1,35 @@
 package public
 
 import (
+	"io"
 	"net"
-	"sync"
-	"time"
 )
 
-// deadlineConn gives a forwarded SSH channel the read deadlines net/http relies on to
-// drop slow clients (SSH channels have none): a read deadline that passes closes it.
-type deadlineConn struct {
+// withDeadlines gives a forwarded connection (an SSH channel, an ngrok stream) the
+// deadlines net/http relies on to drop slow clients and to interrupt its own reads:
+// the server reads one end of a net.Pipe, which has them, and the other end is
+// copied to and from the forwarded connection.
+func withDeadlines(c net.Conn) net.Conn {
+	served, bridge := net.Pipe()
+	go func() {
+		io.Copy(bridge, c)
+		bridge.Close()
+	}()
+	go func() {
+		io.Copy(c, bridge)
+		c.Close()
+	}()
+	return addrConn{Conn: served, local: c.LocalAddr(), remote: c.RemoteAddr()}
+}
+
+// addrConn keeps the forwarded connection's addresses (the pipe has none).
+type addrConn struct {
 	net.Conn
-	mu    sync.Mutex
-	timer *time.Timer
+	local, remote net.Addr
 }
 
-func (c *deadlineConn) SetDeadline(t time.Time) error { return c.SetReadDeadline(t) }
-
-func (c *deadlineConn) SetReadDeadline(t time.Time) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.timer != nil {
-		c.timer.Stop()
-		c.timer = nil
-	}
-	if !t.IsZero() {
-		c.timer = time.AfterFunc(time.Until(t), func() { c.Conn.Close() })
-	}
-	return nil
-}
-
-// SetWriteDeadline is not needed: the listener sets no write timeout.
-func (c *deadlineConn) SetWriteDeadline(time.Time) error { return nil }
-
-func (c *deadlineConn) Close() error {
-	c.mu.Lock()
-	if c.timer != nil {
-		c.timer.Stop()
-	}
-	c.mu.Unlock()
-	return c.Conn.Close()
-}
+func (c addrConn) LocalAddr() net.Addr  { return c.local }
+func (c addrConn) RemoteAddr() net.Addr { return c.remote }
 
 // deadlineListener wraps every accepted connection.
 type deadlineListener struct{ net.Listener }
@@ -49,5 +39,5 @@ func (l deadlineListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &deadlineConn{Conn: c}, nil
+	return withDeadlines(c), nil
 }

@@ -2,6 +2,8 @@ package public
 
 import (
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -180,5 +182,36 @@ func TestSSHTunnelStopsRetryingWhenClosed(t *testing.T) {
 	}
 	if s := tun.State(); s.Phase != Stopped {
 		t.Fatalf("after Close: %+v", s)
+	}
+}
+
+func TestSSHTunnelDropsASlowPublicClient(t *testing.T) {
+	tl := startListener(t)
+	env := newSSHEnv(t)
+	srv := startSSHServer(t, "127.0.0.1:0", newSigner(t, ""), env.User.PublicKey(), "")
+	target, _ := ParseTarget("ssh://tester@" + srv.Addr)
+	opts := env.options(target, tl.L)
+	opts.ReadHeaderTimeout = 300 * time.Millisecond
+	tun, err := StartSSH(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tun.Close()
+	st := waitState(t, tun, "up", isUp)
+	c, err := net.Dial("tcp", strings.TrimPrefix(st.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "POST /dexatel HTTP/1.1\r\nHost: x\r\n") // and never the rest
+	start := time.Now()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	io.Copy(io.Discard, c)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("a client that never finished its headers was held %v", took)
+	}
+	// The tunnel still serves the next sender.
+	if got := postSigned(t, st.URL, 1, true); got != http.StatusOK {
+		t.Fatalf("POST after the slow client: %d", got)
 	}
 }

@@ -54,6 +54,9 @@ func (s State) StringAt(now time.Time) string {
 	case Up:
 		return fmt.Sprintf("up since %s %s", s.Since.Local().Format("15:04:05"), s.URL)
 	case Down:
+		if s.RetryAt.IsZero() {
+			return fmt.Sprintf("down: %s, retrying", s.Err) // the engine retries on its own schedule
+		}
 		wait := max(0, s.RetryAt.Sub(now).Round(time.Second))
 		return fmt.Sprintf("down: %s, retry in %d s", s.Err, int(wait/time.Second))
 	case Failed:

@@ -5,8 +5,10 @@ package public
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // Phase is where a public side is in its life.
@@ -108,7 +110,7 @@ func (s *Status) Set(fn func(*State)) {
 // Enter moves to phase p (err says why for Down and Failed; retryAt for Down).
 func (s *Status) Enter(p Phase, err string, retryAt time.Time) {
 	s.Set(func(st *State) {
-		st.Phase, st.Since, st.Err, st.RetryAt = p, time.Now(), err, retryAt
+		st.Phase, st.Since, st.Err, st.RetryAt = p, time.Now(), printable(err), retryAt
 	})
 }
 
@@ -121,7 +123,27 @@ func (s *Status) Up(url string) {
 
 // Refused counts a public request turned away and says why.
 func (s *Status) Refused(why string) {
-	s.Set(func(st *State) { st.Refused++; st.LastRefusal = why })
+	s.Set(func(st *State) { st.Refused++; st.LastRefusal = printable(why) })
+}
+
+// printable escapes what must not reach a terminal raw: errors can carry a remote
+// server's words (an SSH disconnect message, a banner line).
+func printable(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case unicode.IsPrint(r):
+			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
 }
 
 // Updates delivers the newest state after each change (older unread ones are dropped).

@@ -3,6 +3,7 @@ package public
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseTargetPresetsAndSSHURLs(t *testing.T) {
@@ -90,5 +91,13 @@ func TestBackoffDoublesWithJitterAndResets(t *testing.T) {
 	b.Reset()
 	if d := float64(b.Next()); d > 120e6 {
 		t.Fatalf("after Reset: %v", d)
+	}
+}
+
+func TestStateEscapesWhatAServerSaid(t *testing.T) {
+	st := NewStatus("ssh", "x", nil)
+	st.Enter(Down, "ssh: disconnect: \x1b]52;c;aGk=\x07 bye\u202e", time.Time{})
+	if got := st.State().Err; strings.ContainsAny(got, "\x1b\x07\u202e") || !strings.Contains(got, `\x1b]52`) {
+		t.Fatalf("Err = %q", got)
 	}
 }

@@ -36,6 +36,17 @@ type Config struct {
 	ForwardConcurrency int
 	// Respond is the listener's simulated answer (flags only).
 	Respond tunnel.Respond
+	// Tunnel gives the listener a public URL (--tunnel, config key tunnel).
+	Tunnel string
+	// Relays are smee.io-compatible channels taken as sources (flags only).
+	Relays []string
+	// PublicRequireSignature answers 401 to public requests that fail verification (flag only).
+	PublicRequireSignature bool
+	// ngrokToken is $NGROK_AUTHTOKEN for --tunnel ngrok; never written anywhere.
+	ngrokToken string
+	// sshDir ($HOME/.ssh) and sshAgent ($SSH_AUTH_SOCK) are where an ssh tunnel finds
+	// keys and known_hosts.
+	sshDir, sshAgent string
 	// File is the config file the values were read from (and a generated secret saved to).
 	File string
 	// fileHasSecrets: the file itself holds secrets (so its mode matters).
@@ -60,6 +71,7 @@ type fileConfig struct {
 	Retention int            `toml:"retention,omitempty"`
 	Profile   string         `toml:"profile,omitempty"`
 	Sources   []SourceConfig `toml:"source,omitempty"`
+	Tunnel    string         `toml:"tunnel,omitempty"`
 }
 
 const (
@@ -125,7 +137,7 @@ func loadConfig(env environment, file string) (Config, error) {
 		return cfg, fmt.Errorf("reading config %s: %w (fix or remove the file)", file, err)
 	}
 	if unknown := meta.Undecoded(); len(unknown) > 0 {
-		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, scheme, max_body, tolerance, retention, profile, [[source]] prefix/scheme/secrets)", file, unknown[0].String())
+		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, scheme, max_body, tolerance, retention, profile, tunnel, [[source]] prefix/scheme/secrets)", file, unknown[0].String())
 	}
 	cfg.fileHasSecrets = len(fc.Secrets) > 0 || slices.ContainsFunc(fc.Sources, func(s SourceConfig) bool { return len(s.Secrets) > 0 })
 	if err := cfg.applyFile(fc); err != nil {
@@ -168,6 +180,9 @@ func (cfg *Config) applyFile(fc fileConfig) error {
 	}
 	if fc.Profile != "" {
 		cfg.Profile = fc.Profile
+	}
+	if fc.Tunnel != "" {
+		cfg.Tunnel = fc.Tunnel
 	}
 	for i, s := range fc.Sources {
 		if !strings.HasPrefix(s.Prefix, "/") {

@@ -30,6 +30,7 @@ type serverFlags struct {
 	forwardTo []string
 	forwardN  int
 	respond   string
+	public    publicFlags
 }
 
 func (sf *serverFlags) register(fs *pflag.FlagSet) {
@@ -44,6 +45,7 @@ func (sf *serverFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&sf.forwardTo, "forward-to", nil, "forward each event to your app: URL, or /prefix=URL to route by path (repeat)")
 	fs.StringVar(&sf.respond, "respond", "200", "the listener's answer, to exercise retries: STATUS[,delay=DUR][,rate=FRACTION][,retry-after=S] or timeout")
 	fs.IntVar(&sf.forwardN, "forward-concurrency", 1, "deliveries in flight per forward target (1 keeps arrival order)")
+	sf.public.register(fs)
 }
 
 // resolve applies flags over env, file and defaults.
@@ -115,6 +117,9 @@ func (sf *serverFlags) resolve(a *App, fs *pflag.FlagSet) (Config, error) {
 	if cfg.Profile != "sandbox" && cfg.Profile != "production" {
 		return cfg, usagef("--profile must be sandbox or production, not %q", cfg.Profile)
 	}
+	if err := sf.public.resolve(&cfg, fs, a.environ()); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 
@@ -126,6 +131,7 @@ type server struct {
 	listener  *tunnel.Listener
 	control   *tunnel.ControlServer
 	forwarder *tunnel.Forwarder // nil without --forward-to
+	public    *publicSide       // --tunnel and --relay; no engines without them
 	responder *tunnel.Responder
 	url       string
 	generated string // a secret generated on this run, shown once
@@ -163,7 +169,7 @@ func serveHistory(cfg Config, st *store.Store, generated string) (*server, error
 	var err error
 	s := &server{cfg: cfg, store: st, hub: tunnel.NewHub(), generated: generated, responder: tunnel.NewResponder(cfg.Respond)}
 	s.hub.ReadBehind(historyRange(st))
-	s.listener = tunnel.NewListener(tunnel.Config{
+	s.listener = tunnel.NewPublicListener(tunnel.Config{
 		Addr:      cfg.Addr,
 		MaxBody:   cfg.MaxBody,
 		Verify:    payloads.VerifyConfig{Scheme: cfg.Scheme, Secrets: cfg.Secrets, Tolerance: cfg.Tolerance},
@@ -197,6 +203,15 @@ func serveHistory(cfg Config, st *store.Store, generated string) (*server, error
 		}
 		s.forwarder.Start(s.hub)
 	}
+	if s.public, err = startPublic(cfg, s.listener); err != nil {
+		s.listener.Shutdown(context.Background())
+		if s.forwarder != nil {
+			s.forwarder.Stop(context.Background())
+		}
+		s.control.Close()
+		st.Close()
+		return nil, err
+	}
 	if generated != "" {
 		// Saved only now that the run is sure to show it.
 		if err := saveSecret(cfg.File, generated); err != nil {
@@ -212,6 +227,7 @@ func serveHistory(cfg Config, st *store.Store, generated string) (*server, error
 
 // close stops taking requests, lets in-flight ones finish, then closes the history.
 func (s *server) close() error {
+	errPublic := s.public.close() // nothing public may reach a listener that is going away
 	errListener := withTimeout(10*time.Second, s.listener.Shutdown)
 	s.hub.Close()
 	var errForward error
@@ -227,7 +243,7 @@ func (s *server) close() error {
 	case <-time.After(10 * time.Second):
 	}
 	errStore := s.store.Close()
-	return errors.Join(errListener, errForward, errControl, errStore)
+	return errors.Join(errPublic, errListener, errForward, errControl, errStore)
 }
 
 // withTimeout gives one shutdown stage its own time.

@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/spf13/pflag"
+
+	"github.com/dexra/dexra-tui/tunnel"
+	"github.com/dexra/dexra-tui/tunnel/public"
+	"github.com/dexra/dexra-tui/tunnel/relay"
+)
+
+// publicFlags are the flags that give the listener a public side (listen, console).
+type publicFlags struct {
+	tunnel     string
+	relays     []string
+	requireSig bool
+}
+
+func (pf *publicFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&pf.tunnel, "tunnel", "", "a public URL for the listener: localhost.run, pinggy, serveo, ngrok ($NGROK_AUTHTOKEN), or ssh://[user@]host[:port] (your own sshd or sish)")
+	fs.StringArrayVar(&pf.relays, "relay", nil, "take webhooks from a smee.io-compatible channel: URL, or /path=URL to give them a path (repeat)")
+	fs.BoolVar(&pf.requireSig, "public-require-signature", false, "answer 401, recording nothing, to public requests whose signature does not pass")
+}
+
+// resolve applies the flags over the config file's tunnel key and checks them.
+func (pf *publicFlags) resolve(cfg *Config, fs *pflag.FlagSet, env environment) error {
+	if fs.Changed("tunnel") {
+		cfg.Tunnel = pf.tunnel
+	}
+	if cfg.Tunnel != "" {
+		target, err := public.ParseTarget(cfg.Tunnel)
+		if err != nil {
+			return usagef("--tunnel: %v", err)
+		}
+		if target.Engine == "ngrok" {
+			if cfg.ngrokToken = strings.TrimSpace(env("NGROK_AUTHTOKEN")); cfg.ngrokToken == "" {
+				return usagef("%v", public.ErrNoNgrokToken)
+			}
+		}
+	}
+	if home := env("HOME"); filepath.IsAbs(home) {
+		cfg.sshDir = filepath.Join(home, ".ssh")
+	}
+	cfg.sshAgent = env("SSH_AUTH_SOCK")
+	for _, r := range pf.relays {
+		if _, _, err := relay.ParseURL(r); err != nil {
+			return usagef("--relay: %v", err)
+		}
+	}
+	cfg.Relays = pf.relays
+	cfg.PublicRequireSignature = pf.requireSig
+	if cfg.PublicRequireSignature && cfg.Tunnel == "" {
+		return usagef("--public-require-signature guards a public URL: pass --tunnel too")
+	}
+	return nil
+}
+
+// publicEngine is a running tunnel (ssh or ngrok) or relay.
+type publicEngine interface {
+	State() public.State
+	Updates() <-chan public.State
+	Close() error
+}
+
+// publicSide is the listener's public side: at most one tunnel and any relays. The
+// console reads States (and each engine's Updates); listen prints changes (reportTo).
+type publicSide struct {
+	engines []publicEngine
+	mu      sync.Mutex
+	out     io.Writer // where state changes and logs go; nil: nowhere (the console)
+}
+
+// startPublic starts the configured tunnel and relays over the listener's webhook
+// handler; nothing is started when none is configured.
+func startPublic(cfg Config, l *tunnel.Listener) (*publicSide, error) {
+	p := &publicSide{}
+	if cfg.Tunnel == "" && len(cfg.Relays) == 0 {
+		return p, nil
+	}
+	logger := slog.New(slog.NewTextHandler(p, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx := context.Background()
+	if cfg.Tunnel != "" {
+		target, err := public.ParseTarget(cfg.Tunnel)
+		if err != nil {
+			return nil, usagef("--tunnel: %v", err)
+		}
+		var e publicEngine
+		if target.Engine == "ngrok" {
+			e, err = public.StartNgrok(ctx, public.NgrokOptions{Authtoken: cfg.ngrokToken, Webhooks: l, RequireSignature: cfg.PublicRequireSignature, Logger: logger, OnState: p.report})
+		} else {
+			opts := public.Options{Target: target, Webhooks: l, RequireSignature: cfg.PublicRequireSignature, Logger: logger, OnState: p.report,
+				AgentSocket: cmp.Or(cfg.sshAgent, "none")}
+			if cfg.sshDir != "" {
+				opts.KnownHosts = filepath.Join(cfg.sshDir, "known_hosts")
+				opts.IdentityFiles = []string{}
+				for _, name := range []string{"id_ed25519", "id_ecdsa", "id_rsa"} {
+					opts.IdentityFiles = append(opts.IdentityFiles, filepath.Join(cfg.sshDir, name))
+				}
+			}
+			e, err = public.StartSSH(ctx, opts)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("starting the tunnel: %w", err)
+		}
+		p.engines = append(p.engines, e)
+	}
+	for _, r := range cfg.Relays {
+		channel, path, err := relay.ParseURL(r)
+		if err != nil {
+			p.close()
+			return nil, usagef("--relay: %v", err)
+		}
+		e, err := relay.Start(ctx, relay.Options{URL: channel, Path: path, Handler: l.Handler(), Logger: logger, OnState: p.report})
+		if err != nil {
+			p.close()
+			return nil, fmt.Errorf("starting the relay %s: %w", channel, err)
+		}
+		p.engines = append(p.engines, e)
+	}
+	return p, nil
+}
+
+// States are the engines' states now, tunnel first.
+func (p *publicSide) States() []public.State {
+	if p == nil {
+		return nil
+	}
+	out := make([]public.State, 0, len(p.engines))
+	for _, e := range p.engines {
+		out = append(out, e.State())
+	}
+	return out
+}
+
+// reportTo prints every later state change and log line to w (listen's stderr).
+func (p *publicSide) reportTo(w io.Writer) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.out = w
+	p.mu.Unlock()
+	for _, s := range p.States() {
+		p.report(s)
+	}
+}
+
+func (p *publicSide) report(s public.State) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.out == nil {
+		return
+	}
+	fmt.Fprintf(p.out, "dexra-tui: %s %s: %s\n", s.Engine, clean(s.Target), clean(s.String()))
+	if s.Phase == public.Up {
+		what := "public URL"
+		if s.Engine == "relay" {
+			what = "relay channel"
+		}
+		fmt.Fprintf(p.out, "dexra-tui: paste this %s into the platform's webhook settings: %s\n", what, clean(s.URL))
+	}
+}
+
+// Write takes the engines' log lines (slog's text handler escapes what they quote).
+func (p *publicSide) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.out == nil {
+		return len(b), nil
+	}
+	fmt.Fprintf(p.out, "dexra-tui: %s", clean(string(b[:len(b)-min(1, len(b))]))+"\n")
+	return len(b), nil
+}
+
+// close takes the public side down, before the listener it serves.
+func (p *publicSide) close() error {
+	if p == nil {
+		return nil
+	}
+	var errs []error
+	for _, e := range p.engines {
+		errs = append(errs, e.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -130,7 +130,7 @@ func (n *Ngrok) run(ctx context.Context) {
 			b.Reset()
 		}
 		wait := b.Next()
-		n.opts.Logger.Warn("ngrok: down", "err", err, "retry_in", wait)
+		n.opts.Logger.Debug("ngrok: down", "err", err, "retry_in", wait)
 		n.st.Enter(Down, err.Error(), time.Now().Add(wait))
 		t := time.NewTimer(wait)
 		select {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +56,9 @@ type Tunnel struct {
 	keys   *hostKeys
 	cancel context.CancelFunc
 	done   chan struct{}
+	// port is the remote port a plain sshd gave us first: asked for again after a
+	// reconnection, so the URL pasted into the dashboard keeps working.
+	port int
 }
 
 // StartSSH validates opts and starts connecting in the background; the state says how
@@ -158,7 +162,7 @@ func (t *Tunnel) run(ctx context.Context) {
 			b.Reset() // it was up for a while: the next loss starts from a short wait again
 		}
 		wait := b.Next()
-		t.opts.Logger.Warn("ssh tunnel: down", "target", t.opts.Target.Raw, "err", err, "retry_in", wait)
+		t.opts.Logger.Debug("ssh tunnel: down", "target", t.opts.Target.Raw, "err", err, "retry_in", wait)
 		t.st.Enter(Down, errText(err), time.Now().Add(wait))
 		timer := time.NewTimer(wait)
 		select {
@@ -190,9 +194,9 @@ func (t *Tunnel) connectOnce(ctx context.Context) (held time.Duration, err error
 	defer stop()
 
 	target := t.opts.Target
-	ln, err := client.Listen("tcp", target.Bind)
+	ln, err := t.listen(client)
 	if err != nil {
-		return 0, fmt.Errorf("asking %s to forward %s: %w (is remote forwarding allowed there? AllowTcpForwarding)", target.Addr(), target.Bind, err)
+		return 0, err
 	}
 	defer ln.Close()
 
@@ -211,6 +215,9 @@ func (t *Tunnel) connectOnce(ctx context.Context) (held time.Duration, err error
 			port = a.Port
 		}
 		url = target.plainURL(port)
+		if t.port == 0 {
+			t.port = port
+		}
 	}
 
 	srv := &http.Server{
@@ -226,7 +233,7 @@ func (t *Tunnel) connectOnce(ctx context.Context) (held time.Duration, err error
 	defer srv.Close()
 
 	up := time.Now()
-	t.opts.Logger.Info("ssh tunnel: up", "target", target.Raw, "url", url)
+	t.opts.Logger.Debug("ssh tunnel: up", "target", target.Raw, "url", url)
 	t.st.Up(url)
 	go t.followAnnouncements(target.Preset, lines)
 
@@ -243,6 +250,24 @@ func (t *Tunnel) connectOnce(ctx context.Context) (held time.Duration, err error
 	case <-ctx.Done():
 	}
 	return time.Since(up), err
+}
+
+// listen asks for the remote forward: the port we had before when the server chose
+// it, else what the target says.
+func (t *Tunnel) listen(client *ssh.Client) (net.Listener, error) {
+	target := t.opts.Target
+	host, port, _ := net.SplitHostPort(target.Bind)
+	if port == "0" && t.port != 0 && target.Preset == nil {
+		if ln, err := client.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(t.port))); err == nil {
+			return ln, nil
+		}
+		t.opts.Logger.Info("ssh tunnel: the previous remote port is taken; the public URL changes", "port", t.port)
+	}
+	ln, err := client.Listen("tcp", target.Bind)
+	if err != nil {
+		return nil, fmt.Errorf("asking %s to forward %s: %w (is remote forwarding allowed there? AllowTcpForwarding)", target.Addr(), target.Bind, err)
+	}
+	return ln, nil
 }
 
 func (t *Tunnel) dial(ctx context.Context) (*ssh.Client, error) {

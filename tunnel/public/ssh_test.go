@@ -71,6 +71,9 @@ func TestSSHTunnelComesBackAfterTheServerRestarts(t *testing.T) {
 	waitState(t, tun, "down after the server stopped", func(s State) bool { return s.Phase == Down && s.Err != "" })
 	startSSHServer(t, srv.Addr, hostKey, env.User.PublicKey(), "")
 	again := waitState(t, tun, "up again", func(s State) bool { return s.Phase == Up && s.Since.After(first.Since) })
+	if again.URL != first.URL {
+		t.Fatalf("the public URL changed from %s to %s: the dashboard's copy would break", first.URL, again.URL)
+	}
 	if got := postSigned(t, again.URL, 2, true); got != http.StatusOK {
 		t.Fatalf("POST after the restart: %d", got)
 	}

@@ -190,6 +190,9 @@ func TestOpenSSHTunnelDeliversAndComesBackAfterARestart(t *testing.T) {
 	waitState(t, tun, "down after sshd stopped", func(s State) bool { return s.Phase == Down })
 	sshd.start()
 	again := waitState(t, tun, "up again", func(s State) bool { return s.Phase == Up && s.Since.After(first.Since) })
+	if again.URL != first.URL {
+		t.Fatalf("the public URL changed from %s to %s", first.URL, again.URL)
+	}
 	if got := postSigned(t, again.URL, 2, true); got != http.StatusOK {
 		t.Fatalf("POST after sshd restarted: %d", got)
 	}

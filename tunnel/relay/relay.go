@@ -138,7 +138,7 @@ func (r *Relay) run(ctx context.Context) {
 		if retry > wait {
 			wait = retry // the stream asked for longer
 		}
-		r.opts.Logger.Warn("relay: down", "url", r.opts.URL, "err", err, "retry_in", wait)
+		r.opts.Logger.Debug("relay: down", "url", r.opts.URL, "err", err, "retry_in", wait)
 		r.st.Enter(public.Down, err.Error(), time.Now().Add(wait))
 		t := time.NewTimer(wait)
 		select {
@@ -177,7 +177,7 @@ func (r *Relay) consume(ctx context.Context, lastID *string) (held, retry time.D
 	defer idle.Stop()
 	up := time.Now()
 	r.st.Up(r.opts.URL)
-	r.opts.Logger.Info("relay: connected", "url", r.opts.URL)
+	r.opts.Logger.Debug("relay: connected", "url", r.opts.URL)
 
 	sr := newSSEReader(resp.Body, r.opts.MaxEvent)
 	sr.LastID = *lastID

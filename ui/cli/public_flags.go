@@ -86,7 +86,7 @@ func startPublic(cfg Config, l *tunnel.Listener) (*publicSide, error) {
 	if cfg.Tunnel == "" && len(cfg.Relays) == 0 {
 		return p, nil
 	}
-	logger := slog.New(slog.NewTextHandler(p, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := slog.New(logLines{p: p})
 	ctx := context.Background()
 	if cfg.Tunnel != "" {
 		target, err := public.ParseTarget(cfg.Tunnel)
@@ -170,16 +170,39 @@ func (p *publicSide) report(s public.State) {
 	}
 }
 
-// Write takes the engines' log lines (slog's text handler escapes what they quote).
-func (p *publicSide) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.out == nil {
-		return len(b), nil
-	}
-	fmt.Fprintf(p.out, "dexra-tui: %s", clean(string(b[:len(b)-min(1, len(b))]))+"\n")
-	return len(b), nil
+// logLines prints the engines' notices (a host key recorded on first use, a key that
+// needs the agent) as one plain line each, escaped: they can quote a server's words.
+type logLines struct {
+	p     *publicSide
+	attrs []slog.Attr
 }
+
+func (h logLines) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+
+func (h logLines) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString(r.Message)
+	add := func(a slog.Attr) bool {
+		fmt.Fprintf(&b, " %s=%s", a.Key, a.Value.String())
+		return true
+	}
+	for _, a := range h.attrs {
+		add(a)
+	}
+	r.Attrs(add)
+	h.p.mu.Lock()
+	defer h.p.mu.Unlock()
+	if h.p.out != nil {
+		fmt.Fprintf(h.p.out, "dexra-tui: %s\n", clean(b.String()))
+	}
+	return nil
+}
+
+func (h logLines) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return logLines{p: h.p, attrs: append(append([]slog.Attr(nil), h.attrs...), attrs...)}
+}
+
+func (h logLines) WithGroup(string) slog.Handler { return h }
 
 // close takes the public side down, before the listener it serves.
 func (p *publicSide) close() error {

@@ -76,7 +76,8 @@ type publicEngine interface {
 type publicSide struct {
 	engines []publicEngine
 	mu      sync.Mutex
-	out     io.Writer // where state changes and logs go; nil: nowhere (the console)
+	out     io.Writer               // where state changes and logs go; nil: nowhere (the console)
+	printed map[string]public.State // the last state printed per engine, to print changes only
 }
 
 // startPublic starts the configured tunnel and relays over the listener's webhook
@@ -158,6 +159,18 @@ func (p *publicSide) report(s public.State) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.out == nil {
+		return
+	}
+	key := s.Engine + " " + s.Target
+	was, seen := p.printed[key]
+	if p.printed == nil {
+		p.printed = map[string]public.State{}
+	}
+	p.printed[key] = s
+	if seen && was.Phase == s.Phase && was.Err == s.Err && was.URL == s.URL {
+		if s.Refused != was.Refused {
+			fmt.Fprintf(p.out, "dexra-tui: refused a public request (%d so far): %s\n", s.Refused, clean(s.LastRefusal))
+		}
 		return
 	}
 	fmt.Fprintf(p.out, "dexra-tui: %s %s: %s\n", s.Engine, clean(s.Target), clean(s.String()))

@@ -28,7 +28,7 @@ type Options struct {
 	Path string
 	// Handler is the listener's webhook handler ((*tunnel.Listener).Handler).
 	Handler http.Handler
-	Client  *http.Client // default: a client without an overall timeout (the stream is long)
+	Client  *http.Client // default: no overall timeout, 30 s for the channel to answer
 	Logger  *slog.Logger
 	OnState func(public.State)
 	Backoff public.Backoff // default 1 s doubling to 1 min
@@ -80,7 +80,11 @@ func Start(ctx context.Context, opts Options) (*Relay, error) {
 		opts.Path = "/"
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{}
+		// No overall timeout (the stream is long), but a channel that never answers is
+		// given up on; proxies from the environment are honoured.
+		opts.Client = &http.Client{Transport: &http.Transport{
+			Proxy: http.ProxyFromEnvironment, ResponseHeaderTimeout: 30 * time.Second, TLSHandshakeTimeout: 15 * time.Second,
+		}}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

@@ -78,12 +78,13 @@ type publicSide struct {
 	mu      sync.Mutex
 	out     io.Writer               // where state changes and logs go; nil: nowhere (the console)
 	printed map[string]public.State // the last state printed per engine, to print changes only
+	changed chan struct{}           // a token after any engine's state changed (cap 1)
 }
 
 // startPublic starts the configured tunnel and relays over the listener's webhook
 // handler; nothing is started when none is configured.
 func startPublic(cfg Config, l *tunnel.Listener) (*publicSide, error) {
-	p := &publicSide{}
+	p := &publicSide{changed: make(chan struct{}, 1)}
 	if cfg.Tunnel == "" && len(cfg.Relays) == 0 {
 		return p, nil
 	}
@@ -155,7 +156,20 @@ func (p *publicSide) reportTo(w io.Writer) {
 	}
 }
 
+// Changed receives a token after any engine's state changed; read States then. For the
+// console: a tea.Cmd waits on it and returns the States as a message. Nil without engines.
+func (p *publicSide) Changed() <-chan struct{} {
+	if p == nil || len(p.engines) == 0 {
+		return nil
+	}
+	return p.changed
+}
+
 func (p *publicSide) report(s public.State) {
+	select {
+	case p.changed <- struct{}{}:
+	default: // a token is already waiting
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.out == nil {

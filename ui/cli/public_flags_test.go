@@ -7,16 +7,22 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/pem"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	gssh "github.com/gliderlabs/ssh"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/dexra/dexra-tui/tunnel"
+	"github.com/dexra/dexra-tui/tunnel/public"
 )
 
 // sshUser gives home a ~/.ssh/id_ed25519 and returns its public key.
@@ -144,5 +150,60 @@ func TestConfigKeyTunnel(t *testing.T) {
 	cfg, err := loadConfig(testEnv(map[string]string{"HOME": dir}), file)
 	if err != nil || cfg.Tunnel != "localhost.run" {
 		t.Fatalf("tunnel from the config file: %q, %v", cfg.Tunnel, err)
+	}
+}
+
+func TestPublicSideTellsTheConsoleOfChanges(t *testing.T) {
+	home := t.TempDir()
+	addr := forwardingSSHServer(t, sshUser(t, home))
+	cfg := Config{Tunnel: "ssh://tester@" + addr, sshDir: filepath.Join(home, ".ssh")}
+	l := tunnel.NewPublicListener(tunnel.Config{Addr: "127.0.0.1:0"}, nil, nil)
+	p, err := startPublic(cfg, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case <-p.Changed():
+		case <-deadline:
+			t.Fatalf("no change told; states %+v", p.States())
+		}
+		if st := p.States(); len(st) == 1 && st[0].Phase == public.Up {
+			if !strings.HasPrefix(st[0].URL, "http://127.0.0.1:") || st[0].Engine != "ssh" {
+				t.Fatalf("state %+v", st[0])
+			}
+			return
+		}
+	}
+}
+
+func TestListenRelay(t *testing.T) {
+	const secret = "cli-relay-secret"
+	body := `{"data":{"message_id":"relayed-1","event":"delivery","status":"delivered"}}`
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(body))
+	event := `{"x-dexatel-signature":"` + hex.EncodeToString(m.Sum(nil)) + `","content-type":"application/json","body":` + body + `,"query":{},"timestamp":1700000000000}`
+	channel := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "event: ready\ndata: {}\n\ndata: "+event+"\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer channel.Close()
+	home := t.TempDir()
+	l := startListen(t, home, "--secret", secret, "--relay", "/dexatel="+channel.URL+"/AbC", "--json")
+	waitFor(t, "the relayed event", func() bool {
+		return strings.Contains(l.out.String(), "relayed-1") || strings.Contains(l.out.String(), `"path":"/dexatel"`)
+	})
+	if !strings.Contains(l.errOut.String(), "paste this relay channel into the platform's webhook settings: "+channel.URL+"/AbC") {
+		t.Fatalf("stderr:\n%s", l.errOut.String())
+	}
+	if code := l.stop(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(l.out.String(), `"status":"pass"`) {
+		t.Fatalf("printed:\n%s", l.out.String())
 	}
 }

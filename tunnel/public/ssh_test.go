@@ -218,3 +218,32 @@ func TestSSHTunnelDropsASlowPublicClient(t *testing.T) {
 		t.Fatalf("POST after the slow client: %d", got)
 	}
 }
+
+// The public side is the webhook handler and nothing else: any path is a webhook,
+// recorded as one, and a sender cannot pass itself off as relayed.
+func TestSSHTunnelServesOnlyTheWebhookHandler(t *testing.T) {
+	tl := startListener(t)
+	env := newSSHEnv(t)
+	srv := startSSHServer(t, "127.0.0.1:0", newSigner(t, ""), env.User.PublicKey(), "")
+	target, _ := ParseTarget("ssh://tester@" + srv.Addr)
+	tun, err := StartSSH(context.Background(), env.options(target, tl.L))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tun.Close()
+	st := waitState(t, tun, "up", isUp)
+	req, _ := http.NewRequest("GET", st.URL+"/debug/pprof/", nil)
+	req.Header.Set(tunnel.ViaHeader, "relay https://smee.io/forged")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get(tunnel.EventIDHeader) == "" {
+		t.Fatalf("GET /debug/pprof/ through the tunnel: %d, event %q", resp.StatusCode, resp.Header.Get(tunnel.EventIDHeader))
+	}
+	evs := tl.events(t)
+	if len(evs) != 1 || evs[0].Path != "/debug/pprof/" || tunnel.Via(evs[0].Headers) != "tunnel "+st.URL || tunnel.Relayed(evs[0].Headers) {
+		t.Fatalf("recorded %d events; via %q", len(evs), tunnel.Via(evs[0].Headers))
+	}
+}

@@ -45,6 +45,17 @@ type Config struct {
 	ForwardRetryFor time.Duration
 	// Respond is the listener's simulated answer (flags only).
 	Respond tunnel.Respond
+	// Tunnel gives the listener a public URL (--tunnel, config key tunnel).
+	Tunnel string
+	// Relays are smee.io-compatible channels taken as sources (flags only).
+	Relays []string
+	// PublicRequireSignature answers 401 to public requests that fail verification (flag only).
+	PublicRequireSignature bool
+	// ngrokToken is $NGROK_AUTHTOKEN for --tunnel ngrok; never written anywhere.
+	ngrokToken string
+	// sshDir ($HOME/.ssh) and sshAgent ($SSH_AUTH_SOCK) are where an ssh tunnel finds
+	// keys and known_hosts.
+	sshDir, sshAgent string
 	// File is the config file the values were read from (and a generated secret saved to).
 	File string
 	// Redaction is what the history keeps redacted: the defaults and the config's names.
@@ -89,6 +100,7 @@ type fileConfig struct {
 	Retention   int            `toml:"retention,omitempty"`
 	Profile     string         `toml:"profile,omitempty"`
 	Sources     []SourceConfig `toml:"source,omitempty"`
+	Tunnel      string         `toml:"tunnel,omitempty"`
 	// ForwardTo are the forward targets used when --forward-to is not given.
 	ForwardTo []string `toml:"forward_to,omitempty"`
 	// RedactHeaders and RedactQuery add names to what the history keeps redacted.
@@ -162,7 +174,7 @@ func loadConfig(env environment, file string) (Config, error) {
 		return cfg, fmt.Errorf("reading config %s: %w (fix or remove the file)", file, err)
 	}
 	if unknown := meta.Undecoded(); len(unknown) > 0 {
-		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, verify_token, scheme, max_body, tolerance, retention, profile, forward_to, redact_headers, redact_query, [[source]] prefix/scheme/secrets, [profiles.NAME] base_url/api_key)", file, unknown[0].String())
+		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, verify_token, scheme, max_body, tolerance, retention, profile, tunnel, forward_to, redact_headers, redact_query, [[source]] prefix/scheme/secrets, [profiles.NAME] base_url/api_key)", file, unknown[0].String())
 	}
 	cfg.fileHasSecrets = len(fc.Secrets) > 0 || slices.ContainsFunc(fc.Sources, func(s SourceConfig) bool { return len(s.Secrets) > 0 })
 	for _, p := range fc.Profiles {
@@ -211,6 +223,9 @@ func (cfg *Config) applyFile(fc fileConfig) error {
 	}
 	if fc.Profile != "" {
 		cfg.Profile = fc.Profile
+	}
+	if fc.Tunnel != "" {
+		cfg.Tunnel = fc.Tunnel
 	}
 	if len(fc.ForwardTo) > 0 {
 		targets, err := tunnel.ParseForwardTargets(fc.ForwardTo)

@@ -52,6 +52,7 @@ func (a *App) listen(ctx context.Context, cfg Config, asJSON bool) error {
 	}
 	sub := srv.events
 	a.announce(srv)
+	srv.public.reportTo(a.Stderr)
 
 	// Shutdown runs beside the printer: the hub closes after the last in-flight
 	// request is committed, so the loop below prints every event, then ends.

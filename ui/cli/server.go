@@ -32,6 +32,7 @@ type serverFlags struct {
 	forwardN  int
 	retryFor  time.Duration
 	respond   string
+	public    publicFlags
 }
 
 func (sf *serverFlags) register(fs *pflag.FlagSet) {
@@ -47,6 +48,7 @@ func (sf *serverFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&sf.respond, "respond", "200", "the listener's answer, to exercise retries: STATUS[,delay=DUR][,rate=FRACTION][,retry-after=S] or timeout")
 	fs.IntVar(&sf.forwardN, "forward-concurrency", 1, "deliveries in flight per forward target (1 keeps arrival order)")
 	fs.DurationVar(&sf.retryFor, "forward-retry-for", tunnel.DefaultRetryFor, "how long a failed forward is retried, with backoff, before it is given up (0 never retries)")
+	sf.public.register(fs)
 }
 
 // resolve applies flags over env, file and defaults.
@@ -126,6 +128,9 @@ func (sf *serverFlags) resolve(a *App, fs *pflag.FlagSet) (Config, error) {
 	if cfg.Profile != "sandbox" && cfg.Profile != "production" {
 		return cfg, usagef("--profile must be sandbox or production, not %q", cfg.Profile)
 	}
+	if err := sf.public.resolve(&cfg, fs, a.environ()); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 
@@ -137,6 +142,7 @@ type server struct {
 	listener  *tunnel.Listener
 	control   *tunnel.ControlServer
 	forwarder *tunnel.Forwarder // nil without --forward-to
+	public    *publicSide       // --tunnel and --relay; no engines without them
 	responder *tunnel.Responder
 	url       string
 	generated generated // values made up on this run, shown once
@@ -185,7 +191,7 @@ func serveHistory(cfg Config, st *store.Store, generated generated, hooks server
 	var err error
 	s := &server{cfg: cfg, store: st, hub: tunnel.NewHub(), generated: generated, responder: tunnel.NewResponder(cfg.Respond)}
 	s.hub.ReadBehind(historyRange(st))
-	s.listener = tunnel.NewListener(tunnel.Config{
+	s.listener = tunnel.NewPublicListener(tunnel.Config{
 		Addr:        cfg.Addr,
 		MaxBody:     cfg.MaxBody,
 		Verify:      payloads.VerifyConfig{Scheme: cfg.Scheme, Secrets: cfg.Secrets, Tolerance: cfg.Tolerance},
@@ -226,6 +232,15 @@ func serveHistory(cfg Config, st *store.Store, generated generated, hooks server
 		}
 		s.forwarder.Start(s.hub)
 	}
+	if s.public, err = startPublic(cfg, s.listener); err != nil {
+		s.listener.Shutdown(context.Background())
+		if s.forwarder != nil {
+			s.forwarder.Stop(context.Background())
+		}
+		s.control.Close()
+		st.Close()
+		return nil, err
+	}
 	if generated.any() {
 		// Saved only now that the run is sure to show them.
 		if err := saveGenerated(cfg.File, generated); err != nil {
@@ -241,6 +256,7 @@ func serveHistory(cfg Config, st *store.Store, generated generated, hooks server
 
 // close stops taking requests, lets in-flight ones finish, then closes the history.
 func (s *server) close() error {
+	errPublic := s.public.close() // nothing public may reach a listener that is going away
 	errListener := withTimeout(10*time.Second, s.listener.Shutdown)
 	s.hub.Close()
 	var errForward error
@@ -256,7 +272,7 @@ func (s *server) close() error {
 	case <-time.After(10 * time.Second):
 	}
 	errStore := s.store.Close()
-	return errors.Join(errListener, errForward, errControl, errStore)
+	return errors.Join(errPublic, errListener, errForward, errControl, errStore)
 }
 
 // withTimeout gives one shutdown stage its own time.

@@ -74,6 +74,9 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 		}
 		if needBody {
 			ev.Body = bodies.Get(seqKey(seq)) // read in place; cloned below if kept
+			if err := checkBody(seq, record, ev.Body); err != nil {
+				return Page{}, err
+			}
 		}
 		if !f.Match(ev) {
 			continue
@@ -84,7 +87,13 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 			break
 		}
 		if o.WithBody {
-			ev.Body = bytes.Clone(bodies.Get(seqKey(seq)))
+			body := bodies.Get(seqKey(seq))
+			if !needBody {
+				if err := checkBody(seq, record, body); err != nil {
+					return Page{}, err
+				}
+			}
+			ev.Body = bytes.Clone(body)
 		} else {
 			ev.Body = nil
 		}

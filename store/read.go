@@ -40,8 +40,10 @@ var _ Reader = (*Store)(nil)
 // a bbolt panic on a damaged page becomes an ErrCorrupt error instead of killing the
 // process.
 func (s *Store) view(fn func(tx *bolt.Tx) error) error {
-	if err := s.log.waitApplied(); err != nil {
-		return err
+	if s.log != nil { // read-only: there is no log to wait for
+		if err := s.log.waitApplied(); err != nil {
+			return err
+		}
 	}
 	return s.db.View(func(tx *bolt.Tx) (err error) {
 		defer recoverCorrupt(&err)
@@ -59,8 +61,13 @@ func (s *Store) Get(id string) (*payloads.Event, error) {
 			return ErrNotFound
 		}
 		var err error
-		ev, err = loadEvent(tx, u64(seqVal), true)
-		return err
+		if ev, err = loadEvent(tx, u64(seqVal), true); err != nil {
+			return err
+		}
+		if ev.ID != id {
+			return fmt.Errorf("%w: the ID index names seq %d for %s, which holds %s (run dexra-tui doctor)", ErrCorrupt, ev.Seq, id, ev.ID)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("get event %s: %w", id, err)
@@ -83,7 +90,11 @@ func loadEvent(tx *bolt.Tx, seq uint64, withBody bool) (*payloads.Event, error) 
 		return nil, err
 	}
 	if withBody {
-		ev.Body = bytes.Clone(tx.Bucket(bucketBodies).Get(key))
+		body := tx.Bucket(bucketBodies).Get(key)
+		if err := checkBody(seq, v, body); err != nil {
+			return nil, err
+		}
+		ev.Body = bytes.Clone(body)
 	}
 	return ev, nil
 }

@@ -2,6 +2,8 @@
 package store
 
 import (
+	"bytes"
+	cryptorand "crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -20,6 +22,17 @@ type Options struct {
 	// OnPruneError is told when background pruning fails; nil keeps the first such
 	// error for Close to return.
 	OnPruneError func(error)
+	// ReadOnly opens the history without writing or removing anything, beside a
+	// running listener's read-only peers: Append and AddAttempt fail. A log holding
+	// events the history lacks gives an error wrapping ErrRecoveryNeeded (a writing
+	// Open applies them); a damaged or foreign one is refused as in any Open.
+	ReadOnly bool
+	// Warn is told, in one line for a person, what Open did on its own: a write cut
+	// short by a crash (never acknowledged) that it dropped from the log. nil: silent.
+	Warn func(string)
+	// OnCommitState is told when commits start failing (a full disk: Append then fails
+	// until they heal, retried every second or so) and when they heal; see Health.
+	OnCommitState func(Health)
 }
 
 // Defaults for Options.
@@ -32,9 +45,12 @@ const (
 type Store struct {
 	db        *bolt.DB
 	path      string
+	id        []byte // the history ID (layout.go), which its log carries too
+	readOnly  bool
 	retention int // <0: keep all
 	writes    *committer
 	log       *logger
+	warn      func(string)
 
 	onPruneError func(error)
 	pruneKick    chan struct{}
@@ -46,9 +62,11 @@ type Store struct {
 	pruneErr     error
 }
 
-// Open opens (creating if needed) the history at path. Another process holding it
-// gives an error wrapping ErrLocked after opts.Timeout; a damaged or foreign file gives
-// one wrapping ErrCorrupt and is never modified.
+// Open opens (creating if needed, unless opts.ReadOnly) the history at path and
+// applies what its log holds beyond it. Another process holding it gives an error
+// wrapping ErrLocked after opts.Timeout; a damaged or foreign file, or a log that is
+// damaged or belongs to another history, gives one wrapping ErrCorrupt, and neither
+// file is modified. Nothing is written to an existing history that needs nothing.
 func Open(path string, opts Options) (*Store, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
@@ -56,7 +74,14 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.Retention == 0 {
 		opts.Retention = DefaultRetention
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if opts.ReadOnly {
+		if info, err := os.Stat(path); err != nil || info.Size() == 0 {
+			if err == nil {
+				err = os.ErrNotExist
+			}
+			return nil, fmt.Errorf("open history %s: no history there yet (nothing was received into it): %w", path, err)
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open history %s: create its directory: %w", path, err)
 	}
 	if info, err := os.Stat(path); err == nil && info.Size() > 0 {
@@ -73,6 +98,7 @@ func Open(path string, opts Options) (*Store, error) {
 
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      opts.Timeout,
+		ReadOnly:     opts.ReadOnly,
 		FreelistType: bolt.FreelistMapType, // O(1) page allocation in a large, pruned file
 	})
 	switch {
@@ -86,41 +112,80 @@ func Open(path string, opts Options) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open history %s: %w", path, err)
 	}
-
 	s := &Store{
 		db:           db,
 		path:         path,
+		readOnly:     opts.ReadOnly,
 		retention:    opts.Retention,
+		warn:         opts.Warn,
 		onPruneError: opts.OnPruneError,
 		pruneKick:    make(chan struct{}, 1),
 		stop:         make(chan struct{}),
 	}
-	// The log is read before anything is written, so a log that does not belong to
-	// this history leaves both files untouched.
-	logged, err := s.readLog()
-	var total uint64
-	if err == nil {
-		total, err = s.initSchema()
-	}
-	if err == nil {
-		total, err = s.replayLog(logged, total)
-	}
-	var wal *walFile
-	if err == nil {
-		wal, err = openWAL(walPath(path))
-	}
-	if err != nil {
+	if err := s.open(opts); err != nil {
 		db.Close()
 		return nil, err
+	}
+	return s, nil
+}
+
+// open reads the schema and the log (both before anything is written, so a log that
+// does not belong to this history leaves both files untouched), then, unless
+// read-only, brings the history up to date and starts the log.
+func (s *Store) open(opts Options) error {
+	st, err := s.readSchema()
+	if err != nil {
+		return err
+	}
+	logged, err := s.readLog(st)
+	if err != nil {
+		return err
+	}
+	if s.readOnly {
+		switch {
+		case st.version != schemaVersion:
+			return &openError{
+				msg: fmt.Sprintf("history %s was written by an older dexra-tui (schema version %d) and is upgraded in place (nothing is lost) the next time a listener or the console opens it: run `dexra-tui listen` once",
+					s.path, st.version),
+				kind: ErrRecoveryNeeded,
+			}
+		case len(logged) > 0:
+			return &openError{
+				msg: fmt.Sprintf("history log %s holds %d acknowledged events (seq %d to %d) that history %s does not yet; both were left untouched: run `dexra-tui listen` (or the console) once to apply them, or `dexra-tui doctor` to check both",
+					walPath(s.path), len(logged), logged[0].seq, logged[len(logged)-1].seq, s.path),
+				kind: ErrRecoveryNeeded,
+			}
+		}
+		s.id = st.id
+		return nil
+	}
+	switch {
+	case st.fresh:
+		if st.id, err = s.createSchema(); err != nil {
+			return err
+		}
+	case st.version != schemaVersion:
+		if st, err = s.migrate(st, logged); err != nil {
+			return err
+		}
+		logged = nil
+	}
+	s.id = st.id
+	total, err := s.replayLog(logged, st.total)
+	if err != nil {
+		return err
+	}
+	wal, err := openWAL(walPath(s.path), s.id)
+	if err != nil {
+		return err
 	}
 	last, err := s.lastSeq()
 	if err != nil {
 		wal.close()
-		db.Close()
-		return nil, fmt.Errorf("open history %s: %w", path, err)
+		return fmt.Errorf("open history %s: %w", s.path, err)
 	}
-	s.writes = newCommitter(db)
-	s.log = newLogger(db, wal, s.writes, last, func(total uint64) {
+	s.writes = newCommitter(s.db)
+	s.log = newLogger(s.db, wal, s.writes, last, opts.OnCommitState, func(total uint64) {
 		if s.overRetention(total) {
 			s.kickPruner()
 		}
@@ -130,21 +195,29 @@ func Open(path string, opts Options) (*Store, error) {
 	if s.overRetention(total) {
 		s.kickPruner()
 	}
-	return s, nil
+	return nil
 }
 
 func corruptError(path string, cause error) error {
 	return &openError{
-		msg:   fmt.Sprintf("history %s is not a readable dexra-tui history and was left untouched; move it aside or pass --db", path),
+		msg:   fmt.Sprintf("history %s is not a readable dexra-tui history and was left untouched; run `dexra-tui doctor --db %s` to see what is damaged, move it aside or pass --db", path, path),
 		kind:  ErrCorrupt,
 		cause: cause,
 	}
 }
 
-// initSchema creates every bucket in one write transaction and checks the schema
-// version. It returns the stored event count.
-func (s *Store) initSchema() (total uint64, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) (err error) {
+// schemaState is what Open found in the history file.
+type schemaState struct {
+	fresh   bool // no buckets yet: a new history
+	version uint64
+	id      []byte // nil before schema 3
+	last    uint64 // the newest seq stored
+	total   uint64
+}
+
+// readSchema checks the schema version and buckets, read-only.
+func (s *Store) readSchema() (st schemaState, err error) {
+	err = s.db.View(func(tx *bolt.Tx) (err error) {
 		defer recoverCorrupt(&err)
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
@@ -156,45 +229,86 @@ func (s *Store) initSchema() (total uint64, err error) {
 			if foreign {
 				return corruptError(s.path, errors.New("a bbolt file of another program (no dexra-tui schema version)"))
 			}
-		} else if v := meta.Get(schemaKey); v == nil {
+			if s.readOnly {
+				return fmt.Errorf("open history %s: no history there yet: %w", s.path, os.ErrNotExist)
+			}
+			st.fresh = true
+			return nil
+		}
+		v := meta.Get(schemaKey)
+		if v == nil {
 			return corruptError(s.path, errors.New("schema version key is missing"))
-		} else if got := u64(v); got > schemaVersion {
+		}
+		switch st.version = u64(v); {
+		case st.version > schemaVersion:
 			return fmt.Errorf("history %s was written by a newer dexra-tui (schema version %d, this build reads up to %d); upgrade dexra-tui or pass --db: %w",
-				s.path, got, schemaVersion, ErrSchemaTooNew)
-		} else if got != schemaVersion {
+				s.path, st.version, schemaVersion, ErrSchemaTooNew)
+		case st.version < 2:
 			return &openError{
-				msg: fmt.Sprintf("history %s was written by an older dexra-tui (schema version %d, this build reads %d) and was left untouched; move it aside or pass --db",
-					s.path, got, schemaVersion),
+				msg: fmt.Sprintf("history %s was written by an older dexra-tui (schema version %d, this build reads %d and 2) and was left untouched; move it aside or pass --db",
+					s.path, st.version, schemaVersion),
 				kind: ErrCorrupt,
 			}
+		case st.version == schemaVersion:
+			if st.id = bytes.Clone(meta.Get(idKey)); len(st.id) != historyIDLen {
+				return corruptError(s.path, errors.New("the history ID is missing"))
+			}
 		}
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				return corruptError(s.path, fmt.Errorf("bucket %s is missing", name))
+			}
+		}
+		st.last = tx.Bucket(bucketEvents).Sequence()
+		st.total = u64(meta.Get(totalKey))
+		return nil
+	})
+	if err != nil {
+		var oe *openError
+		if errors.As(err, &oe) || errors.Is(err, ErrSchemaTooNew) || errors.Is(err, os.ErrNotExist) {
+			return st, err
+		}
+		return st, corruptError(s.path, err)
+	}
+	return st, nil
+}
+
+// createSchema makes a new history: every bucket, in one write transaction, with the
+// schema version and a new history ID.
+func (s *Store) createSchema() (id []byte, err error) {
+	id = make([]byte, historyIDLen)
+	if _, err := cryptorand.Read(id); err != nil {
+		return nil, fmt.Errorf("open history %s: make its ID: %w", s.path, err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) (err error) {
+		defer recoverCorrupt(&err)
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}
-		meta = tx.Bucket(bucketMeta)
-		if meta.Get(schemaKey) == nil {
-			if err := meta.Put(schemaKey, seqKey(schemaVersion)); err != nil {
-				return err
-			}
+		meta := tx.Bucket(bucketMeta)
+		if err := meta.Put(schemaKey, seqKey(schemaVersion)); err != nil {
+			return err
 		}
-		total = u64(meta.Get(totalKey))
-		return nil
+		return meta.Put(idKey, id)
 	})
 	if err != nil {
-		var oe *openError
-		if errors.As(err, &oe) {
-			return 0, err
-		}
-		return 0, fmt.Errorf("open history %s: %w", s.path, err)
+		return nil, fmt.Errorf("open history %s: %w", s.path, err)
 	}
-	return total, nil
+	return id, nil
 }
 
 // commit runs fn in a transaction shared with other writers, after every event
 // logged before, and returns once that transaction is on disk.
-func (s *Store) commit(fn writeFn) error { return s.writes.do(fn) }
+func (s *Store) commit(fn writeFn) error {
+	if s.readOnly {
+		return errReadOnly
+	}
+	return s.writes.do(fn)
+}
+
+var errReadOnly = errors.New("the history was opened read-only")
 
 // lastSeq is the seq of the newest event the history file holds.
 func (s *Store) lastSeq() (seq uint64, err error) {
@@ -213,6 +327,12 @@ func (s *Store) Path() string { return s.path }
 // returns a pruning error that no OnPruneError callback received.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		if s.readOnly {
+			if err := s.db.Close(); err != nil {
+				s.closeErr = fmt.Errorf("close history %s: %w", s.path, err)
+			}
+			return
+		}
 		close(s.stop)
 		s.wg.Wait()
 		s.log.close()    // events already queued are logged first,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -139,6 +140,7 @@ func (l *logger) close() {
 }
 
 func (l *logger) loop() {
+	debug.SetPanicOnFault(true) // see Store.view
 	defer close(l.stopped)
 	var batch []*pendingAppend
 	for {

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"runtime/debug"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -46,6 +47,9 @@ func (s *Store) view(fn func(tx *bolt.Tx) error) error {
 		}
 	}
 	return s.db.View(func(tx *bolt.Tx) (err error) {
+		// A damaged page number makes bbolt read outside its mmap: a fault, which
+		// this turns into a panic that recoverCorrupt reports.
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 		defer recoverCorrupt(&err)
 		return fn(tx)
 	})

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -96,18 +97,14 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open history %s: %w", path, err)
 	}
 
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      opts.Timeout,
-		ReadOnly:     opts.ReadOnly,
-		FreelistType: bolt.FreelistMapType, // O(1) page allocation in a large, pruned file
-	})
+	db, err := openBolt(path, opts)
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, &openError{
 			msg:  fmt.Sprintf("history %s is in use by another dexra-tui process (a listener or the console); stop it or pass --db", path),
 			kind: ErrLocked,
 		}
-	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, ErrCorrupt):
 		return nil, corruptError(path, err)
 	case err != nil:
 		return nil, fmt.Errorf("open history %s: %w", path, err)
@@ -127,6 +124,18 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// openBolt opens the bbolt file; a fault or panic on a damaged page (bbolt reads the
+// freelist) is an ErrCorrupt error.
+func openBolt(path string, opts Options) (db *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverCorrupt(&err)
+	return bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      opts.Timeout,
+		ReadOnly:     opts.ReadOnly,
+		FreelistType: bolt.FreelistMapType, // O(1) page allocation in a large, pruned file
+	})
 }
 
 // open reads the schema and the log (both before anything is written, so a log that
@@ -218,6 +227,7 @@ type schemaState struct {
 // readSchema checks the schema version and buckets, read-only.
 func (s *Store) readSchema() (st schemaState, err error) {
 	err = s.db.View(func(tx *bolt.Tx) (err error) {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 		defer recoverCorrupt(&err)
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {

@@ -86,8 +86,8 @@ type walFile struct {
 	// dirty is how far past off a failed write may have put bytes; heal zeroes them.
 	dirty     int64
 	lastWrite int64 // the records of the last write, which unwrite takes back
-	buf   []byte
-	zeros []byte
+	buf       []byte
+	zeros     []byte
 }
 
 // loggedEvent is an event with everything the history decides (seq, duplicate-of)

@@ -39,7 +39,7 @@ func prepareEvent(ev *payloads.Event) (*preparedEvent, error) {
 	p := &preparedEvent{
 		head: payloads.Event{ID: ev.ID, Path: ev.Path, Source: ev.Source, Type: ev.Type,
 			Signature: ev.Signature, DedupKey: ev.DedupKey, Correlation: ev.Correlation},
-		rest: encodeRest(ev),
+		rest:    encodeRest(ev),
 		body:    ev.Body, // by reference: Append's callers leave it as it is (see Append)
 		bodySum: bodySum(ev.Body),
 	}

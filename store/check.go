@@ -18,7 +18,9 @@ import (
 type Problem struct {
 	File string // the history or its log
 	Seq  uint64 // the event it concerns (0: none in particular)
-	What string
+	// Through, when set, makes it a range: every stored event from Seq to Through.
+	Through uint64
+	What    string
 }
 
 func (p Problem) String() string {
@@ -113,32 +115,44 @@ func Check(path string) (*Report, error) {
 		return r, nil
 	}
 	defer db.Close()
-	var st schemaState
-	err = db.View(func(tx *bolt.Tx) (err error) {
-		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-		defer recoverCorrupt(&err)
-		if len(pages) == 0 {
+	if len(pages) == 0 {
+		r.view(db, "bbolt's consistency check", func(tx *bolt.Tx) {
 			for err := range tx.Check() {
 				r.add(path, 0, "bbolt: %v", err)
 			}
-		}
-		st = checkContent(r, tx)
-		return nil
-	})
-	if err != nil {
-		r.add(path, 0, "reading stopped: %v", err)
+		})
+	}
+	var st schemaState
+	ok := false
+	r.view(db, "the meta bucket", func(tx *bolt.Tx) { st, ok = checkSchema(r, tx) })
+	if ok {
+		checkContent(r, db, st)
 	}
 	checkLog(r, st.last, st.id, st.version == 2)
 	return r, nil
 }
 
-// checkContent checks the schema and every bucket of tx (see Check).
-func checkContent(r *Report, tx *bolt.Tx) (st schemaState) {
+// view runs fn in a read transaction; a fault or panic (a damaged page) is reported
+// as what could not be read.
+func (r *Report) view(db *bolt.DB, what string, fn func(tx *bolt.Tx)) {
+	err := db.View(func(tx *bolt.Tx) (err error) {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer recoverCorrupt(&err)
+		fn(tx)
+		return nil
+	})
+	if err != nil {
+		r.add(r.History, 0, "%s: unreadable: %v", what, err)
+	}
+}
+
+// checkSchema checks the meta bucket and that every bucket is there.
+func checkSchema(r *Report, tx *bolt.Tx) (st schemaState, ok bool) {
 	path := r.History
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
 		r.add(path, 0, "no meta bucket: not a dexra-tui history")
-		return st
+		return st, false
 	}
 	st.version = u64(meta.Get(schemaKey))
 	switch st.version {
@@ -150,79 +164,136 @@ func checkContent(r *Report, tx *bolt.Tx) (st schemaState) {
 		r.Notes = append(r.Notes, "schema 2: the next writing open (`dexra-tui listen`) upgrades it in place; records carry no checksums until then")
 	default:
 		r.add(path, 0, "schema version %d: not one this build reads", st.version)
-		return st
+		return st, false
 	}
 	for _, name := range allBuckets {
 		if tx.Bucket(name) == nil {
 			r.add(path, 0, "bucket %s is missing", name)
-			return st
+			return st, false
 		}
 	}
-	events, bodies, ids := tx.Bucket(bucketEvents), tx.Bucket(bucketBodies), tx.Bucket(bucketIDs)
-	st.last = events.Sequence()
-	wantIndex := map[string]uint64{} // index key (posting prefix + seq, or correlation key) → seq
-	wantCounts := map[string]uint64{}
-	wantDedup := map[string]uint64{}
-	damaged := map[uint64]bool{}
-	attempts := tx.Bucket(bucketAttempts).Cursor()
-	n := uint64(0)
-	c := events.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		n++
-		if len(k) != 8 {
-			r.add(path, 0, "events bucket: key %x is not a seq", k)
-			continue
-		}
-		seq := u64(k)
-		if seq > st.last {
-			r.add(path, seq, "past the history's last seq %d", st.last)
-		}
-		if len(v) > 0 && v[0] == formatLegacy && st.version == 2 {
-			v = upgradeRecord(v, bodies.Get(k)) // schema 2 kept no sums: check the rest
-		}
-		ev, err := decodeMeta(seq, v)
-		if err == nil {
-			err = checkBody(seq, v, bodies.Get(k))
-		}
-		if err == nil && st.version == schemaVersion {
-			_, err = loadAttempts(attempts, seq, true)
-		}
-		if err != nil {
-			r.Damaged++
-			damaged[seq] = true
-			r.add(path, seq, "%s", strings.TrimPrefix(err.Error(), ErrCorrupt.Error()+": "))
-			continue
-		}
-		r.Events++
-		if got := ids.Get([]byte(ev.ID)); u64(got) != seq {
-			r.add(path, seq, "the ID index names seq %d for its ID %s", u64(got), ev.ID)
-		}
-		for _, ix := range indexes {
-			v := ix.value(ev)
-			switch {
-			case ix.kind == corrIndex && v != "":
-				wantIndex[string(corrKey(corrHash(v), seq))] = seq
-			case ix.kind == postingIndex:
-				p := ix.postingPrefix(v)
-				wantIndex[string(binary.BigEndian.AppendUint64(p, seq))] = seq
-				wantCounts[string(p)]++
-			}
-		}
-		if ev.DedupKey != "" {
-			wantDedup[string(dedupKey(ev.DedupKey))]++
-		}
+	st.last = tx.Bucket(bucketEvents).Sequence()
+	st.total = u64(meta.Get(totalKey))
+	return st, true
+}
+
+// contentCheck is what the events call for, gathered chunk by chunk.
+type contentCheck struct {
+	index, counts, dedup map[string]uint64 // index key → seq; counter key → count
+	damaged              map[uint64]bool
+	seen                 uint64
+	unreadable           bool // some events could not be read at all
+}
+
+// checkContent checks every event (in chunks: a damaged page costs the events under
+// it, not the rest), then the indexes, counters and other buckets against them.
+func checkContent(r *Report, db *bolt.DB, st schemaState) {
+	c := &contentCheck{index: map[string]uint64{}, counts: map[string]uint64{}, dedup: map[string]uint64{}, damaged: map[uint64]bool{}}
+	eachEvent(db, st.last, func(tx *bolt.Tx, k, v []byte) { c.event(r, tx, st, k, v) }, nil,
+		func(from, to uint64, err error) {
+			c.unreadable = true
+			r.add(r.History, from, "events seq %d to %d (those stored) are unreadable: %v", from, to, err)
+			r.Problems[len(r.Problems)-1].Through = to
+		})
+	if !c.unreadable && st.total != c.seen {
+		r.add(r.History, 0, "the event count says %d, the events bucket holds %d", st.total, c.seen)
 	}
-	if total := u64(meta.Get(totalKey)); total != n {
-		r.add(path, 0, "the event count says %d, the events bucket holds %d", total, n)
-	}
-	checkIDs(r, ids, events)
+	r.view(db, "the ID index", func(tx *bolt.Tx) { checkIDs(r, tx.Bucket(bucketIDs), tx.Bucket(bucketEvents)) })
 	for _, b := range [][]byte{bucketBodies, bucketAttempts} {
-		checkOrphans(r, tx.Bucket(b), events, string(b))
+		r.view(db, "the "+string(b)+" bucket", func(tx *bolt.Tx) { checkOrphans(r, tx.Bucket(b), tx.Bucket(bucketEvents), string(b)) })
 	}
-	checkIndex(r, tx.Bucket(bucketIndex), wantIndex, damaged)
-	compareCounts(r, tx.Bucket(bucketCounts), wantCounts, "index count", len(damaged) > 0)
-	compareCounts(r, tx.Bucket(bucketDedup), wantDedup, "dedup count", len(damaged) > 0)
-	return st
+	short := len(c.damaged) > 0 || c.unreadable
+	r.view(db, "the index", func(tx *bolt.Tx) { checkIndex(r, tx.Bucket(bucketIndex), c.index, c.damaged, c.unreadable) })
+	r.view(db, "the index counters", func(tx *bolt.Tx) { compareCounts(r, tx.Bucket(bucketCounts), c.counts, "index count", short) })
+	r.view(db, "the dedup bucket", func(tx *bolt.Tx) { compareCounts(r, tx.Bucket(bucketDedup), c.dedup, "dedup count", short) })
+}
+
+// eachEvent calls fn for every event of db, salvageChunk events per transaction, and
+// then flush (if not nil). A fault or panic (a damaged page) costs the events from the
+// one being read, which lost is told of: the next ones are tried further and further
+// on (1, 2, 4, … events), so a damaged subtree costs few tries.
+func eachEvent(db *bolt.DB, last uint64, fn func(tx *bolt.Tx, k, v []byte), flush func(), lost func(from, to uint64, err error)) {
+	skip := uint64(1)
+	for from := uint64(1); from <= last; {
+		done, end := from-1, false
+		err := db.View(func(tx *bolt.Tx) (err error) {
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+			defer recoverCorrupt(&err)
+			c := tx.Bucket(bucketEvents).Cursor()
+			k, v := c.Seek(seqKey(from))
+			for n := 0; k != nil && n < salvageChunk; k, v = c.Next() {
+				n++
+				fn(tx, k, v)
+				if len(k) == 8 && u64(k) <= last { // a damaged key must not skip the rest
+					done = max(done, u64(k))
+				}
+			}
+			end = k == nil
+			return nil
+		})
+		if flush != nil {
+			flush()
+		}
+		if err == nil {
+			if end {
+				return
+			}
+			from, skip = done+1, 1
+			continue
+		}
+		to := min(done+skip, last)
+		lost(done+1, to, err)
+		from, skip = to+1, skip*2
+	}
+}
+
+// event checks one event (see Check).
+func (c *contentCheck) event(r *Report, tx *bolt.Tx, st schemaState, k, v []byte) {
+	path := r.History
+	c.seen++
+	if len(k) != 8 {
+		r.add(path, 0, "events bucket: key %x is not a seq", k)
+		return
+	}
+	seq := u64(k)
+	if seq > st.last {
+		r.add(path, seq, "past the history's last seq %d", st.last)
+	}
+	body := tx.Bucket(bucketBodies).Get(k)
+	if len(v) > 0 && v[0] == formatLegacy && st.version == 2 {
+		v = upgradeRecord(v, body) // schema 2 kept no sums: check the rest
+	}
+	ev, err := decodeMeta(seq, v)
+	if err == nil {
+		err = checkBody(seq, v, body)
+	}
+	if err == nil && st.version == schemaVersion {
+		_, err = loadAttempts(tx.Bucket(bucketAttempts).Cursor(), seq, true)
+	}
+	if err != nil {
+		r.Damaged++
+		c.damaged[seq] = true
+		r.add(path, seq, "%s", strings.TrimPrefix(err.Error(), ErrCorrupt.Error()+": "))
+		return
+	}
+	if got := tx.Bucket(bucketIDs).Get([]byte(ev.ID)); u64(got) != seq {
+		r.add(path, seq, "the ID index names seq %d for its ID %s", u64(got), ev.ID)
+	}
+	for _, ix := range indexes {
+		v := ix.value(ev)
+		switch {
+		case ix.kind == corrIndex && v != "":
+			c.index[string(corrKey(corrHash(v), seq))] = seq
+		case ix.kind == postingIndex:
+			p := ix.postingPrefix(v)
+			c.index[string(binary.BigEndian.AppendUint64(p, seq))] = seq
+			c.counts[string(p)]++
+		}
+	}
+	if ev.DedupKey != "" {
+		c.dedup[string(dedupKey(ev.DedupKey))]++
+	}
+	r.Events++
 }
 
 // checkIDs reports ID index entries naming no event.
@@ -247,7 +318,7 @@ func checkOrphans(r *Report, b, events *bolt.Bucket, what string) {
 
 // checkIndex compares the index with the entries the events call for; entries of
 // damaged events are not expected, nor reported.
-func checkIndex(r *Report, index *bolt.Bucket, want map[string]uint64, damaged map[uint64]bool) {
+func checkIndex(r *Report, index *bolt.Bucket, want map[string]uint64, damaged map[uint64]bool, unreadable bool) {
 	found := map[string]bool{}
 	c := index.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -256,7 +327,7 @@ func checkIndex(r *Report, index *bolt.Bucket, want map[string]uint64, damaged m
 				r.add(r.History, 0, "index: malformed correlation key %x", k)
 				continue
 			}
-			if _, ok := want[string(k)]; !ok && !damaged[seqOf(k)] {
+			if _, ok := want[string(k)]; !ok && !damaged[seqOf(k)] && !unreadable {
 				r.add(r.History, seqOf(k), "index: a correlation entry names it, but the event does not carry that value")
 			}
 			found[string(k)] = true
@@ -274,7 +345,7 @@ func checkIndex(r *Report, index *bolt.Bucket, want map[string]uint64, damaged m
 		}
 		for _, seq := range list {
 			key := string(binary.BigEndian.AppendUint64(bytes.Clone(prefix), seq))
-			if _, ok := want[key]; !ok && !damaged[seq] {
+			if _, ok := want[key]; !ok && !damaged[seq] && !unreadable {
 				r.add(r.History, seq, "index list %q names it, but the event is missing or has another value", prefix)
 			}
 			found[key] = true

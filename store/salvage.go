@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
@@ -16,6 +15,7 @@ import (
 
 // SalvageReport says what Salvage copied and what it could not.
 type SalvageReport struct {
+	Stored  int // events the history's own count says it holds (0: unreadable)
 	Copied  int // events written to the new history
 	FromLog int // of those, events only the log held
 	// Lost are the events (or attempts, or ranges of the file) that could not be read,
@@ -104,33 +104,34 @@ func salvageHistory(r *SalvageReport, path string, dst *bolt.DB) (schemaState, e
 		if b := tx.Bucket(bucketEvents); b != nil {
 			st.last = b.Sequence()
 		}
+		if meta := tx.Bucket(bucketMeta); meta != nil {
+			r.Stored = int(u64(meta.Get(totalKey)))
+		}
 		return nil
 	})
 	if err != nil || !hasEventBuckets(src) {
 		r.lost(path, 0, "the history's buckets are unreadable (%v); only its log is copied", err)
 		return st, nil
 	}
-	// A panic (a damaged page) stops a chunk at the seq it was reading; the seqs past
-	// it are tried again further and further on, so a damaged subtree costs few tries.
-	skip := uint64(1)
-	for from := uint64(1); from <= st.last; {
-		events, done, end, err := readSalvageChunk(r, src, path, from, st.version == 2)
-		if _, werr := putSalvaged(r, dst, events); werr != nil {
-			return st, werr
+	var chunk []*payloads.Event
+	var werr error
+	legacy := st.version == 2
+	eachEvent(src, st.last, func(tx *bolt.Tx, k, v []byte) {
+		if ev := salvageEvent(r, tx, path, k, v, legacy); ev != nil {
+			chunk = append(chunk, ev)
 		}
-		if err == nil {
-			if end {
-				break
-			}
-			from, skip = done+1, 1
-			continue
+	}, func() {
+		if werr == nil {
+			_, werr = putSalvaged(r, dst, chunk)
 		}
-		lostFrom := done + 1
-		to := min(lostFrom+skip-1, st.last)
-		r.lost(path, lostFrom, "events seq %d to %d (those stored): the pages holding them are unreadable (%v)", lostFrom, to, err)
-		from, skip = to+1, skip*2
-	}
-	return st, nil
+		chunk = nil
+	}, func(from, to uint64, err error) {
+		r.lost(path, from, "events seq %d to %d (those stored): the pages holding them are unreadable (%v)", from, to, err)
+		if n := len(r.Lost); n > 0 && r.Lost[n-1].Seq == from {
+			r.Lost[n-1].Through = to
+		}
+	})
+	return st, werr
 }
 
 // hasEventBuckets says whether src has the buckets events are read from.
@@ -144,56 +145,49 @@ func hasEventBuckets(src *bolt.DB) bool {
 	return ok
 }
 
-// readSalvageChunk reads up to salvageChunk readable events from seq from on. done is
-// the last seq it got through (from-1: none); end says no event follows.
-func readSalvageChunk(r *SalvageReport, src *bolt.DB, path string, from uint64, legacy bool) (events []*payloads.Event, done uint64, end bool, err error) {
-	done = from - 1
-	err = src.View(func(tx *bolt.Tx) (err error) {
-		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-		defer recoverCorrupt(&err)
-		b, bodies := tx.Bucket(bucketEvents), tx.Bucket(bucketBodies)
-		attempts := tx.Bucket(bucketAttempts).Cursor()
-		c := b.Cursor()
-		k, v := c.Seek(seqKey(from))
-		for ; k != nil && len(events) < salvageChunk; k, v = c.Next() {
-			if len(k) != 8 {
-				continue
-			}
-			seq := u64(k)
-			body := bodies.Get(k)
-			if legacy && len(v) > 0 && v[0] == formatLegacy {
-				v = upgradeRecord(v, body)
-			}
-			ev, err := decodeMeta(seq, v)
-			if err == nil {
-				err = checkBody(seq, v, body)
-			}
-			if err != nil {
-				r.lost(path, seq, "%v", err)
-				done = seq
-				continue
-			}
-			ev.Body = bytes.Clone(body)
-			for ak, av := attempts.Seek(k); ak != nil && bytes.HasPrefix(ak, k); ak, av = attempts.Next() {
-				var a payloads.Attempt
-				if legacy {
-					a, err = decodeAttemptUnchecked(av, true)
-				} else {
-					a, err = decodeAttempt(av, true)
-				}
-				if err != nil {
-					r.lost(path, seq, "an attempt of event %s: %v", ev.ID, err)
-					continue
-				}
-				ev.Attempts = append(ev.Attempts, a)
-			}
-			events = append(events, ev)
-			done = seq
-		}
-		end = k == nil
+// salvageEvent reads the event stored under k (record v), or reports it lost.
+func salvageEvent(r *SalvageReport, tx *bolt.Tx, path string, k, v []byte, legacy bool) *payloads.Event {
+	if len(k) != 8 {
+		r.lost(path, 0, "an event record under a damaged key (%x)", k)
 		return nil
-	})
-	return events, done, end, err
+	}
+	seq := u64(k)
+	body := tx.Bucket(bucketBodies).Get(k)
+	if legacy && len(v) > 0 && v[0] == formatLegacy {
+		v = upgradeRecord(v, body)
+	}
+	ev, err := decodeMeta(seq, v)
+	if err != nil {
+		r.lost(path, seq, "%v", err)
+		return nil
+	}
+	if err = checkBody(seq, v, body); err != nil {
+		// The record is whole but its key may not be: the ID index knows its seq.
+		if alt := tx.Bucket(bucketIDs).Get([]byte(ev.ID)); len(alt) == 8 && !bytes.Equal(alt, k) &&
+			checkBody(u64(alt), v, tx.Bucket(bucketBodies).Get(alt)) == nil {
+			k, body, err = alt, tx.Bucket(bucketBodies).Get(alt), nil
+		}
+	}
+	if err != nil {
+		r.lost(path, seq, "event %s: %v", ev.ID, err)
+		return nil
+	}
+	ev.Body = bytes.Clone(body)
+	attempts := tx.Bucket(bucketAttempts).Cursor()
+	for ak, av := attempts.Seek(k); ak != nil && bytes.HasPrefix(ak, k); ak, av = attempts.Next() {
+		var a payloads.Attempt
+		if legacy {
+			a, err = decodeAttemptUnchecked(av, true)
+		} else {
+			a, err = decodeAttempt(av, true)
+		}
+		if err != nil {
+			r.lost(path, seq, "an attempt of event %s: %v", ev.ID, err)
+			continue
+		}
+		ev.Attempts = append(ev.Attempts, a)
+	}
+	return ev
 }
 
 // salvageLog reads every whole record of the log at path holding an event the

@@ -187,6 +187,10 @@ func (l *logger) healed() {
 
 // String is the state for a status line or a log.
 func (h Health) String() string {
+	if !h.Failing && h.Err != nil {
+		return fmt.Sprintf("commits healed after %s (%d appends refused meanwhile, %d retries failed; the failure was: %v)",
+			time.Since(h.Since).Round(time.Millisecond), h.Refused, h.Retries, h.Err)
+	}
 	if !h.Failing {
 		return "commits ok"
 	}

@@ -13,7 +13,8 @@ import (
 // event logged but not applied, applied again). Once both succeed appends are taken
 // again, without a restart; nothing acknowledged was ever outside the synced log.
 
-// Retry delays: the first retry, doubled after each failure up to the last.
+// Retry delays: the first retry, doubled after each failure up to the last. Each
+// logger takes them when it starts (tests shorten them).
 var (
 	retryFirst = 250 * time.Millisecond
 	retryMax   = time.Second
@@ -68,7 +69,7 @@ func (l *logger) fail(err error, logBroken, applying bool) {
 
 // retryTimer makes a retry due, with growing delays, while commits fail.
 func (l *logger) retryTimer() {
-	delay := retryFirst
+	delay := l.retryFirst
 	for {
 		select {
 		case <-l.stopped:
@@ -84,7 +85,7 @@ func (l *logger) retryTimer() {
 		l.retryDue = true
 		l.ready.Signal()
 		l.mu.Unlock()
-		delay = min(2*delay, retryMax)
+		delay = min(2*delay, l.retryMax)
 	}
 }
 

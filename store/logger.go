@@ -36,6 +36,8 @@ type logger struct {
 	applyFailed error
 	health      Health
 	retrying    bool // a retry timer runs
+	retryFirst  time.Duration
+	retryMax    time.Duration
 	retryDue    bool
 	reapplying  bool
 	unapplied   []*loggedEvent // logged, not yet applied: what a retry applies again
@@ -82,7 +84,8 @@ const maxLogBatch = maxCommitWrites
 
 func newLogger(db *bolt.DB, wal *walFile, writes *committer, last uint64, onState func(Health), onApplied func(uint64)) *logger {
 	l := &logger{db: db, wal: wal, writes: writes, onApplied: onApplied, onState: onState, stopped: make(chan struct{}),
-		pendingIDs: map[string]struct{}{}, pendingKeys: map[string]pendingKey{}}
+		pendingIDs: map[string]struct{}{}, pendingKeys: map[string]pendingKey{},
+		retryFirst: retryFirst, retryMax: retryMax}
 	l.ready.L, l.caughtUp.L = &l.mu, &l.mu
 	l.written.Store(last)
 	l.logged.Store(last)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -198,4 +199,68 @@ func TestFileSizeLimitHeals(t *testing.T) {
 			t.Fatal(err)
 		}
 	}, fails)
+}
+
+// TestLogSyncFailureHeals: a sync that fails after its records were written leaves
+// them unacknowledged: the log takes them back (their seqs go to the next events),
+// zeroes them when it heals, and a crash after that finds a sound log with every
+// acknowledged event and none of the refused ones.
+func TestLogSyncFailureHeals(t *testing.T) {
+	retryFirst, retryMax = 20*time.Millisecond, 100*time.Millisecond
+	t.Cleanup(func() { retryFirst, retryMax = 250*time.Millisecond, time.Second })
+	s := openTest(t, Options{})
+	acked := appendAll(t, s, 3)
+	logged, release := logOnly(t, s, 3, 2) // the log is not rewound: the refused records land past these
+	acked = append(acked, logged...)
+	full := syscall.ENOSPC
+	failure := error(full)
+	s.log.wal.failSync.Store(&failure)
+	var refused []*payloads.Event
+	for i := range 3 {
+		ev := sampleEvent(10 + i)
+		if err := s.Append(ev); err == nil {
+			t.Fatal("Append succeeded while syncs fail")
+		}
+		refused = append(refused, ev)
+	}
+	s.log.wal.failSync.Store(nil)
+	deadline := time.Now().Add(5 * time.Second)
+	for i := 20; ; i++ {
+		ev := sampleEvent(i)
+		err := s.Append(ev)
+		if err == nil {
+			acked = append(acked, ev)
+			if len(acked) == 8 {
+				break
+			}
+			continue
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("appends still fail after syncs work again: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i, ev := range acked {
+		if ev.Seq != uint64(i+1) {
+			t.Fatalf("acknowledged event %d has seq %d: refused events kept their seqs", i, ev.Seq)
+		}
+	}
+	path := crashCopy(t, s)
+	release()
+	r, err := Open(path, Options{Warn: func(w string) { t.Errorf("warned %q", w) }})
+	if err != nil {
+		t.Fatalf("open after healing and a crash: %v", err)
+	}
+	defer r.Close()
+	for _, ev := range acked {
+		if got, err := r.Get(ev.ID); err != nil || got.Seq != ev.Seq {
+			t.Fatalf("acknowledged event %d: %v", ev.Seq, err)
+		}
+	}
+	for _, ev := range refused {
+		if _, err := r.Get(ev.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("refused event %s is in the history: %v", ev.ID, err)
+		}
+	}
+	checkConsistency(t, r)
 }

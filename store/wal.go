@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 )
 
 // The log (history.db.wal, beside the history) is what makes an event durable: Append
@@ -88,6 +89,8 @@ type walFile struct {
 	lastWrite int64 // the records of the last write, which unwrite takes back
 	buf       []byte
 	zeros     []byte
+	// failSync, in tests, makes syncs fail as a failing disk would.
+	failSync atomic.Pointer[error]
 }
 
 // loggedEvent is an event with everything the history decides (seq, duplicate-of)
@@ -213,8 +216,8 @@ func (w *walFile) heal() error {
 		done += n
 	}
 	w.filled = max(w.filled, w.off+max(w.dirty, walEndMark))
-	// Room for the next writes must be there again, not only these zeros.
-	if err := w.fillAhead(w.off + walFillChunk); err != nil {
+	// Room for the next writes must be there again (a chunk), not only these zeros.
+	if err := w.fillTo(w.off + walFillChunk); err != nil {
 		return err
 	}
 	if err := w.sync(); err != nil {
@@ -230,10 +233,15 @@ func (w *walFile) fillAhead(end int64) error {
 	if end <= w.filled {
 		return nil
 	}
+	return w.fillTo(end + walFillChunk)
+}
+
+// fillTo writes zeros from the end of what the file holds up to target.
+func (w *walFile) fillTo(target int64) error {
 	if w.zeros == nil {
 		w.zeros = make([]byte, walFillChunk)
 	}
-	for target := end + walFillChunk; w.filled < target; {
+	for w.filled < target {
 		n := min(int64(len(w.zeros)), target-w.filled)
 		if _, err := w.f.WriteAt(w.zeros[:n], w.filled); err != nil {
 			return fmt.Errorf("extend history log %s: %w", w.path, err)
@@ -246,7 +254,11 @@ func (w *walFile) fillAhead(end int64) error {
 // sync makes every record written before it began survive a crash of the process or
 // the machine. Any goroutine may call it, also while the next batch is written.
 func (w *walFile) sync() error {
-	if err := syncData(w.f); err != nil {
+	err := syncData(w.f)
+	if p := w.failSync.Load(); p != nil && err == nil {
+		err = *p
+	}
+	if err != nil {
 		return fmt.Errorf("sync history log %s: %w", w.path, err)
 	}
 	return nil

@@ -162,10 +162,26 @@ func decodeLegacyWAL(data []byte, after uint64) (walContents, error) {
 	if k := len(out.entries); k > 0 {
 		next = max(next, out.entries[k-1].seq+1)
 	}
+	// As laterBatch, without batches: any whole record the history lacks past the
+	// run's end is damage (schema 2 had no end marks to tell a torn write by).
 	maxSeq := next + uint64(len(data))/(recHeaderLen+16)
+	lapBytes := binary.BigEndian.AppendUint64(nil, lap)
+	budget := 4*len(data) + 1<<20
 	for at := off + 1; at+recHeaderLen+16 <= len(data); at++ {
+		if len(out.entries) > 0 {
+			i := bytes.Index(data[at+recHeaderLen:], lapBytes)
+			if i < 0 || at+i+recHeaderLen+16 > len(data) {
+				break
+			}
+			at += i
+		}
 		if seq := binary.BigEndian.Uint64(data[at+16:]); seq < next || seq > maxSeq {
 			continue
+		}
+		if len(out.entries) == 0 {
+			if budget -= int(min(binary.BigEndian.Uint32(data[at:]), uint32(len(data)))); budget < 0 {
+				return out, fmt.Errorf("%w: the record at byte %d is unreadable, and what follows holds too many look-alike records to tell a torn write from damage", errLogDamaged, off)
+			}
 		}
 		if _, recLap, e, ok := decodeLegacyRecordAt(data[at:]); ok && (len(out.entries) == 0 || recLap == lap) {
 			return out, fmt.Errorf("%w: the record at byte %d is unreadable, but a later one (event %d, at byte %d) follows it", errLogDamaged, off, e.seq, at)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -210,7 +211,14 @@ func salvageLog(r *SalvageReport, path string, st schemaState) ([]*payloads.Even
 		return nil, nil
 	}
 	bySeq := map[uint64]*loggedEvent{}
+	budget := 8*len(data) + 1<<20 // bytes of checksum work: look-alike headers in bodies cost it
 	for at := from; at+recHeaderLen+walMinPayload <= len(data); {
+		if n := binary.BigEndian.Uint32(data[at:]); n >= walMinPayload && uint64(n) <= uint64(len(data)-at-recHeaderLen) {
+			if budget -= int(n); budget < 0 {
+				r.lost(path, 0, "the log past byte %d: too many look-alike records to scan it all; events logged there may be missing", at)
+				break
+			}
+		}
 		var n int
 		var e *loggedEvent
 		var ok bool

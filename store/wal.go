@@ -358,9 +358,13 @@ func decodeWAL(data []byte, after uint64) (walContents, error) {
 	if clean {
 		from = off + walEndMark
 	}
-	if at, e := laterBatch(data, from, next, lap, len(out.entries) > 0); e != nil {
+	at, e, complete := laterBatch(data, from, next, lap, len(out.entries) > 0)
+	switch {
+	case e != nil:
 		return out, fmt.Errorf("%w: the record at byte %d is unreadable, but a later write (event %d, at byte %d) follows it, so it was acknowledged",
 			errLogDamaged, off, e.seq, at)
+	case !complete:
+		return out, fmt.Errorf("%w: the record at byte %d is unreadable, and what follows holds too many look-alike records to tell a torn write from damage", errLogDamaged, off)
 	}
 	if !clean {
 		out.torn = int64(off)
@@ -370,23 +374,26 @@ func decodeWAL(data []byte, after uint64) (walContents, error) {
 
 // laterBatch finds, at or past from, a whole record (of lap, if lapKnown) holding a
 // seq the history lacks (next on) in a batch that starts past next: proof that the
-// batch holding next was acknowledged.
-func laterBatch(data []byte, from int, next, lap uint64, lapKnown bool) (int, *loggedEvent) {
+// batch holding next was acknowledged. Every record of a lap carries its 8 random
+// bytes, so with the lap known only real records are checked; without it (the
+// lap's first record is the bad one) any bytes may look like a record header, so
+// the checksum work is bounded (complete false: it ran out).
+func laterBatch(data []byte, from int, next, lap uint64, lapKnown bool) (at int, e *loggedEvent, complete bool) {
 	maxSeq := next + uint64(len(data))/(recHeaderLen+walMinPayload)
 	var lapBytes []byte
 	if lapKnown {
 		lapBytes = binary.BigEndian.AppendUint64(nil, lap)
 	}
-	for at := from; at+recHeaderLen+walMinPayload <= len(data); at++ {
+	budget := 4*len(data) + 1<<20 // bytes of checksum work, with the lap unknown
+	for at = from; at+recHeaderLen+walMinPayload <= len(data); at++ {
 		if lapKnown {
-			// Every record of the lap carries its 8 random bytes: jump to the next.
 			i := bytes.Index(data[at+recHeaderLen:], lapBytes)
 			if i < 0 {
-				return 0, nil
+				return 0, nil, true
 			}
 			at += i
 			if at+recHeaderLen+walMinPayload > len(data) {
-				return 0, nil
+				return 0, nil, true
 			}
 		}
 		rec := data[at:]
@@ -394,14 +401,23 @@ func laterBatch(data []byte, from int, next, lap uint64, lapKnown bool) (int, *l
 		if n < walMinPayload || uint64(n) > uint64(len(rec)-recHeaderLen) {
 			continue
 		}
-		if seq := binary.BigEndian.Uint64(rec[16:]); seq < next || seq > maxSeq {
+		seq := binary.BigEndian.Uint64(rec[16:])
+		if seq < next || seq > maxSeq {
 			continue
 		}
+		if d, size := binary.Uvarint(rec[24:]); size <= 0 || d >= seq || seq-d <= next {
+			continue // not of a batch that starts past next: no proof, whole or not
+		}
+		if !lapKnown {
+			if budget -= int(n); budget < 0 {
+				return 0, nil, false
+			}
+		}
 		if _, recLap, e, ok := decodeRecordAt(rec); ok && (!lapKnown || recLap == lap) && e.batchFirst > next {
-			return at, e
+			return at, e, true
 		}
 	}
-	return 0, nil
+	return 0, nil, true
 }
 
 // decodeRecordAt decodes the record at the start of b: its length with the header,

@@ -328,7 +328,12 @@ func FuzzDecodeWAL(f *testing.F) {
 	f.Add(bytes.Repeat([]byte{0xff}, 64), uint64(0))
 	f.Fuzz(func(t *testing.T, data []byte, after uint64) {
 		after %= 1 << 20
-		for _, log := range [][]byte{data, append(walHeader(id), data...)} {
+		// data as a whole log, as what follows a header, and as one record's payload.
+		sealed := walHeader(id)
+		sealed = binary.BigEndian.AppendUint32(sealed, uint32(len(data)))
+		sealed = binary.BigEndian.AppendUint32(sealed, recordSum(sealed[walHeaderLen:], data))
+		sealed = append(append(sealed, data...), make([]byte, walEndMark)...)
+		for _, log := range [][]byte{data, append(walHeader(id), data...), sealed} {
 			c, err := decodeWAL(log, after)
 			if err != nil {
 				if !errors.Is(err, errLogDamaged) {
@@ -539,4 +544,26 @@ func TestPrunedFirstCarrierKeepsPendingDuplicates(t *testing.T) {
 		t.Fatalf("dedup entry %+v, %v; want first %s, count 2", info, err, first.ID)
 	}
 	checkConsistency(t, s)
+}
+
+// TestLookAlikeRecordsCostBoundedWork: bodies are untrusted and land in the log; a
+// torn first record followed by a megabyte of forged record headers (each claiming
+// most of the file) must not make recovery quadratic: it ends quickly, as damage.
+func TestLookAlikeRecordsCostBoundedWork(t *testing.T) {
+	data := walHeader(make([]byte, historyIDLen))
+	data = append(data, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4) // a torn first record
+	fake := make([]byte, 32)
+	for len(data) < 1<<20 {
+		binary.BigEndian.PutUint32(fake, uint32(1<<20-len(data)-recHeaderLen)) // all the rest
+		binary.BigEndian.PutUint64(fake[16:], 5)                                 // seq 5, its own batch
+		data = append(data, fake...)
+	}
+	start := time.Now()
+	_, err := decodeWAL(data, 0)
+	if el := time.Since(start); el > 2*time.Second {
+		t.Fatalf("decoding took %v", el)
+	}
+	if !errors.Is(err, errLogDamaged) || !strings.Contains(err.Error(), "look-alike") {
+		t.Fatalf("decodeWAL = %v, want damage that names look-alike records", err)
+	}
 }

@@ -555,7 +555,7 @@ func TestLookAlikeRecordsCostBoundedWork(t *testing.T) {
 	fake := make([]byte, 32)
 	for len(data) < 1<<20 {
 		binary.BigEndian.PutUint32(fake, uint32(1<<20-len(data)-recHeaderLen)) // all the rest
-		binary.BigEndian.PutUint64(fake[16:], 5)                                 // seq 5, its own batch
+		binary.BigEndian.PutUint64(fake[16:], 5)                               // seq 5, its own batch
 		data = append(data, fake...)
 	}
 	start := time.Now()

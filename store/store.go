@@ -1,4 +1,23 @@
 // Package store keeps the history: bbolt, indexes, paging and retention.
+//
+// An event is durable once it is in the synced log beside the history (wal.go), and
+// the history takes it behind the answer (commit.go, logger.go). What is kept must
+// never be lost nor silently changed, so:
+//   - the log carries the ID of its history (a random ID made with the history and
+//     kept in its meta bucket) and a checksum per record; Open refuses, changing
+//     neither file, a log of another history and a damaged one (a bad record that a
+//     later write follows), and drops only a write a crash cut short, saying so
+//     (Options.Warn). Nothing refused is ever merged or deleted;
+//   - event records, bodies and attempts carry checksums (codec.go) checked at every
+//     read: damage is an ErrCorrupt error naming the event, not a short answer;
+//   - Options.ReadOnly reads without writing either file (a log to apply is
+//     ErrRecoveryNeeded), and a writing Open writes only when it has work to do;
+//   - commits that fail (a full disk) make Append fail at once, retried in the
+//     background until they heal, without a reopen (health.go, Store.Health);
+//   - Check reports every damage it finds and Salvage copies every readable event to
+//     a new history (check.go, salvage.go), for `dexra-tui doctor`;
+//   - histories of schema 2 are upgraded in place by the first writing Open, losing
+//     nothing (migrate.go).
 package store
 
 import (

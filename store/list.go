@@ -37,7 +37,11 @@ func (s *Store) List(o ListOptions) (Page, error) {
 	var page Page
 	err = s.view(func(tx *bolt.Tx) error {
 		var err error
-		page, err = listTx(tx, f, o)
+		if len(s.tail) > 0 {
+			page, err = s.listWithTail(tx, f, o)
+		} else {
+			page, err = listTx(tx, f, o)
+		}
 		return err
 	})
 	if err != nil {

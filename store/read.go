@@ -62,6 +62,9 @@ func (s *Store) Get(id string) (*payloads.Event, error) {
 	err := s.view(func(tx *bolt.Tx) error {
 		seqVal := tx.Bucket(bucketIDs).Get([]byte(id))
 		if seqVal == nil {
+			if ev = s.tailGet(id); ev != nil {
+				return nil
+			}
 			return ErrNotFound
 		}
 		var err error
@@ -110,6 +113,7 @@ func (s *Store) Stats() (Stats, error) {
 		st.Total = int(u64(tx.Bucket(bucketMeta).Get(totalKey)))
 		st.Failing = int(u64(tx.Bucket(bucketCounts).Get(indexSig.postingPrefix(string(sig.Fail)))))
 		st.LastSeq = tx.Bucket(bucketEvents).Sequence()
+		s.tailStats(&st)
 		return nil
 	})
 	if err != nil {
@@ -130,6 +134,7 @@ func (s *Store) Dedup(key string) (DedupInfo, error) {
 		if len(v) > 8 {
 			info = DedupInfo{FirstID: string(v[8:]), Count: int(u64(v))}
 		}
+		s.tailDedup(key, &info)
 		return nil
 	})
 	if err != nil {

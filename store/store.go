@@ -10,8 +10,9 @@
 //     (Options.Warn). Nothing refused is ever merged or deleted;
 //   - event records, bodies and attempts carry checksums (codec.go) checked at every
 //     read: damage is an ErrCorrupt error naming the event, not a short answer;
-//   - Options.ReadOnly reads without writing either file (a log to apply is
-//     ErrRecoveryNeeded), and a writing Open writes only when it has work to do;
+//   - Options.ReadOnly reads without writing either file (events the log holds
+//     beyond the history are served from memory), and a writing Open writes only
+//     when it has work to do;
 //   - commits that fail (a full disk) make Append fail at once, retried in the
 //     background until they heal, without a reopen (health.go, Store.Health);
 //   - Check reports every damage it finds and Salvage copies every readable event to
@@ -33,6 +34,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/dexra/dexra-tui/payloads"
 )
 
 // Options configure Open.
@@ -42,10 +45,10 @@ type Options struct {
 	// OnPruneError is told when background pruning fails; nil keeps the first such
 	// error for Close to return.
 	OnPruneError func(error)
-	// ReadOnly opens the history without writing or removing anything, beside a
-	// running listener's read-only peers: Append and AddAttempt fail. A log holding
-	// events the history lacks gives an error wrapping ErrRecoveryNeeded (a writing
-	// Open applies them); a damaged or foreign one is refused as in any Open.
+	// ReadOnly opens the history without writing or removing anything: Append and
+	// AddAttempt fail. Events the log holds beyond the history (a crash) are read
+	// into memory and served as if applied (readonly.go); a damaged or foreign log is
+	// refused as in any Open; a history of schema 2 gives ErrRecoveryNeeded.
 	ReadOnly bool
 	// Warn is told, in one line for a person, what Open did on its own: a write cut
 	// short by a crash (never acknowledged) that it dropped from the log. nil: silent.
@@ -71,6 +74,8 @@ type Store struct {
 	writes    *committer
 	log       *logger
 	warn      func(string)
+	// tail, read-only: the events the log holds beyond the history (readonly.go).
+	tail []*payloads.Event
 
 	onPruneError func(error)
 	pruneKick    chan struct{}
@@ -177,14 +182,11 @@ func (s *Store) open(opts Options) error {
 					s.path, st.version),
 				kind: ErrRecoveryNeeded,
 			}
-		case len(logged) > 0:
-			return &openError{
-				msg: fmt.Sprintf("history log %s holds %d acknowledged events (seq %d to %d) that history %s does not yet; both were left untouched: run `dexra-tui listen` (or the console) once to apply them, or `dexra-tui doctor` to check both",
-					walPath(s.path), len(logged), logged[0].seq, logged[len(logged)-1].seq, s.path),
-				kind: ErrRecoveryNeeded,
-			}
 		}
 		s.id = st.id
+		if s.tail, err = tailEvents(logged); err != nil {
+			return s.logRefused(fmt.Sprintf("it is damaged: %v", err))
+		}
 		return nil
 	}
 	switch {

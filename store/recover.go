@@ -41,8 +41,12 @@ func (s *Store) readLog(st schemaState) ([]*loggedEvent, error) {
 		}
 	}
 	if c.torn >= 0 && s.warn != nil {
-		s.warn(fmt.Sprintf("history log %s: the last write (from byte %d) was cut short by a crash before it was acknowledged; dropped it, kept the %d whole records before it",
-			path, c.torn, len(c.entries)))
+		what := "dropped it"
+		if s.readOnly {
+			what = "ignored it (the next writing open drops it)"
+		}
+		s.warn(fmt.Sprintf("history log %s: the last write (from byte %d) was cut short by a crash before it was acknowledged; %s, kept the %d whole records before it",
+			path, c.torn, what, len(c.entries)))
 	}
 	return entries, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
@@ -46,11 +47,20 @@ func Salvage(path, out string) (*SalvageReport, error) {
 	if _, err := os.Stat(out); err == nil || !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("salvage history %s: %s already exists (or cannot be checked): salvage writes a new history; name one that does not exist", path, out)
 	}
-	dst, err := bolt.Open(out, 0o600, &bolt.Options{Timeout: DefaultTimeout, FreelistType: bolt.FreelistMapType})
+	// Written aside and renamed once complete: a failed salvage leaves no history.
+	tmp := out + ".salvaging"
+	os.Remove(tmp)
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: DefaultTimeout, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return nil, fmt.Errorf("salvage history %s: create %s: %w", path, out, err)
 	}
-	defer dst.Close()
+	done := false
+	defer func() {
+		if !done {
+			dst.Close()
+			os.Remove(tmp)
+		}
+	}()
 	ds := &Store{db: dst, path: out}
 	if _, err := ds.createSchema(); err != nil {
 		return nil, fmt.Errorf("salvage history %s: %w", path, err)
@@ -69,8 +79,17 @@ func Salvage(path, out string) (*SalvageReport, error) {
 	if err != nil {
 		return r, err
 	}
-	if err := dst.Sync(); err != nil {
-		return r, fmt.Errorf("salvage history %s: sync %s: %w", path, out, err)
+	done = true
+	if err := dst.Close(); err != nil {
+		os.Remove(tmp)
+		return r, fmt.Errorf("salvage history %s: close %s: %w", path, out, err)
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		os.Remove(tmp)
+		return r, fmt.Errorf("salvage history %s: %w", path, err)
+	}
+	if err := syncDir(filepath.Dir(out)); err != nil {
+		return r, fmt.Errorf("salvage history %s: %w", path, err)
 	}
 	return r, nil
 }

@@ -524,9 +524,13 @@ func TestSchema2HistoryUpgradedInPlace(t *testing.T) {
 	if rep, err := Check(path); err != nil || !rep.OK() || rep.Events != 30 || rep.LogEvents != 5 {
 		t.Fatalf("Check of schema 2: %v %+v", err, rep)
 	}
-	s, err := Open(path, Options{})
+	var warned []string
+	s, err := Open(path, Options{Warn: func(w string) { warned = append(warned, w) }})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], "upgraded in place from schema 2") || !strings.Contains(warned[0], "35 events, 5 of them from its log") {
+		t.Errorf("warnings on the upgrade: %q", warned)
 	}
 	page, err := s.List(ListOptions{OldestFirst: true})
 	if err != nil || len(page.Events) != 35 {
@@ -612,4 +616,32 @@ func TestReadOnlyServesTheLogAsApplied(t *testing.T) {
 	if page, _ := r.List(ListOptions{Limit: 3}); page.Events[0].Body != nil {
 		t.Fatal("a page without bodies returned a body")
 	}
+}
+
+// TestSchema2UpgradeCarriesOnAfterACrash: an upgrade stopped after its first chunk
+// (as by a crash) leaves a history of both record formats; the next Open finishes it
+// and every event reads back.
+func TestSchema2UpgradeCarriesOnAfterACrash(t *testing.T) {
+	path := unpackFixture(t, "schema2")
+	migrateBatch = 7
+	t.Cleanup(func() { migrateBatch = 1000 })
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := &Store{db: db, path: path}
+	if _, done, err := part.migrateChunk(1); err != nil || done {
+		t.Fatalf("first chunk: done %v, %v", done, err)
+	}
+	db.Close() // the crash: 7 events in format 3, the rest in format 2, schema still 2
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	page, err := s.List(ListOptions{WithBody: true})
+	if err != nil || len(page.Events) != 35 {
+		t.Fatalf("after carrying on: %d events, %v", len(page.Events), err)
+	}
+	checkConsistency(t, s)
 }

@@ -31,8 +31,9 @@ import (
 // formatLegacy is the event record format of schema 2: format(1) then the head.
 const formatLegacy = 2
 
-// migrateChunk bounds the events one upgrade transaction rewrites.
-const migrateChunk = 1000
+// migrateBatch bounds the events one upgrade transaction rewrites (a var: tests
+// upgrade in several).
+var migrateBatch = 1000
 
 // migrate upgrades a schema 2 history (st) whose log holds logged (readLog).
 func (s *Store) migrate(st schemaState, logged []*loggedEvent) (schemaState, error) {
@@ -77,10 +78,13 @@ func (s *Store) migrate(st schemaState, logged []*loggedEvent) (schemaState, err
 		return fail(err)
 	}
 	st.version, st.id, st.total = schemaVersion, id, total
+	if s.warn != nil {
+		s.warn(fmt.Sprintf("history %s: upgraded in place from schema 2 to %d (%d events, %d of them from its log); nothing was lost", s.path, schemaVersion, total, len(logged)))
+	}
 	return st, nil
 }
 
-// migrateChunk rewrites up to migrateChunk format 2 events from seq from on, in one
+// migrateChunk rewrites up to migrateBatch format 2 events from seq from on, in one
 // transaction, and says where the next chunk starts, or that none is left.
 func (s *Store) migrateChunk(from uint64) (next uint64, done bool, err error) {
 	err = s.db.Update(func(tx *bolt.Tx) (err error) {
@@ -90,7 +94,7 @@ func (s *Store) migrateChunk(from uint64) (next uint64, done bool, err error) {
 		var records []change
 		c := events.Cursor()
 		k, v := c.Seek(seqKey(from))
-		for ; k != nil && len(records) < migrateChunk; k, v = c.Next() {
+		for ; k != nil && len(records) < migrateBatch; k, v = c.Next() {
 			if len(v) == 0 || v[0] != formatLegacy {
 				continue // done already (or applied from the log in format 3)
 			}

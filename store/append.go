@@ -19,6 +19,9 @@ func (s *Store) Append(ev *payloads.Event) error {
 	if ev == nil {
 		return errors.New("append event: nil event")
 	}
+	if s.readOnly {
+		return fmt.Errorf("append event to %s: %w", s.path, errReadOnly)
+	}
 	if ev.Received.IsZero() {
 		ev.Received = time.Now().UTC()
 	}

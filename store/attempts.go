@@ -65,7 +65,7 @@ func loadAttempts(c *bolt.Cursor, seq uint64, withBody bool) ([]payloads.Attempt
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		a, err := decodeAttempt(v, withBody)
 		if err != nil {
-			return nil, fmt.Errorf("event %d: %w", seq, err)
+			return nil, fmt.Errorf("event seq %d: %w", seq, err)
 		}
 		out = append(out, a)
 	}

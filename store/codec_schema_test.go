@@ -50,7 +50,7 @@ func TestRecordWithStoredSchemaStillDecodes(t *testing.T) {
 
 	old := encodeRestWithSchema(&ev, true, true, false, []string{"/data/x"}, []string{"/data/status"},
 		[]string{"at '/data': missing property 'status'", "at '/data/x': unexpected"}, "does not match")
-	got, err := decodeMeta(7, encodeRecord(&ev, "", old))
+	got, err := decodeMeta(7, encodeRecord(&ev, "", old, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -108,6 +109,7 @@ func (c *committer) close() {
 }
 
 func (c *committer) loop() {
+	debug.SetPanicOnFault(true) // see Store.view
 	defer close(c.stopped)
 	var batch []*pendingWrite
 	c.mu.Lock()

@@ -9,6 +9,9 @@ var (
 	ErrLocked = errors.New("history is in use by another dexra-tui process")
 	// ErrCorrupt: the file is not a readable dexra-tui history. It is left untouched.
 	ErrCorrupt = errors.New("history file is corrupt")
+	// ErrRecoveryNeeded: a read-only Open found work only a writing Open does (an
+	// older schema to upgrade). Nothing was changed.
+	ErrRecoveryNeeded = errors.New("history needs a writing open first")
 	// ErrSchemaTooNew: a newer dexra-tui wrote the file; this build refuses to touch it.
 	ErrSchemaTooNew = errors.New("history schema is newer than this build")
 )

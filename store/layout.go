@@ -5,12 +5,13 @@ import "encoding/binary"
 // schemaVersion is the layout below and in index.go; bump it (and migrate) when any
 // key or value format changes, including the index value normalisation. Version 2:
 // attempts out of the event record, posting-list and partitioned indexes in one
-// bucket, hashed dedup keys.
-const schemaVersion = 2
+// bucket, hashed dedup keys. Version 3: the history ID (idKey) that its log carries
+// too, and checksums in event records and attempts (codec.go); migrate.go upgrades 2.
+const schemaVersion = 3
 
 // Buckets. Every one is created in Open, in one write transaction.
 var (
-	bucketMeta   = []byte("meta")   // schemaKey, totalKey
+	bucketMeta   = []byte("meta")   // schemaKey, totalKey, idKey
 	bucketEvents = []byte("events") // seq → event record (codec.go; no body, no attempts)
 	bucketBodies = []byte("bodies") // seq → raw body (absent when empty)
 	bucketIDs    = []byte("ids")    // event ID → seq
@@ -30,6 +31,7 @@ var allBuckets = [][]byte{
 var (
 	schemaKey = []byte("schema")
 	totalKey  = []byte("total")
+	idKey     = []byte("id") // historyIDLen random bytes, made with the history
 )
 
 // seqKey is the 8-byte big-endian key that keeps cursor order equal to arrival order.

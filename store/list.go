@@ -37,7 +37,11 @@ func (s *Store) List(o ListOptions) (Page, error) {
 	var page Page
 	err = s.view(func(tx *bolt.Tx) error {
 		var err error
-		page, err = listTx(tx, f, o)
+		if len(s.tail) > 0 {
+			page, err = s.listWithTail(tx, f, o)
+		} else {
+			page, err = listTx(tx, f, o)
+		}
 		return err
 	})
 	if err != nil {
@@ -74,6 +78,9 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 		}
 		if needBody {
 			ev.Body = bodies.Get(seqKey(seq)) // read in place; cloned below if kept
+			if err := checkBody(seq, record, ev.Body); err != nil {
+				return Page{}, err
+			}
 		}
 		completed := f.NeedsRest()
 		if completed { // the filter reads a field past the record's head (dir:)
@@ -90,7 +97,13 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 			break
 		}
 		if o.WithBody {
-			ev.Body = bytes.Clone(bodies.Get(seqKey(seq)))
+			body := bodies.Get(seqKey(seq))
+			if !needBody {
+				if err := checkBody(seq, record, body); err != nil {
+					return Page{}, err
+				}
+			}
+			ev.Body = bytes.Clone(body)
 		} else {
 			ev.Body = nil
 		}

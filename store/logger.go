@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,15 +22,25 @@ type logger struct {
 	writes *committer
 	// onApplied is told the stored event count after each applied batch.
 	onApplied func(total uint64)
+	onState   func(Health) // Options.OnCommitState
 
 	mu       sync.Mutex
-	ready    sync.Cond // the queue grew, or closed was set
-	caughtUp sync.Cond // applied advanced, or failed was set
+	ready    sync.Cond // the queue grew, closed was set, or a retry is due
+	caughtUp sync.Cond // applied advanced, or applyFailed was set
 	queue    []*pendingAppend
 	closed   bool
-	failed   error // sticky: once the log or the history failed a write, appends fail
-	// applyFailed is failed when it was the history's: reads cannot catch up.
+	// failing is set while commits fail (health.go): appends are refused until the
+	// log (logBroken) and the history (applyFailed: reads cannot catch up) heal.
+	failing     error
+	logBroken   bool
 	applyFailed error
+	health      Health
+	retrying    bool // a retry timer runs
+	retryFirst  time.Duration
+	retryMax    time.Duration
+	retryDue    bool
+	reapplying  bool
+	unapplied   []*loggedEvent // logged, not yet applied: what a retry applies again
 	stopped     chan struct{}
 
 	lastBatch int // size of the previous batch; only the loop uses it
@@ -71,9 +82,10 @@ var (
 // maxLogBatch bounds the events of one log write and one apply.
 const maxLogBatch = maxCommitWrites
 
-func newLogger(db *bolt.DB, wal *walFile, writes *committer, last uint64, onApplied func(uint64)) *logger {
-	l := &logger{db: db, wal: wal, writes: writes, onApplied: onApplied, stopped: make(chan struct{}),
-		pendingIDs: map[string]struct{}{}, pendingKeys: map[string]pendingKey{}}
+func newLogger(db *bolt.DB, wal *walFile, writes *committer, last uint64, onState func(Health), onApplied func(uint64)) *logger {
+	l := &logger{db: db, wal: wal, writes: writes, onApplied: onApplied, onState: onState, stopped: make(chan struct{}),
+		pendingIDs: map[string]struct{}{}, pendingKeys: map[string]pendingKey{},
+		retryFirst: retryFirst, retryMax: retryMax}
 	l.ready.L, l.caughtUp.L = &l.mu, &l.mu
 	l.written.Store(last)
 	l.logged.Store(last)
@@ -90,8 +102,9 @@ func (l *logger) append(p *preparedEvent) (putResult, error) {
 	case l.closed:
 		l.mu.Unlock()
 		return putResult{}, berrors.ErrDatabaseNotOpen
-	case l.failed != nil:
-		err := l.failed
+	case l.failing != nil:
+		err := l.failing
+		l.health.Refused++
 		l.mu.Unlock()
 		return putResult{}, err
 	}
@@ -129,26 +142,20 @@ func (l *logger) close() {
 	<-l.stopped
 }
 
-// fail refuses every later append with err; applying says the history failed too.
-func (l *logger) fail(err error, applying bool) {
-	l.mu.Lock()
-	if l.failed == nil {
-		l.failed = err
-	}
-	if applying && l.applyFailed == nil {
-		l.applyFailed = err
-	}
-	l.caughtUp.Broadcast()
-	l.mu.Unlock()
-}
-
 func (l *logger) loop() {
+	debug.SetPanicOnFault(true) // see Store.view
 	defer close(l.stopped)
 	var batch []*pendingAppend
 	for {
 		l.mu.Lock()
-		for len(l.queue) == 0 && !l.closed {
+		for len(l.queue) == 0 && !l.closed && !l.retryDue {
 			l.ready.Wait()
+		}
+		if l.retryDue {
+			l.retryDue = false
+			l.mu.Unlock()
+			l.retry()
+			continue
 		}
 		if len(l.queue) == 0 {
 			l.mu.Unlock()
@@ -164,11 +171,14 @@ func (l *logger) loop() {
 		rest := copy(l.queue, l.queue[n:])
 		clear(l.queue[rest:])
 		l.queue = l.queue[:rest]
-		failed := l.failed
+		failing := l.failing
+		if failing != nil {
+			l.health.Refused += n
+		}
 		l.mu.Unlock()
 
-		if failed != nil {
-			answer(batch, failed)
+		if failing != nil {
+			answer(batch, failing)
 			clear(batch)
 			continue
 		}
@@ -207,15 +217,24 @@ func (l *logger) log(batch []*pendingAppend) {
 	err = l.wal.write(entries)
 	if err == nil {
 		l.written.Store(entries[len(entries)-1].seq)
-		err = l.wal.sync()
+		if err = l.wal.sync(); err != nil {
+			// Not acknowledged: the next batch takes these seqs and this place.
+			l.wal.unwrite()
+			l.written.Store(l.logged.Load())
+		}
 	}
 	if err != nil {
-		// What reached the file may be replayed at the next Open: never write after it.
-		err = fmt.Errorf("%w; restart dexra-tui (the history keeps every event it acknowledged)", err)
-		l.fail(err, false)
+		l.pendingMu.Lock()
+		l.forgetPending(entries)
+		l.pendingMu.Unlock()
+		err = fmt.Errorf("%w; appends fail until the log takes writes again (retried every second)", err)
+		l.fail(err, true, false)
 		answer(batch, err)
 		return
 	}
+	l.mu.Lock()
+	l.unapplied = append(l.unapplied, entries...)
+	l.mu.Unlock()
 	l.logged.Store(entries[len(entries)-1].seq)
 	l.queueApply(entries)
 	answer(batch, nil)
@@ -290,36 +309,50 @@ func (l *logger) forgetPending(entries []*loggedEvent) {
 
 // queueApply hands entries to the committer, behind every write queued before.
 func (l *logger) queueApply(entries []*loggedEvent) {
-	var total uint64
+	l.writes.enqueue(l.applyFn(entries))
+}
+
+// applyFn is the write applying entries and what it does once that is durable.
+func (l *logger) applyFn(entries []*loggedEvent) (writeFn, func(error)) {
+	var total, last uint64
 	apply := func(w *txWriter) error {
-		for _, e := range entries {
-			if err := applyLogged(w, e); err != nil {
-				return err
-			}
+		if err := applyLoggedBatch(w, entries); err != nil {
+			return err
 		}
-		total = w.currentTotal()
+		total, last = w.currentTotal(), w.events.Sequence()
 		return nil
 	}
-	l.writes.enqueue(apply, func(err error) {
+	return apply, func(err error) {
 		if err != nil {
 			// Every later apply fails too (seqs must follow on), so the history stops
-			// short of this batch and the log keeps it for the next Open.
-			l.fail(fmt.Errorf("apply logged events to the history: %w; restart dexra-tui (they are kept in its log)", err), true)
+			// short of this batch; the log keeps it and a retry applies it again.
+			l.fail(fmt.Errorf("apply logged events to the history: %w; they are kept in its log and applied when commits heal", err), false, true)
 			return
 		}
-		l.pendingMu.Lock()
-		l.forgetPending(entries)
-		l.pendingMu.Unlock()
-		l.mu.Lock()
-		if l.applyFailed == nil {
-			l.applied.Store(entries[len(entries)-1].seq)
-		}
-		l.caughtUp.Broadcast()
-		l.mu.Unlock()
+		l.appliedUpTo(last)
 		if l.onApplied != nil {
 			l.onApplied(total)
 		}
-	})
+	}
+}
+
+// appliedUpTo records that the history holds every event up to seq last.
+func (l *logger) appliedUpTo(last uint64) {
+	l.pendingMu.Lock()
+	defer l.pendingMu.Unlock()
+	l.mu.Lock()
+	i := 0
+	for i < len(l.unapplied) && l.unapplied[i].seq <= last {
+		i++
+	}
+	done := l.unapplied[:i:i]
+	l.unapplied = append([]*loggedEvent(nil), l.unapplied[i:]...)
+	if last > l.applied.Load() {
+		l.applied.Store(last)
+	}
+	l.caughtUp.Broadcast()
+	l.mu.Unlock()
+	l.forgetPending(done)
 }
 
 // rewindWhenCaughtUp starts the log file again when the history holds all of it;
@@ -335,13 +368,13 @@ func (l *logger) rewindWhenCaughtUp() error {
 		return nil
 	}
 	l.mu.Lock()
-	for l.applied.Load() < written && l.failed == nil {
+	for l.applied.Load() < written && l.failing == nil {
 		l.caughtUp.Wait()
 	}
-	failed := l.failed
+	failing := l.failing
 	l.mu.Unlock()
-	if failed != nil {
-		return failed
+	if failing != nil {
+		return failing
 	}
 	l.wal.rewind()
 	return nil

@@ -110,7 +110,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	sameBytes(t, before, after, "history of a newer schema")
 }
 
-// TestOlderSchemaRefused: a history of an earlier layout is refused, named as such,
+// TestOlderSchemaRefused: a history of a layout before schema 2 is refused, named as such,
 // and left as it was.
 func TestOlderSchemaRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "history.db")
@@ -120,7 +120,7 @@ func TestOlderSchemaRefused(t *testing.T) {
 	}
 	appendAll(t, s, 2)
 	err = settledDB(t, s).Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMeta).Put(schemaKey, seqKey(schemaVersion-1))
+		return tx.Bucket(bucketMeta).Put(schemaKey, seqKey(1))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +132,7 @@ func TestOlderSchemaRefused(t *testing.T) {
 	if !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("Open = %v, want ErrCorrupt", err)
 	}
-	for _, want := range []string{path, "older dexra-tui", fmt.Sprintf("schema version %d", schemaVersion-1), "left untouched"} {
+	for _, want := range []string{path, "older dexra-tui", "schema version 1", "left untouched"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}

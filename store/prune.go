@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -29,6 +30,7 @@ func (s *Store) kickPruner() {
 }
 
 func (s *Store) pruneLoop() {
+	debug.SetPanicOnFault(true) // see Store.view
 	defer s.wg.Done()
 	for {
 		select {

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"runtime/debug"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -40,10 +41,15 @@ var _ Reader = (*Store)(nil)
 // a bbolt panic on a damaged page becomes an ErrCorrupt error instead of killing the
 // process.
 func (s *Store) view(fn func(tx *bolt.Tx) error) error {
-	if err := s.log.waitApplied(); err != nil {
-		return err
+	if s.log != nil { // read-only: there is no log to wait for
+		if err := s.log.waitApplied(); err != nil {
+			return err
+		}
 	}
 	return s.db.View(func(tx *bolt.Tx) (err error) {
+		// A damaged page number makes bbolt read outside its mmap: a fault, which
+		// this turns into a panic that recoverCorrupt reports.
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 		defer recoverCorrupt(&err)
 		return fn(tx)
 	})
@@ -56,11 +62,19 @@ func (s *Store) Get(id string) (*payloads.Event, error) {
 	err := s.view(func(tx *bolt.Tx) error {
 		seqVal := tx.Bucket(bucketIDs).Get([]byte(id))
 		if seqVal == nil {
+			if ev = s.tailGet(id); ev != nil {
+				return nil
+			}
 			return ErrNotFound
 		}
 		var err error
-		ev, err = loadEvent(tx, u64(seqVal), true)
-		return err
+		if ev, err = loadEvent(tx, u64(seqVal), true); err != nil {
+			return err
+		}
+		if ev.ID != id {
+			return fmt.Errorf("%w: the ID index names seq %d for %s, which holds %s (run dexra-tui doctor)", ErrCorrupt, ev.Seq, id, ev.ID)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("get event %s: %w", id, err)
@@ -83,7 +97,11 @@ func loadEvent(tx *bolt.Tx, seq uint64, withBody bool) (*payloads.Event, error) 
 		return nil, err
 	}
 	if withBody {
-		ev.Body = bytes.Clone(tx.Bucket(bucketBodies).Get(key))
+		body := tx.Bucket(bucketBodies).Get(key)
+		if err := checkBody(seq, v, body); err != nil {
+			return nil, err
+		}
+		ev.Body = bytes.Clone(body)
 	}
 	return ev, nil
 }
@@ -95,6 +113,7 @@ func (s *Store) Stats() (Stats, error) {
 		st.Total = int(u64(tx.Bucket(bucketMeta).Get(totalKey)))
 		st.Failing = int(u64(tx.Bucket(bucketCounts).Get(indexSig.postingPrefix(string(sig.Fail)))))
 		st.LastSeq = tx.Bucket(bucketEvents).Sequence()
+		s.tailStats(&st)
 		return nil
 	})
 	if err != nil {
@@ -115,6 +134,7 @@ func (s *Store) Dedup(key string) (DedupInfo, error) {
 		if len(v) > 8 {
 			info = DedupInfo{FirstID: string(v[8:]), Count: int(u64(v))}
 		}
+		s.tailDedup(key, &info)
 		return nil
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -9,43 +10,55 @@ import (
 )
 
 // readLog returns the events the log holds beyond the history (acknowledged before a
-// crash, not yet applied). A log that does not continue the history is refused.
-func (s *Store) readLog() ([]*loggedEvent, error) {
+// crash, not yet applied), reading only. A log that is damaged, belongs to another
+// history or does not continue this one is refused; a write cut short by a crash is
+// dropped and said (Options.Warn).
+func (s *Store) readLog(st schemaState) ([]*loggedEvent, error) {
 	path := walPath(s.path)
-	entries, err := readWAL(path)
-	if err != nil || len(entries) == 0 {
-		return nil, err
+	c, err := readWAL(path, st.last, st.version == 2)
+	if errors.Is(err, errLogDamaged) {
+		return nil, s.logRefused(fmt.Sprintf("it is damaged: %v", err))
 	}
-	var last uint64
-	err = s.db.View(func(tx *bolt.Tx) (err error) {
-		defer recoverCorrupt(&err)
-		if b := tx.Bucket(bucketEvents); b != nil {
-			last = b.Sequence()
-		}
-		return nil
-	})
 	if err != nil {
-		return nil, corruptError(s.path, err)
+		return nil, fmt.Errorf("open history %s: %w", s.path, err)
 	}
-	for len(entries) > 0 && entries[0].seq <= last {
+	switch {
+	case c.historyID != nil && st.fresh:
+		return nil, s.logRefused("it belongs to another history (this one is new)")
+	case c.historyID != nil && !bytes.Equal(c.historyID, st.id):
+		return nil, s.logRefused(fmt.Sprintf("it belongs to another history (its history ID is %x, this history's is %x)", c.historyID, st.id))
+	}
+	entries := c.entries
+	for len(entries) > 0 && entries[0].seq <= st.last {
 		entries = entries[1:] // already in the history
 	}
-	if len(entries) == 0 {
-		return nil, nil
-	}
-	if entries[0].seq != last+1 {
-		return nil, &openError{
-			msg: fmt.Sprintf("history log %s does not continue history %s (it starts at event %d, the history ends at %d); both were left untouched: move the log aside to open the history without it",
-				path, s.path, entries[0].seq, last),
-			kind: ErrCorrupt,
-		}
+	if len(entries) > 0 && entries[0].seq != st.last+1 {
+		return nil, s.logRefused(fmt.Sprintf("it does not continue the history (it starts at event %d, the history ends at %d)", entries[0].seq, st.last))
 	}
 	for _, e := range entries {
 		if err := completeLogged(e); err != nil {
-			return nil, fmt.Errorf("open history %s: read its log %s: %w", s.path, path, err)
+			return nil, s.logRefused(fmt.Sprintf("it is damaged: %v", err))
 		}
 	}
+	if c.torn >= 0 && s.warn != nil {
+		what := "dropped it"
+		if s.readOnly {
+			what = "ignored it (the next writing open drops it)"
+		}
+		s.warn(fmt.Sprintf("history log %s: the last write (from byte %d) was cut short by a crash before it was acknowledged; %s, kept the %d whole records before it",
+			path, c.torn, what, len(c.entries)))
+	}
 	return entries, nil
+}
+
+// logRefused is the error for a log Open will not use; why says what is wrong with it.
+func (s *Store) logRefused(why string) error {
+	log := walPath(s.path)
+	return &openError{
+		msg: fmt.Sprintf("history log %s is not usable with history %s: %s. Both were left untouched and nothing was merged or deleted: run `dexra-tui doctor --db %s` to see what each holds (`--salvage NEW` copies every readable event of both into a new history), or move the log aside to open the history without it",
+			log, s.path, why, s.path),
+		kind: ErrCorrupt,
+	}
 }
 
 // replayLog applies entries (readLog) and returns the stored event count.
@@ -56,10 +69,8 @@ func (s *Store) replayLog(entries []*loggedEvent, total uint64) (uint64, error) 
 		err := s.db.Update(func(tx *bolt.Tx) (err error) {
 			defer recoverCorrupt(&err)
 			w := newTxWriter(tx)
-			for _, e := range chunk {
-				if err := applyLogged(w, e); err != nil {
-					return err
-				}
+			if err := applyLoggedBatch(w, chunk); err != nil {
+				return err
 			}
 			total = w.currentTotal()
 			return w.flush()
@@ -79,7 +90,7 @@ func (s *Store) closeLog() error {
 	l := s.log
 	err := l.wal.close()
 	l.mu.Lock()
-	failed := l.failed
+	failed := l.failing
 	l.mu.Unlock()
 	if applied, logged := l.applied.Load(), l.logged.Load(); applied != logged {
 		return errors.Join(err, fmt.Errorf("the history holds events up to %d of %d acknowledged; the rest are kept in %s and applied when it is next opened: %w",

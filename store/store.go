@@ -1,16 +1,41 @@
 // Package store keeps the history: bbolt, indexes, paging and retention.
+//
+// An event is durable once it is in the synced log beside the history (wal.go), and
+// the history takes it behind the answer (commit.go, logger.go). What is kept must
+// never be lost nor silently changed, so:
+//   - the log carries the ID of its history (a random ID made with the history and
+//     kept in its meta bucket) and a checksum per record; Open refuses, changing
+//     neither file, a log of another history and a damaged one (a bad record that a
+//     later write follows), and drops only a write a crash cut short, saying so
+//     (Options.Warn). Nothing refused is ever merged or deleted;
+//   - event records, bodies and attempts carry checksums (codec.go) checked at every
+//     read: damage is an ErrCorrupt error naming the event, not a short answer;
+//   - Options.ReadOnly reads without writing either file (events the log holds
+//     beyond the history are served from memory), and a writing Open writes only
+//     when it has work to do;
+//   - commits that fail (a full disk) make Append fail at once, retried in the
+//     background until they heal, without a reopen (health.go, Store.Health);
+//   - Check reports every damage it finds and Salvage copies every readable event to
+//     a new history (check.go, salvage.go), for `dexra-tui doctor`;
+//   - histories of schema 2 are upgraded in place by the first writing Open, losing
+//     nothing (migrate.go).
 package store
 
 import (
+	"bytes"
+	cryptorand "crypto/rand"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/dexra/dexra-tui/payloads"
 )
 
 // Options configure Open.
@@ -20,6 +45,17 @@ type Options struct {
 	// OnPruneError is told when background pruning fails; nil keeps the first such
 	// error for Close to return.
 	OnPruneError func(error)
+	// ReadOnly opens the history without writing or removing anything: Append and
+	// AddAttempt fail. Events the log holds beyond the history (a crash) are read
+	// into memory and served as if applied (readonly.go); a damaged or foreign log is
+	// refused as in any Open; a history of schema 2 gives ErrRecoveryNeeded.
+	ReadOnly bool
+	// Warn is told, in one line for a person, what Open did on its own: a write cut
+	// short by a crash (never acknowledged) that it dropped from the log. nil: silent.
+	Warn func(string)
+	// OnCommitState is told when commits start failing (a full disk: Append then fails
+	// until they heal, retried every second or so) and when they heal; see Health.
+	OnCommitState func(Health)
 }
 
 // Defaults for Options.
@@ -32,9 +68,14 @@ const (
 type Store struct {
 	db        *bolt.DB
 	path      string
+	id        []byte // the history ID (layout.go), which its log carries too
+	readOnly  bool
 	retention int // <0: keep all
 	writes    *committer
 	log       *logger
+	warn      func(string)
+	// tail, read-only: the events the log holds beyond the history (readonly.go).
+	tail []*payloads.Event
 
 	onPruneError func(error)
 	pruneKick    chan struct{}
@@ -46,9 +87,11 @@ type Store struct {
 	pruneErr     error
 }
 
-// Open opens (creating if needed) the history at path. Another process holding it
-// gives an error wrapping ErrLocked after opts.Timeout; a damaged or foreign file gives
-// one wrapping ErrCorrupt and is never modified.
+// Open opens (creating if needed, unless opts.ReadOnly) the history at path and
+// applies what its log holds beyond it. Another process holding it gives an error
+// wrapping ErrLocked after opts.Timeout; a damaged or foreign file, or a log that is
+// damaged or belongs to another history, gives one wrapping ErrCorrupt, and neither
+// file is modified. Nothing is written to an existing history that needs nothing.
 func Open(path string, opts Options) (*Store, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
@@ -56,7 +99,14 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.Retention == 0 {
 		opts.Retention = DefaultRetention
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if opts.ReadOnly {
+		if info, err := os.Stat(path); err != nil || info.Size() == 0 {
+			if err == nil {
+				err = os.ErrNotExist
+			}
+			return nil, fmt.Errorf("open history %s: no history there yet (nothing was received into it): %w", path, err)
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open history %s: create its directory: %w", path, err)
 	}
 	if info, err := os.Stat(path); err == nil && info.Size() > 0 {
@@ -71,56 +121,101 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open history %s: %w", path, err)
 	}
 
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      opts.Timeout,
-		FreelistType: bolt.FreelistMapType, // O(1) page allocation in a large, pruned file
-	})
+	db, err := openBolt(path, opts)
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, &openError{
 			msg:  fmt.Sprintf("history %s is in use by another dexra-tui process (a listener or the console); stop it or pass --db", path),
 			kind: ErrLocked,
 		}
-	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, ErrCorrupt):
 		return nil, corruptError(path, err)
 	case err != nil:
 		return nil, fmt.Errorf("open history %s: %w", path, err)
 	}
-
 	s := &Store{
 		db:           db,
 		path:         path,
+		readOnly:     opts.ReadOnly,
 		retention:    opts.Retention,
+		warn:         opts.Warn,
 		onPruneError: opts.OnPruneError,
 		pruneKick:    make(chan struct{}, 1),
 		stop:         make(chan struct{}),
 	}
-	// The log is read before anything is written, so a log that does not belong to
-	// this history leaves both files untouched.
-	logged, err := s.readLog()
-	var total uint64
-	if err == nil {
-		total, err = s.initSchema()
-	}
-	if err == nil {
-		total, err = s.replayLog(logged, total)
-	}
-	var wal *walFile
-	if err == nil {
-		wal, err = openWAL(walPath(path))
-	}
-	if err != nil {
+	if err := s.open(opts); err != nil {
 		db.Close()
 		return nil, err
+	}
+	return s, nil
+}
+
+// openBolt opens the bbolt file; a fault or panic on a damaged page (bbolt reads the
+// freelist) is an ErrCorrupt error.
+func openBolt(path string, opts Options) (db *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverCorrupt(&err)
+	return bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      opts.Timeout,
+		ReadOnly:     opts.ReadOnly,
+		FreelistType: bolt.FreelistMapType, // O(1) page allocation in a large, pruned file
+	})
+}
+
+// open reads the schema and the log (both before anything is written, so a log that
+// does not belong to this history leaves both files untouched), then, unless
+// read-only, brings the history up to date and starts the log.
+func (s *Store) open(opts Options) error {
+	st, err := s.readSchema()
+	if err != nil {
+		return err
+	}
+	logged, err := s.readLog(st)
+	if err != nil {
+		return err
+	}
+	if s.readOnly {
+		switch {
+		case st.version != schemaVersion:
+			return &openError{
+				msg: fmt.Sprintf("history %s was written by an older dexra-tui (schema version %d) and is upgraded in place (nothing is lost) the next time a listener or the console opens it: run `dexra-tui listen` once",
+					s.path, st.version),
+				kind: ErrRecoveryNeeded,
+			}
+		}
+		s.id = st.id
+		if s.tail, err = tailEvents(logged); err != nil {
+			return s.logRefused(fmt.Sprintf("it is damaged: %v", err))
+		}
+		return nil
+	}
+	switch {
+	case st.fresh:
+		if st.id, err = s.createSchema(); err != nil {
+			return err
+		}
+	case st.version != schemaVersion:
+		if st, err = s.migrate(st, logged); err != nil {
+			return err
+		}
+		logged = nil
+	}
+	s.id = st.id
+	total, err := s.replayLog(logged, st.total)
+	if err != nil {
+		return err
+	}
+	wal, err := openWAL(walPath(s.path), s.id)
+	if err != nil {
+		return err
 	}
 	last, err := s.lastSeq()
 	if err != nil {
 		wal.close()
-		db.Close()
-		return nil, fmt.Errorf("open history %s: %w", path, err)
+		return fmt.Errorf("open history %s: %w", s.path, err)
 	}
-	s.writes = newCommitter(db)
-	s.log = newLogger(db, wal, s.writes, last, func(total uint64) {
+	s.writes = newCommitter(s.db)
+	s.log = newLogger(s.db, wal, s.writes, last, opts.OnCommitState, func(total uint64) {
 		if s.overRetention(total) {
 			s.kickPruner()
 		}
@@ -130,21 +225,30 @@ func Open(path string, opts Options) (*Store, error) {
 	if s.overRetention(total) {
 		s.kickPruner()
 	}
-	return s, nil
+	return nil
 }
 
 func corruptError(path string, cause error) error {
 	return &openError{
-		msg:   fmt.Sprintf("history %s is not a readable dexra-tui history and was left untouched; move it aside or pass --db", path),
+		msg:   fmt.Sprintf("history %s is not a readable dexra-tui history and was left untouched; run `dexra-tui doctor --db %s` to see what is damaged, move it aside or pass --db", path, path),
 		kind:  ErrCorrupt,
 		cause: cause,
 	}
 }
 
-// initSchema creates every bucket in one write transaction and checks the schema
-// version. It returns the stored event count.
-func (s *Store) initSchema() (total uint64, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) (err error) {
+// schemaState is what Open found in the history file.
+type schemaState struct {
+	fresh   bool // no buckets yet: a new history
+	version uint64
+	id      []byte // nil before schema 3
+	last    uint64 // the newest seq stored
+	total   uint64
+}
+
+// readSchema checks the schema version and buckets, read-only.
+func (s *Store) readSchema() (st schemaState, err error) {
+	err = s.db.View(func(tx *bolt.Tx) (err error) {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 		defer recoverCorrupt(&err)
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
@@ -156,45 +260,86 @@ func (s *Store) initSchema() (total uint64, err error) {
 			if foreign {
 				return corruptError(s.path, errors.New("a bbolt file of another program (no dexra-tui schema version)"))
 			}
-		} else if v := meta.Get(schemaKey); v == nil {
+			if s.readOnly {
+				return fmt.Errorf("open history %s: no history there yet: %w", s.path, os.ErrNotExist)
+			}
+			st.fresh = true
+			return nil
+		}
+		v := meta.Get(schemaKey)
+		if v == nil {
 			return corruptError(s.path, errors.New("schema version key is missing"))
-		} else if got := u64(v); got > schemaVersion {
+		}
+		switch st.version = u64(v); {
+		case st.version > schemaVersion:
 			return fmt.Errorf("history %s was written by a newer dexra-tui (schema version %d, this build reads up to %d); upgrade dexra-tui or pass --db: %w",
-				s.path, got, schemaVersion, ErrSchemaTooNew)
-		} else if got != schemaVersion {
+				s.path, st.version, schemaVersion, ErrSchemaTooNew)
+		case st.version < 2:
 			return &openError{
-				msg: fmt.Sprintf("history %s was written by an older dexra-tui (schema version %d, this build reads %d) and was left untouched; move it aside or pass --db",
-					s.path, got, schemaVersion),
+				msg: fmt.Sprintf("history %s was written by an older dexra-tui (schema version %d, this build reads %d and 2) and was left untouched; move it aside or pass --db",
+					s.path, st.version, schemaVersion),
 				kind: ErrCorrupt,
 			}
+		case st.version == schemaVersion:
+			if st.id = bytes.Clone(meta.Get(idKey)); len(st.id) != historyIDLen {
+				return corruptError(s.path, errors.New("the history ID is missing"))
+			}
 		}
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				return corruptError(s.path, fmt.Errorf("bucket %s is missing", name))
+			}
+		}
+		st.last = tx.Bucket(bucketEvents).Sequence()
+		st.total = u64(meta.Get(totalKey))
+		return nil
+	})
+	if err != nil {
+		var oe *openError
+		if errors.As(err, &oe) || errors.Is(err, ErrSchemaTooNew) || errors.Is(err, os.ErrNotExist) {
+			return st, err
+		}
+		return st, corruptError(s.path, err)
+	}
+	return st, nil
+}
+
+// createSchema makes a new history: every bucket, in one write transaction, with the
+// schema version and a new history ID.
+func (s *Store) createSchema() (id []byte, err error) {
+	id = make([]byte, historyIDLen)
+	if _, err := cryptorand.Read(id); err != nil {
+		return nil, fmt.Errorf("open history %s: make its ID: %w", s.path, err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) (err error) {
+		defer recoverCorrupt(&err)
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}
-		meta = tx.Bucket(bucketMeta)
-		if meta.Get(schemaKey) == nil {
-			if err := meta.Put(schemaKey, seqKey(schemaVersion)); err != nil {
-				return err
-			}
+		meta := tx.Bucket(bucketMeta)
+		if err := meta.Put(schemaKey, seqKey(schemaVersion)); err != nil {
+			return err
 		}
-		total = u64(meta.Get(totalKey))
-		return nil
+		return meta.Put(idKey, id)
 	})
 	if err != nil {
-		var oe *openError
-		if errors.As(err, &oe) {
-			return 0, err
-		}
-		return 0, fmt.Errorf("open history %s: %w", s.path, err)
+		return nil, fmt.Errorf("open history %s: %w", s.path, err)
 	}
-	return total, nil
+	return id, nil
 }
 
 // commit runs fn in a transaction shared with other writers, after every event
 // logged before, and returns once that transaction is on disk.
-func (s *Store) commit(fn writeFn) error { return s.writes.do(fn) }
+func (s *Store) commit(fn writeFn) error {
+	if s.readOnly {
+		return errReadOnly
+	}
+	return s.writes.do(fn)
+}
+
+var errReadOnly = errors.New("the history was opened read-only")
 
 // lastSeq is the seq of the newest event the history file holds.
 func (s *Store) lastSeq() (seq uint64, err error) {
@@ -213,6 +358,12 @@ func (s *Store) Path() string { return s.path }
 // returns a pruning error that no OnPruneError callback received.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		if s.readOnly {
+			if err := s.db.Close(); err != nil {
+				s.closeErr = fmt.Errorf("close history %s: %w", s.path, err)
+			}
+			return
+		}
 		close(s.stop)
 		s.wg.Wait()
 		s.log.close()    // events already queued are logged first,

@@ -4,15 +4,65 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	bolt "go.etcd.io/bbolt"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/dexra/dexra-tui/payloads"
 )
+
+// recordsEnd is where the run of records of the log's bytes ends.
+func recordsEnd(t testing.TB, wal []byte) int {
+	t.Helper()
+	c, err := decodeWAL(wal, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := walHeaderLen
+	for range c.entries {
+		end += recHeaderLen + int(binary.BigEndian.Uint32(wal[end:]))
+	}
+	return end
+}
+
+// recordLen is the length of record i (from 0) of the log's bytes.
+func recordLen(wal []byte, i int, t testing.TB) int {
+	return recordAt(t, wal, i+1) - recordAt(t, wal, i)
+}
+
+// recordAt is where record i (from 0) of the log's bytes starts.
+func recordAt(t testing.TB, wal []byte, i int) int {
+	t.Helper()
+	off := walHeaderLen
+	for range i {
+		off += recHeaderLen + int(binary.BigEndian.Uint32(wal[off:]))
+	}
+	return off
+}
+
+// historyIDOf is the ID of the history at path.
+func historyIDOf(t testing.TB, path string) []byte {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var id []byte
+	db.View(func(tx *bolt.Tx) error {
+		id = bytes.Clone(tx.Bucket(bucketMeta).Get(idKey))
+		return nil
+	})
+	if len(id) != historyIDLen {
+		t.Fatalf("history %s has ID %x", path, id)
+	}
+	return id
+}
 
 // crashCopy copies the history and its log as they are on disk now, to a new
 // directory: what a crash of the process at this moment would leave.
@@ -91,26 +141,29 @@ func TestLoggedEventsSurviveACrash(t *testing.T) {
 }
 
 // TestTornLogTailIsIgnored: a record cut short by a crash (its writer never got an
-// answer) is dropped; the whole records before it are applied.
+// answer) is dropped, and Open says so; the whole records before it are applied.
 func TestTornLogTailIsIgnored(t *testing.T) {
 	s := openTest(t, Options{})
 	logged, release := logOnly(t, s, 0, 5)
 	path := crashCopy(t, s)
 	release()
 	wal, _ := os.ReadFile(walPath(path))
-	end := 0 // the end of the records; zeros follow
-	for range decodeWAL(wal) {
-		end += walHeaderLen + int(binary.BigEndian.Uint32(wal[end:]))
-	}
-	clear(wal[end-3 : end]) // the last record's write stopped 3 bytes short
+	end := recordsEnd(t, wal) // the end of the records; an end mark and zeros follow
+	last := end - recordLen(wal, 4, t)
+	copy(wal[end-3:end], "\xff\xff\xff") // the last record's write stopped 3 bytes short, over old bytes
 	if err := os.WriteFile(walPath(path), wal, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(path, Options{})
+	var warned []string
+	r, err := Open(path, Options{Warn: func(s string) { warned = append(warned, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	if len(warned) != 1 || !strings.Contains(warned[0], "cut short") || !strings.Contains(warned[0], fmt.Sprintf("from byte %d", last)) ||
+		!strings.Contains(warned[0], walPath(path)) {
+		t.Fatalf("warnings %q, want one naming the log and the torn write at byte %d", warned, last)
+	}
 	st, _ := r.Stats()
 	if st.Total != 4 || st.LastSeq != 4 {
 		t.Fatalf("after a torn last record: %+v, want the 4 whole ones", st)
@@ -120,9 +173,9 @@ func TestTornLogTailIsIgnored(t *testing.T) {
 	}
 }
 
-// TestForeignLogRefused: a log that does not continue the history (another history's,
-// or one the history was restored behind) is refused, and neither file is changed.
-func TestForeignLogRefused(t *testing.T) {
+// TestLogNotContinuingRefused: a log that does not continue the history (one the
+// history was restored behind) is refused, and neither file is changed.
+func TestLogNotContinuingRefused(t *testing.T) {
 	s := openTest(t, Options{})
 	_, release := logOnly(t, s, 0, 3)
 	src := crashCopy(t, s)
@@ -139,11 +192,16 @@ func TestForeignLogRefused(t *testing.T) {
 	fresh, _ := Open(target, Options{})
 	fresh.Close()
 	wal, _ := os.ReadFile(walPath(src))
-	// Renumber: a log starting at seq 2 cannot continue an empty history.
-	entries := decodeWAL(wal)
-	var shifted []byte
-	for _, e := range entries {
+	// Renumber, under the target's ID: a log starting at seq 2 cannot continue an
+	// empty history.
+	c, err := decodeWAL(wal, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shifted := walHeader(historyIDOf(t, target))
+	for _, e := range c.entries {
 		e.seq++
+		e.batchFirst = e.seq
 		shifted = appendRecord(shifted, 7, e)
 	}
 	os.WriteFile(walPath(target), shifted, 0o600)
@@ -202,36 +260,6 @@ func TestCleanCloseRemovesLog(t *testing.T) {
 	}
 }
 
-// TestLogWriteFailureStopsAppends: once the log cannot be written, Append fails (the
-// listener answers 503) and keeps failing: nothing is written after what may be a
-// partial write.
-func TestLogWriteFailureStopsAppends(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "history.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stored := appendAll(t, s, 2)
-	readOnly, err := os.Open(walPath(s.path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.log.wal.f.Close()
-	s.log.wal.f = readOnly // writes now fail as on an I/O error
-	if err := s.Append(sampleEvent(2)); err == nil {
-		t.Fatal("Append succeeded with an unwritable log")
-	}
-	err = s.Append(sampleEvent(3))
-	if err == nil || !strings.Contains(err.Error(), "restart dexra-tui") {
-		t.Fatalf("second Append = %v, want the sticky failure", err)
-	}
-	if _, err := s.Get(stored[1].ID); err != nil {
-		t.Fatalf("reads stop after a log failure: %v", err)
-	}
-	if err := s.Close(); err == nil || !strings.Contains(err.Error(), "write history log") {
-		t.Fatalf("Close after a log failure = %v, want that failure", err)
-	}
-}
-
 // TestLogRewindsWhenCaughtUp: the log starts again once the history holds it, so its
 // size follows the lag, not the number of events.
 func TestLogRewindsWhenCaughtUp(t *testing.T) {
@@ -281,33 +309,54 @@ func TestDupIndexPosition(t *testing.T) {
 }
 
 // FuzzDecodeWAL: any bytes decode without panicking, to a run of consecutive records
-// that decode the same once encoded again.
+// that decode the same once encoded again, or to an error saying the log is damaged.
+// The fuzzer's bytes are tried as a whole log, and as records behind a valid header.
 func FuzzDecodeWAL(f *testing.F) {
-	var seed []byte
+	id := bytes.Repeat([]byte{7}, historyIDLen)
+	seed := walHeader(id)
 	for i := range 3 {
 		p, _ := prepareEvent(sampleEvent(i))
-		seed = appendRecord(seed, 7, logEvent(p, uint64(i+1), ""))
+		e := logEvent(p, uint64(i+1), "")
+		e.batchFirst = 1
+		seed = appendRecord(seed, 7, e)
 	}
-	f.Add(seed)
-	f.Add(seed[:len(seed)-1])
-	f.Add([]byte{})
-	f.Add(bytes.Repeat([]byte{0xff}, 32))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		entries := decodeWAL(data)
-		var again []byte
-		for i, e := range entries {
-			if i > 0 && e.seq != entries[i-1].seq+1 {
-				t.Fatalf("seq %d after %d", e.seq, entries[i-1].seq)
+	seed = append(seed, make([]byte, walEndMark)...)
+	f.Add(seed, uint64(0))
+	f.Add(seed[:len(seed)-walEndMark-1], uint64(1))
+	f.Add(seed[walHeaderLen:], uint64(0))
+	f.Add([]byte{}, uint64(0))
+	f.Add(bytes.Repeat([]byte{0xff}, 64), uint64(0))
+	f.Fuzz(func(t *testing.T, data []byte, after uint64) {
+		after %= 1 << 20
+		// data as a whole log, as what follows a header, and as one record's payload.
+		sealed := walHeader(id)
+		sealed = binary.BigEndian.AppendUint32(sealed, uint32(len(data)))
+		sealed = binary.BigEndian.AppendUint32(sealed, recordSum(sealed[walHeaderLen:], data))
+		sealed = append(append(sealed, data...), make([]byte, walEndMark)...)
+		for _, log := range [][]byte{data, append(walHeader(id), data...), sealed} {
+			c, err := decodeWAL(log, after)
+			if err != nil {
+				if !errors.Is(err, errLogDamaged) {
+					t.Fatalf("error %v is not errLogDamaged", err)
+				}
+				continue
 			}
-			again = appendRecord(again, 7, e)
-		}
-		back := decodeWAL(again)
-		if len(back) != len(entries) {
-			t.Fatalf("%d records encode to %d", len(entries), len(back))
-		}
-		for i := range back {
-			if back[i].seq != entries[i].seq || !bytes.Equal(back[i].record, entries[i].record) || !bytes.Equal(back[i].body, entries[i].body) {
-				t.Fatalf("record %d changed on the way back", i)
+			again := walHeader(id)
+			for i, e := range c.entries {
+				if i > 0 && e.seq != c.entries[i-1].seq+1 {
+					t.Fatalf("seq %d after %d", e.seq, c.entries[i-1].seq)
+				}
+				again = appendRecord(again, 7, e)
+			}
+			back, err := decodeWAL(append(again, make([]byte, walEndMark)...), after)
+			if err != nil || len(back.entries) != len(c.entries) || back.torn != -1 {
+				t.Fatalf("%d records encode to %d (torn %d): %v", len(c.entries), len(back.entries), back.torn, err)
+			}
+			for i := range back.entries {
+				b, e := back.entries[i], c.entries[i]
+				if b.seq != e.seq || b.batchFirst != e.batchFirst || !bytes.Equal(b.record, e.record) || !bytes.Equal(b.body, e.body) {
+					t.Fatalf("record %d changed on the way back", i)
+				}
 			}
 		}
 	})
@@ -403,17 +452,19 @@ func TestApplyFailureKeepsTheLog(t *testing.T) {
 // TestRecordsOfAnotherLapAreNotReplayed: a whole record of an earlier lap that happens
 // to follow on (same seq sequence) is not taken for part of the current one.
 func TestRecordsOfAnotherLapAreNotReplayed(t *testing.T) {
-	var data []byte
+	data := walHeader(make([]byte, historyIDLen))
 	for i := range 3 {
 		p, _ := prepareEvent(sampleEvent(i))
 		lap := uint64(1)
 		if i == 2 {
 			lap = 2
 		}
-		data = appendRecord(data, lap, logEvent(p, uint64(i+1), ""))
+		e := logEvent(p, uint64(i+1), "")
+		e.batchFirst = e.seq
+		data = appendRecord(data, lap, e)
 	}
-	if got := decodeWAL(data); len(got) != 2 {
-		t.Fatalf("%d records read, want the 2 of the first lap", len(got))
+	if got, err := decodeWAL(data, 0); err != nil || len(got.entries) != 2 {
+		t.Fatalf("%d records read (%v), want the 2 of the first lap", len(got.entries), err)
 	}
 }
 
@@ -493,4 +544,26 @@ func TestPrunedFirstCarrierKeepsPendingDuplicates(t *testing.T) {
 		t.Fatalf("dedup entry %+v, %v; want first %s, count 2", info, err, first.ID)
 	}
 	checkConsistency(t, s)
+}
+
+// TestLookAlikeRecordsCostBoundedWork: bodies are untrusted and land in the log; a
+// torn first record followed by a megabyte of forged record headers (each claiming
+// most of the file) must not make recovery quadratic: it ends quickly, as damage.
+func TestLookAlikeRecordsCostBoundedWork(t *testing.T) {
+	data := walHeader(make([]byte, historyIDLen))
+	data = append(data, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4) // a torn first record
+	fake := make([]byte, 32)
+	for len(data) < 1<<20 {
+		binary.BigEndian.PutUint32(fake, uint32(1<<20-len(data)-recHeaderLen)) // all the rest
+		binary.BigEndian.PutUint64(fake[16:], 5)                               // seq 5, its own batch
+		data = append(data, fake...)
+	}
+	start := time.Now()
+	_, err := decodeWAL(data, 0)
+	if el := time.Since(start); el > 2*time.Second {
+		t.Fatalf("decoding took %v", el)
+	}
+	if !errors.Is(err, errLogDamaged) || !strings.Contains(err.Error(), "look-alike") {
+		t.Fatalf("decodeWAL = %v, want damage that names look-alike records", err)
+	}
 }

@@ -25,6 +25,7 @@ type preparedEvent struct {
 	head     payloads.Event // the record head's fields, copied
 	rest     []byte         // the record's rest (encodeRest)
 	body     []byte
+	bodySum  uint32
 	values   [len(indexes)]string // index values; KeyDup's is decided with the seq
 	dedupKey []byte               // nil: no dedup key
 	attempts [][]byte
@@ -38,8 +39,9 @@ func prepareEvent(ev *payloads.Event) (*preparedEvent, error) {
 	p := &preparedEvent{
 		head: payloads.Event{ID: ev.ID, Path: ev.Path, Source: ev.Source, Type: ev.Type,
 			Signature: ev.Signature, DedupKey: ev.DedupKey, Correlation: ev.Correlation},
-		rest: encodeRest(ev),
-		body: ev.Body, // by reference: Append's callers leave it as it is (see Append)
+		rest:    encodeRest(ev),
+		body:    ev.Body, // by reference: Append's callers leave it as it is (see Append)
+		bodySum: bodySum(ev.Body),
 	}
 	for i, ix := range indexes {
 		if ix.key != KeyDup {
@@ -65,18 +67,26 @@ type putResult struct {
 // logEvent is p with what the history decided for it: its seq and the first event
 // that carried its dedup key.
 func logEvent(p *preparedEvent, seq uint64, dupOf string) *loggedEvent {
-	e := &loggedEvent{seq: seq, id: p.head.ID, record: encodeRecord(&p.head, dupOf, p.rest),
+	e := &loggedEvent{seq: seq, id: p.head.ID, record: encodeRecord(&p.head, dupOf, p.rest, p.bodySum),
 		body: p.body, attempts: p.attempts, values: p.values, dedupKey: p.dedupKey, dupOf: dupOf}
 	e.values[dupIndexPos] = indexValueDup(&payloads.Event{DuplicateOf: dupOf})
 	return e
 }
 
-// completeLogged fills what an event read back from the log carries only in its
-// record: ID, index values and dedup key.
+// completeLogged checks an event read back from the log and fills what it carries
+// only in its record: ID, index values and dedup key.
 func completeLogged(e *loggedEvent) error {
 	ev, _, err := decodeHead(e.seq, e.record)
 	if err != nil {
 		return err
+	}
+	if err := checkBody(e.seq, e.record, e.body); err != nil {
+		return err
+	}
+	for i, a := range e.attempts {
+		if _, err := decodeAttempt(a, false); err != nil {
+			return fmt.Errorf("event seq %d, attempt %d: %w", e.seq, i, err)
+		}
 	}
 	e.id, e.dupOf = ev.ID, ev.DuplicateOf
 	for i, ix := range indexes {
@@ -84,6 +94,20 @@ func completeLogged(e *loggedEvent) error {
 	}
 	if ev.DedupKey != "" {
 		e.dedupKey = dedupKey(ev.DedupKey)
+	}
+	return nil
+}
+
+// applyLoggedBatch applies entries in order, skipping those the history holds
+// already: a batch may be applied again after a failure (commits retried).
+func applyLoggedBatch(w *txWriter, entries []*loggedEvent) error {
+	for _, e := range entries {
+		if e.seq <= w.events.Sequence() {
+			continue
+		}
+		if err := applyLogged(w, e); err != nil {
+			return err
+		}
 	}
 	return nil
 }

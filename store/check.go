@@ -1,0 +1,415 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Problem is one thing Check found wrong.
+type Problem struct {
+	File string // the history or its log
+	Seq  uint64 // the event it concerns (0: none in particular)
+	// Through, when set, makes it a range: every stored event from Seq to Through.
+	Through uint64
+	What    string
+}
+
+func (p Problem) String() string {
+	if p.Seq != 0 {
+		return fmt.Sprintf("%s: event seq %d: %s", p.File, p.Seq, p.What)
+	}
+	return fmt.Sprintf("%s: %s", p.File, p.What)
+}
+
+// Report is what Check found: print it, and exit non-zero unless OK.
+type Report struct {
+	History, Log string
+	Events       int // stored events whose record, body and attempts are intact
+	Damaged      int // stored events whose record, body or an attempt is damaged
+	// LogEvents are intact events the log holds that the history lacks (acknowledged;
+	// the next writing Open applies them).
+	LogEvents int
+	// Notes are not damage: a write cut short by a crash that the next Open drops, a
+	// pending upgrade.
+	Notes    []string
+	Problems []Problem // the first maxProblems
+	More     int       // problems found past those
+}
+
+// maxProblems bounds Report.Problems.
+const maxProblems = 1000
+
+// OK says Check found nothing wrong.
+func (r *Report) OK() bool { return len(r.Problems) == 0 }
+
+// Err is nil when OK, else an error wrapping ErrCorrupt that sums the report up.
+func (r *Report) Err() error {
+	if r.OK() {
+		return nil
+	}
+	return fmt.Errorf("%w: %d problems in history %s (first: %s); `dexra-tui doctor --salvage NEW` copies every readable event into a new history",
+		ErrCorrupt, len(r.Problems)+r.More, r.History, r.Problems[0])
+}
+
+func (r *Report) add(file string, seq uint64, format string, args ...any) {
+	if len(r.Problems) >= maxProblems {
+		r.More++
+		return
+	}
+	r.Problems = append(r.Problems, Problem{File: file, Seq: seq, What: fmt.Sprintf(format, args...)})
+}
+
+// Check reads the history at path and its log, writing nothing, and reports every
+// damage it finds: bbolt's page tree (read from the file, then tx.Check), every event
+// record's, body's and attempt's checksum, every index entry, counter and dedup entry
+// against the events, and the log (its history ID, damage, events the history
+// lacks). The error says why it could not check (no such history, or another process
+// holds it); damage is in the Report.
+func Check(path string) (*Report, error) {
+	r := &Report{History: path, Log: walPath(path)}
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("check history %s: %w", path, err)
+	}
+	if info.Size() == 0 {
+		r.Notes = append(r.Notes, "the history is empty (created, nothing stored)")
+		return r, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("check history %s: %w", path, err)
+	}
+	defer f.Close()
+	if damage := checkBoltMeta(f, info.Size()); damage != nil {
+		r.add(path, 0, "bbolt meta pages: %v (bbolt cannot open it; salvage reads its log only)", damage)
+		checkLog(r, 0, nil, false)
+		return r, nil
+	}
+	var page0 [pageHeaderSize + metaSize]byte
+	m, err := readMeta(f, 0, page0[:])
+	if m1, err1 := readMeta(f, int64(m.pageSize), page0[:]); err != nil || (err1 == nil && m1.txid > m.txid) {
+		m = m1
+	}
+	pages := checkPages(f, m, maxProblems)
+	for _, p := range pages {
+		r.add(path, 0, "%s", p)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: DefaultTimeout})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, &openError{
+			msg:  fmt.Sprintf("history %s is in use by another dexra-tui process; stop it (the listener or the console) to check the history", path),
+			kind: ErrLocked,
+		}
+	}
+	if err != nil {
+		r.add(path, 0, "bbolt cannot open it: %v", err)
+		return r, nil
+	}
+	defer db.Close()
+	if len(pages) == 0 {
+		r.view(db, "bbolt's consistency check", func(tx *bolt.Tx) {
+			for err := range tx.Check() {
+				r.add(path, 0, "bbolt: %v", err)
+			}
+		})
+	}
+	var st schemaState
+	ok := false
+	r.view(db, "the meta bucket", func(tx *bolt.Tx) { st, ok = checkSchema(r, tx) })
+	if ok {
+		checkContent(r, db, st)
+	}
+	checkLog(r, st.last, st.id, st.version == 2)
+	return r, nil
+}
+
+// view runs fn in a read transaction; a fault or panic (a damaged page) is reported
+// as what could not be read.
+func (r *Report) view(db *bolt.DB, what string, fn func(tx *bolt.Tx)) {
+	err := db.View(func(tx *bolt.Tx) (err error) {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer recoverCorrupt(&err)
+		fn(tx)
+		return nil
+	})
+	if err != nil {
+		r.add(r.History, 0, "%s: unreadable: %v", what, err)
+	}
+}
+
+// checkSchema checks the meta bucket and that every bucket is there.
+func checkSchema(r *Report, tx *bolt.Tx) (st schemaState, ok bool) {
+	path := r.History
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		r.add(path, 0, "no meta bucket: not a dexra-tui history")
+		return st, false
+	}
+	st.version = u64(meta.Get(schemaKey))
+	switch st.version {
+	case schemaVersion:
+		if st.id = bytes.Clone(meta.Get(idKey)); len(st.id) != historyIDLen {
+			r.add(path, 0, "the history ID is missing or damaged")
+		}
+	case 2:
+		r.Notes = append(r.Notes, "schema 2: the next writing open (`dexra-tui listen`) upgrades it in place; records carry no checksums until then")
+	default:
+		r.add(path, 0, "schema version %d: not one this build reads", st.version)
+		return st, false
+	}
+	for _, name := range allBuckets {
+		if tx.Bucket(name) == nil {
+			r.add(path, 0, "bucket %s is missing", name)
+			return st, false
+		}
+	}
+	st.last = tx.Bucket(bucketEvents).Sequence()
+	st.total = u64(meta.Get(totalKey))
+	return st, true
+}
+
+// contentCheck is what the events call for, gathered chunk by chunk.
+type contentCheck struct {
+	index, counts, dedup map[string]uint64 // index key → seq; counter key → count
+	damaged              map[uint64]bool
+	seen                 uint64
+	unreadable           bool // some events could not be read at all
+}
+
+// checkContent checks every event (in chunks: a damaged page costs the events under
+// it, not the rest), then the indexes, counters and other buckets against them.
+func checkContent(r *Report, db *bolt.DB, st schemaState) {
+	c := &contentCheck{index: map[string]uint64{}, counts: map[string]uint64{}, dedup: map[string]uint64{}, damaged: map[uint64]bool{}}
+	eachEvent(db, st.last, func(tx *bolt.Tx, k, v []byte) { c.event(r, tx, st, k, v) }, nil,
+		func(from, to uint64, err error) {
+			c.unreadable = true
+			r.add(r.History, from, "events seq %d to %d (those stored) are unreadable: %v", from, to, err)
+			r.Problems[len(r.Problems)-1].Through = to
+		})
+	if !c.unreadable && st.total != c.seen {
+		r.add(r.History, 0, "the event count says %d, the events bucket holds %d", st.total, c.seen)
+	}
+	r.view(db, "the ID index", func(tx *bolt.Tx) { checkIDs(r, tx.Bucket(bucketIDs), tx.Bucket(bucketEvents)) })
+	for _, b := range [][]byte{bucketBodies, bucketAttempts} {
+		r.view(db, "the "+string(b)+" bucket", func(tx *bolt.Tx) { checkOrphans(r, tx.Bucket(b), tx.Bucket(bucketEvents), string(b)) })
+	}
+	short := len(c.damaged) > 0 || c.unreadable
+	r.view(db, "the index", func(tx *bolt.Tx) { checkIndex(r, tx.Bucket(bucketIndex), c.index, c.damaged, c.unreadable) })
+	r.view(db, "the index counters", func(tx *bolt.Tx) { compareCounts(r, tx.Bucket(bucketCounts), c.counts, "index count", short) })
+	r.view(db, "the dedup bucket", func(tx *bolt.Tx) { compareCounts(r, tx.Bucket(bucketDedup), c.dedup, "dedup count", short) })
+}
+
+// eachEvent calls fn for every event of db, salvageChunk events per transaction, and
+// then flush (if not nil). A fault or panic (a damaged page) costs the events from the
+// one being read, which lost is told of: the next ones are tried further and further
+// on (1, 2, 4, … events), so a damaged subtree costs few tries.
+func eachEvent(db *bolt.DB, last uint64, fn func(tx *bolt.Tx, k, v []byte), flush func(), lost func(from, to uint64, err error)) {
+	skip := uint64(1)
+	for from := uint64(1); from <= last; {
+		done, end := from-1, false
+		err := db.View(func(tx *bolt.Tx) (err error) {
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+			defer recoverCorrupt(&err)
+			c := tx.Bucket(bucketEvents).Cursor()
+			k, v := c.Seek(seqKey(from))
+			for n := 0; k != nil && n < salvageChunk; k, v = c.Next() {
+				n++
+				fn(tx, k, v)
+				if len(k) == 8 && u64(k) <= last { // a damaged key must not skip the rest
+					done = max(done, u64(k))
+				}
+			}
+			end = k == nil
+			return nil
+		})
+		if flush != nil {
+			flush()
+		}
+		if err == nil {
+			if end {
+				return
+			}
+			from, skip = done+1, 1
+			continue
+		}
+		to := min(done+skip, last)
+		lost(done+1, to, err)
+		from, skip = to+1, skip*2
+	}
+}
+
+// event checks one event (see Check).
+func (c *contentCheck) event(r *Report, tx *bolt.Tx, st schemaState, k, v []byte) {
+	path := r.History
+	c.seen++
+	if len(k) != 8 {
+		r.add(path, 0, "events bucket: key %x is not a seq", k)
+		return
+	}
+	seq := u64(k)
+	if seq > st.last {
+		r.add(path, seq, "past the history's last seq %d", st.last)
+	}
+	body := tx.Bucket(bucketBodies).Get(k)
+	if len(v) > 0 && v[0] == formatLegacy && st.version == 2 {
+		v = upgradeRecord(v, body) // schema 2 kept no sums: check the rest
+	}
+	ev, err := decodeMeta(seq, v)
+	if err == nil {
+		err = checkBody(seq, v, body)
+	}
+	if err == nil && st.version == schemaVersion {
+		_, err = loadAttempts(tx.Bucket(bucketAttempts).Cursor(), seq, true)
+	}
+	if err != nil {
+		r.Damaged++
+		c.damaged[seq] = true
+		r.add(path, seq, "%s", strings.TrimPrefix(err.Error(), ErrCorrupt.Error()+": "))
+		return
+	}
+	if got := tx.Bucket(bucketIDs).Get([]byte(ev.ID)); u64(got) != seq {
+		r.add(path, seq, "the ID index names seq %d for its ID %s", u64(got), ev.ID)
+	}
+	for _, ix := range indexes {
+		v := ix.value(ev)
+		switch {
+		case ix.kind == corrIndex && v != "":
+			c.index[string(corrKey(corrHash(v), seq))] = seq
+		case ix.kind == postingIndex:
+			p := ix.postingPrefix(v)
+			c.index[string(binary.BigEndian.AppendUint64(p, seq))] = seq
+			c.counts[string(p)]++
+		}
+	}
+	if ev.DedupKey != "" {
+		c.dedup[string(dedupKey(ev.DedupKey))]++
+	}
+	r.Events++
+}
+
+// checkIDs reports ID index entries naming no event.
+func checkIDs(r *Report, ids, events *bolt.Bucket) {
+	c := ids.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(v) != 8 || events.Get(v) == nil {
+			r.add(r.History, 0, "the ID index names %x for %s, which holds no event", v, k)
+		}
+	}
+}
+
+// checkOrphans reports keys of b (bodies, attempts: led by a seq) of no event.
+func checkOrphans(r *Report, b, events *bolt.Bucket, what string) {
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) < 8 || events.Get(k[:8]) == nil {
+			r.add(r.History, 0, "%s bucket: key %x belongs to no stored event", what, k)
+		}
+	}
+}
+
+// checkIndex compares the index with the entries the events call for; entries of
+// damaged events are not expected, nor reported.
+func checkIndex(r *Report, index *bolt.Bucket, want map[string]uint64, damaged map[uint64]bool, unreadable bool) {
+	found := map[string]bool{}
+	c := index.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) > 0 && k[0] == indexes[4].id {
+			if len(k) != 1+4+corrHashLen+8 {
+				r.add(r.History, 0, "index: malformed correlation key %x", k)
+				continue
+			}
+			if _, ok := want[string(k)]; !ok && !damaged[seqOf(k)] && !unreadable {
+				r.add(r.History, seqOf(k), "index: a correlation entry names it, but the event does not carry that value")
+			}
+			found[string(k)] = true
+			continue
+		}
+		if len(k) < 9 {
+			r.add(r.History, 0, "index: malformed key %x", k)
+			continue
+		}
+		prefix := k[:len(k)-8]
+		list, err := decodePosting(seqOf(k), v, nil)
+		if err != nil {
+			r.add(r.History, 0, "index list %q: %v", prefix, err)
+			continue
+		}
+		for _, seq := range list {
+			key := string(binary.BigEndian.AppendUint64(bytes.Clone(prefix), seq))
+			if _, ok := want[key]; !ok && !damaged[seq] && !unreadable {
+				r.add(r.History, seq, "index list %q names it, but the event is missing or has another value", prefix)
+			}
+			found[key] = true
+		}
+	}
+	var missing []uint64
+	for k, seq := range want {
+		if !found[k] {
+			missing = append(missing, seq)
+		}
+	}
+	slices.Sort(missing)
+	for _, seq := range missing {
+		r.add(r.History, seq, "the index lacks one of its entries")
+	}
+}
+
+// compareCounts compares counters (8-byte big-endian leading each value) with want;
+// with damaged events the expected counts are short, so only excess is reported.
+func compareCounts(r *Report, b *bolt.Bucket, want map[string]uint64, what string, damaged bool) {
+	c := b.Cursor()
+	seen := 0
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		seen++
+		if got := u64(v); got != want[string(k)] && !(damaged && got > want[string(k)]) {
+			r.add(r.History, 0, "%s %q is %d, its events make %d", what, k, got, want[string(k)])
+		}
+	}
+	if seen < len(want) {
+		r.add(r.History, 0, "%d %ss are missing", len(want)-seen, what)
+	}
+}
+
+// checkLog checks the log beside the history (last, id: its newest seq and ID).
+func checkLog(r *Report, last uint64, id []byte, legacy bool) {
+	c, err := readWAL(r.Log, last, legacy)
+	if errors.Is(err, errLogDamaged) {
+		r.add(r.Log, 0, "%v", err)
+		return
+	}
+	if err != nil {
+		r.add(r.Log, 0, "unreadable: %v", err)
+		return
+	}
+	if c.historyID != nil && id != nil && !bytes.Equal(c.historyID, id) {
+		r.add(r.Log, 0, "it belongs to another history (its history ID is %x, this history's is %x)", c.historyID, id)
+		return
+	}
+	entries := c.entries
+	for len(entries) > 0 && entries[0].seq <= last {
+		entries = entries[1:]
+	}
+	if len(entries) > 0 && entries[0].seq != last+1 {
+		r.add(r.Log, 0, "it does not continue the history (it starts at event %d, the history ends at %d)", entries[0].seq, last)
+		return
+	}
+	for _, e := range entries {
+		if err := completeLogged(e); err != nil {
+			r.add(r.Log, e.seq, "%v", err)
+			return
+		}
+	}
+	r.LogEvents = len(entries)
+	if c.torn >= 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%s: a write from byte %d was cut short by a crash (never acknowledged); the next open drops it", r.Log, c.torn))
+	}
+}

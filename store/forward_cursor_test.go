@@ -28,3 +28,20 @@ func TestForwardCursorsSurviveAReopen(t *testing.T) {
 		}
 	}
 }
+
+// doctor takes forward cursors for what they are.
+func TestCheckAcceptsForwardCursors(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	st, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetForwardCursors(map[string]uint64{"http://a": 0}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	rep, err := Check(path)
+	if err != nil || !rep.OK() {
+		t.Fatalf("%+v %v", rep, err)
+	}
+}

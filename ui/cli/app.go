@@ -66,6 +66,8 @@ func (a *App) rootCommand() *cobra.Command {
 		a.verifyCommand(),
 		a.triggerCommand(),
 		a.replayCommand(),
+		a.exportCommand(),
+		a.importCommand(),
 		a.versionCommand(),
 	)
 	root.SetVersionTemplate("dexra-tui {{.Version}}\n")

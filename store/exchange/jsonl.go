@@ -1,0 +1,136 @@
+package exchange
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"unicode/utf8"
+
+	"github.com/dexra/dexra-tui/payloads"
+)
+
+// jsonlMarker is the key every jsonl line starts with; its value is the format version.
+const jsonlMarker = "dexra_tui"
+
+const jsonlVersion = 1
+
+// jsonlRecord is one line: the whole event (its JSON form), the body as text when it
+// is UTF-8 and as base64 otherwise.
+type jsonlRecord struct {
+	Version int `json:"dexra_tui"`
+	*payloads.Event
+	Body       *string `json:"body,omitempty"`
+	BodyBase64 string  `json:"body_base64,omitempty"`
+}
+
+// JSONLWriter writes one event per line: lossless, what Import reads back exactly.
+type JSONLWriter struct {
+	w   *bufio.Writer
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// NewJSONLWriter writes to w; Close flushes.
+func NewJSONLWriter(w io.Writer) *JSONLWriter {
+	jw := &JSONLWriter{w: bufio.NewWriterSize(w, 256<<10)}
+	jw.enc = json.NewEncoder(&jw.buf)
+	jw.enc.SetEscapeHTML(false)
+	return jw
+}
+
+// Write adds ev (already redacted) as one line.
+func (jw *JSONLWriter) Write(ev *payloads.Event) error {
+	rec := jsonlRecord{Version: jsonlVersion, Event: ev}
+	switch {
+	case len(ev.Body) == 0:
+	case utf8.Valid(ev.Body):
+		s := string(ev.Body)
+		rec.Body = &s
+	default:
+		rec.BodyBase64 = base64.StdEncoding.EncodeToString(ev.Body)
+	}
+	jw.buf.Reset()
+	if err := jw.enc.Encode(rec); err != nil {
+		return fmt.Errorf("encode event %s: %w", ev.ID, err)
+	}
+	_, err := jw.w.Write(jw.buf.Bytes())
+	return err
+}
+
+// Close flushes what is buffered.
+func (jw *JSONLWriter) Close() error { return jw.w.Flush() }
+
+// ReadJSONL reads a jsonl export whole; the first bad line stops it with an error
+// naming file and line, and nothing is returned.
+func ReadJSONL(data []byte, file string) ([]*payloads.Event, error) {
+	var out []*payloads.Event
+	line := 0
+	for len(data) > 0 {
+		line++
+		var raw []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			raw, data = data[:i], data[i+1:]
+		} else {
+			raw, data = data, nil
+		}
+		raw = bytes.TrimSpace(raw)
+		if len(raw) == 0 {
+			continue
+		}
+		ev, err := decodeJSONLLine(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: line %d: %w", file, line, err)
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+func decodeJSONLLine(raw []byte) (*payloads.Event, error) {
+	rec := jsonlRecord{Event: &payloads.Event{}}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return nil, fmt.Errorf("not a JSON event: %w", err)
+	}
+	if rec.Version != jsonlVersion {
+		return nil, fmt.Errorf("%q is %d; this dexra-tui reads version %d (is this a dexra-tui jsonl export?)", jsonlMarker, rec.Version, jsonlVersion)
+	}
+	ev := rec.Event
+	switch {
+	case rec.Body != nil && rec.BodyBase64 != "":
+		return nil, fmt.Errorf(`event %s has both "body" and "body_base64"`, ev.ID)
+	case rec.Body != nil:
+		ev.Body = []byte(*rec.Body)
+	case rec.BodyBase64 != "":
+		b, err := base64.StdEncoding.DecodeString(rec.BodyBase64)
+		if err != nil {
+			return nil, fmt.Errorf("event %s: body_base64: %w", ev.ID, err)
+		}
+		ev.Body = b
+	}
+	if err := validEvent(ev); err != nil {
+		return nil, err
+	}
+	ev.Seq, ev.DuplicateOf = 0, "" // the importing history decides both
+	return ev, nil
+}
+
+// validEvent checks what the history needs of an imported event.
+func validEvent(ev *payloads.Event) error {
+	switch {
+	case ev.ID != "" && len(ev.ID) != payloads.IDLen:
+		return fmt.Errorf("event ID %q is not a dexra-tui ID (%d characters)", oneLine(ev.ID), payloads.IDLen)
+	case ev.Method == "":
+		return fmt.Errorf("event %s has no method", ev.ID)
+	case len(ev.Path) == 0 || ev.Path[0] != '/':
+		return fmt.Errorf("event %s: path %q does not start with /", ev.ID, oneLine(ev.Path))
+	case ev.Received.IsZero():
+		return fmt.Errorf("event %s has no received time", ev.ID)
+	}
+	if ev.Rejected == "" && ev.Size != len(ev.Body) {
+		return fmt.Errorf("event %s: size is %d but the body has %d bytes", ev.ID, ev.Size, len(ev.Body))
+	}
+	return nil
+}

@@ -101,8 +101,8 @@ type harTimings struct {
 
 // harDexra keeps what HAR has no field for, so an import is lossless.
 type harDexra struct {
-	Version int `json:"version"`
-	*payloads.Event // with the exact header names and values, as HAR's list may be reordered by tools
+	Version         int `json:"version"`
+	*payloads.Event     // with the exact header names and values, as HAR's list may be reordered by tools
 }
 
 // HARWriter streams a HAR 1.2 file, one entry per event.

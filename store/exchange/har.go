@@ -267,12 +267,12 @@ func harEvent(e harEntry, derive func(*payloads.Event)) (*payloads.Event, error)
 		return nil, fmt.Errorf("the request has no method")
 	}
 	u, err := url.Parse(e.Request.URL)
-	if err != nil || u.Path == "" && u.Host == "" {
-		return nil, fmt.Errorf("the request URL %q is not a URL", oneLine(e.Request.URL))
+	if err != nil || u.Host == "" && !strings.HasPrefix(u.Path, "/") {
+		return nil, fmt.Errorf("the request URL %q is not an absolute URL", oneLine(e.Request.URL))
 	}
 	received, err := time.Parse(time.RFC3339Nano, e.StartedDateTime)
-	if err != nil {
-		return nil, fmt.Errorf("startedDateTime %q is not an ISO 8601 time", oneLine(e.StartedDateTime))
+	if err != nil || !validTime(received) {
+		return nil, fmt.Errorf("startedDateTime %q is not an ISO 8601 time between 1970 and 9999", oneLine(e.StartedDateTime))
 	}
 	ev := &payloads.Event{
 		Received:  received.UTC(),
@@ -298,8 +298,12 @@ func harEvent(e harEntry, derive func(*payloads.Event)) (*payloads.Event, error)
 		ev.Headers.Set("Content-Type", e.Request.PostData.MimeType)
 	}
 	ev.Signature = sig.Verdict{SecretIndex: -1}
+	ev.Size = len(body)
 	if derive != nil {
 		derive(ev)
+	}
+	if err := validEvent(ev); err != nil {
+		return nil, err
 	}
 	return ev, nil
 }

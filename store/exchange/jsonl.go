@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/dexra/dexra-tui/payloads"
@@ -117,17 +119,22 @@ func decodeJSONLLine(raw []byte) (*payloads.Event, error) {
 	return ev, nil
 }
 
+// validTime: event IDs are made from the received time, which must fit them.
+func validTime(t time.Time) bool {
+	return !t.Before(time.Unix(0, 0)) && t.Year() <= 9999
+}
+
 // validEvent checks what the history needs of an imported event.
 func validEvent(ev *payloads.Event) error {
 	switch {
 	case ev.ID != "" && len(ev.ID) != payloads.IDLen:
 		return fmt.Errorf("event ID %q is not a dexra-tui ID (%d characters)", oneLine(ev.ID), payloads.IDLen)
-	case ev.Method == "":
-		return fmt.Errorf("event %s has no method", ev.ID)
+	case ev.Method == "" || strings.ContainsAny(ev.Method, " \t\r\n/\"()<>@,;:\\[]?={}"):
+		return fmt.Errorf("event %s: method %q is not an HTTP method", ev.ID, oneLine(ev.Method))
 	case len(ev.Path) == 0 || ev.Path[0] != '/':
 		return fmt.Errorf("event %s: path %q does not start with /", ev.ID, oneLine(ev.Path))
-	case ev.Received.IsZero():
-		return fmt.Errorf("event %s has no received time", ev.ID)
+	case !validTime(ev.Received):
+		return fmt.Errorf("event %s: received time %s is not between 1970 and 9999", ev.ID, ev.Received.Format(time.RFC3339))
 	}
 	if ev.Rejected == "" && ev.Size != len(ev.Body) {
 		return fmt.Errorf("event %s: size is %d but the body has %d bytes", ev.ID, ev.Size, len(ev.Body))

@@ -2,6 +2,8 @@ package store
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	berrors "go.etcd.io/bbolt/errors"
@@ -17,24 +19,19 @@ import (
 func (s *Store) AppendBatch(evs []*payloads.Event) (errs []error) {
 	errs = make([]error, len(evs))
 	pending := make([]*pendingAppend, len(evs))
-	for i, ev := range evs {
-		if ev == nil {
-			errs[i] = fmt.Errorf("append event: nil event")
-			continue
-		}
-		if ev.Received.IsZero() {
-			ev.Received = time.Now().UTC()
-		}
-		if ev.ID == "" {
-			ev.ID = payloads.NewID(ev.Received)
-		}
-		p, err := prepareEvent(ev)
-		if err != nil {
-			errs[i] = fmt.Errorf("append event %s to %s: %w", ev.ID, s.path, err)
-			continue
-		}
-		pending[i] = &pendingAppend{p: p, done: make(chan struct{})}
+	// Encoding is most of an event's cost before the log: it runs on every core.
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(evs)/256))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(evs); i += workers {
+				pending[i], errs[i] = s.prepareForBatch(evs[i])
+			}
+		}()
 	}
+	wg.Wait()
 	l := s.log
 	l.mu.Lock()
 	var refused error
@@ -68,4 +65,21 @@ func (s *Store) AppendBatch(evs []*payloads.Event) (errs []error) {
 		evs[i].Seq, evs[i].DuplicateOf = pa.res.seq, pa.res.duplicateOf
 	}
 	return errs
+}
+
+func (s *Store) prepareForBatch(ev *payloads.Event) (*pendingAppend, error) {
+	if ev == nil {
+		return nil, fmt.Errorf("append event: nil event")
+	}
+	if ev.Received.IsZero() {
+		ev.Received = time.Now().UTC()
+	}
+	if ev.ID == "" {
+		ev.ID = payloads.NewID(ev.Received)
+	}
+	p, err := prepareEvent(ev)
+	if err != nil {
+		return nil, fmt.Errorf("append event %s to %s: %w", ev.ID, s.path, err)
+	}
+	return &pendingAppend{p: p, done: make(chan struct{})}, nil
 }

@@ -107,16 +107,19 @@ func firstObjectKeys(data []byte) (map[string]bool, error) {
 // header, not an event field, so the history's record format need not change.
 const ImportedFromHeader = "X-Dexra-Tui-Imported-From"
 
-// MarkImported records on ev that it was imported from file.
-func MarkImported(ev *payloads.Event, file string) {
-	if ev.Headers == nil {
-		ev.Headers = http.Header{}
-	}
+// MarkImported records on each event that it was imported from file (its absolute path).
+func MarkImported(events []*payloads.Event, file string) {
 	abs, err := filepath.Abs(file)
 	if err != nil {
 		abs = file
 	}
-	ev.Headers[ImportedFromHeader] = []string{abs}
+	mark := []string{abs}
+	for _, ev := range events {
+		if ev.Headers == nil {
+			ev.Headers = http.Header{}
+		}
+		ev.Headers[ImportedFromHeader] = mark // shared: stored events are not changed in place
+	}
 }
 
 // requestHeaders are ev's headers as a new request sends them, sorted by name: not

@@ -7,9 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/dexra/dexra-tui/payloads"
 )
@@ -31,34 +32,22 @@ type jsonlRecord struct {
 // JSONLWriter writes one event per line: lossless, what Import reads back exactly.
 type JSONLWriter struct {
 	w   *bufio.Writer
-	buf bytes.Buffer
-	enc *json.Encoder
+	buf []byte
 }
 
 // NewJSONLWriter writes to w; Close flushes.
 func NewJSONLWriter(w io.Writer) *JSONLWriter {
-	jw := &JSONLWriter{w: bufio.NewWriterSize(w, 256<<10)}
-	jw.enc = json.NewEncoder(&jw.buf)
-	jw.enc.SetEscapeHTML(false)
-	return jw
+	return &JSONLWriter{w: bufio.NewWriterSize(w, 256<<10)}
 }
 
 // Write adds ev (already redacted) as one line.
 func (jw *JSONLWriter) Write(ev *payloads.Event) error {
-	rec := jsonlRecord{Version: jsonlVersion, Event: ev}
-	switch {
-	case len(ev.Body) == 0:
-	case utf8.Valid(ev.Body):
-		s := string(ev.Body)
-		rec.Body = &s
-	default:
-		rec.BodyBase64 = base64.StdEncoding.EncodeToString(ev.Body)
-	}
-	jw.buf.Reset()
-	if err := jw.enc.Encode(rec); err != nil {
+	b, err := appendRecord(jw.buf[:0], ev)
+	if err != nil {
 		return fmt.Errorf("encode event %s: %w", ev.ID, err)
 	}
-	_, err := jw.w.Write(jw.buf.Bytes())
+	jw.buf = append(b, '\n')
+	_, err = jw.w.Write(jw.buf)
 	return err
 }
 
@@ -66,27 +55,42 @@ func (jw *JSONLWriter) Write(ev *payloads.Event) error {
 func (jw *JSONLWriter) Close() error { return jw.w.Flush() }
 
 // ReadJSONL reads a jsonl export whole; the first bad line stops it with an error
-// naming file and line, and nothing is returned.
+// naming file and line, and nothing is returned. Lines are decoded on every core.
 func ReadJSONL(data []byte, file string) ([]*payloads.Event, error) {
-	var out []*payloads.Event
-	line := 0
-	for len(data) > 0 {
-		line++
+	type line struct {
+		no  int
+		raw []byte
+	}
+	var lines []line
+	for no := 1; len(data) > 0; no++ {
 		var raw []byte
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			raw, data = data[:i], data[i+1:]
 		} else {
 			raw, data = data, nil
 		}
-		raw = bytes.TrimSpace(raw)
-		if len(raw) == 0 {
-			continue
+		if raw = bytes.TrimSpace(raw); len(raw) > 0 {
+			lines = append(lines, line{no, raw})
 		}
-		ev, err := decodeJSONLLine(raw)
+	}
+	out := make([]*payloads.Event, len(lines))
+	errs := make([]error, len(lines))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(lines)/256))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(lines); i += workers {
+				out[i], errs[i] = decodeJSONLLine(lines[i].raw)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("%s: line %d: %w", file, line, err)
+			return nil, fmt.Errorf("%s: line %d: %w", file, lines[i].no, err)
 		}
-		out = append(out, ev)
 	}
 	return out, nil
 }

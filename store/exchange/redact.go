@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dexra/dexra-tui/payloads"
+	"github.com/dexra/dexra-tui/payloads/sig"
 	"github.com/dexra/dexra-tui/store"
 )
 
@@ -63,6 +64,9 @@ func (r *Redactor) Event(ev *payloads.Event) *payloads.Event {
 }
 
 func (r *Redactor) headers(h http.Header) http.Header {
+	if r.clean(h) {
+		return h // most events: nothing to redact, and writers do not change headers
+	}
 	out := store.RedactHeaders(h)
 	for name, values := range out {
 		secret := false
@@ -117,4 +121,26 @@ func (r *Redactor) bytes(b []byte) []byte {
 		}
 	}
 	return b
+}
+
+// knownSecretHeaders are the names store.RedactHeaders redacts (the history already
+// did) and apiKeyHeaders; clean uses them to skip the copy.
+var knownSecretHeaders = append(append(sig.SecretHeaders(), "Authorization", "Proxy-Authorization"), apiKeyHeaders...)
+
+// clean reports whether h has no header to redact: no secret header name, no value
+// holding a configured secret.
+func (r *Redactor) clean(h http.Header) bool {
+	for name, values := range h {
+		for _, k := range knownSecretHeaders {
+			if strings.EqualFold(name, k) {
+				return false
+			}
+		}
+		for _, v := range values {
+			if r.text(v) != v {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -70,9 +70,7 @@ func (a *App) importEvents(rf readFlags, path, formatFlag string, asJSON bool) e
 	if err != nil {
 		return err
 	}
-	for _, ev := range events {
-		exchange.MarkImported(ev, path)
-	}
+	exchange.MarkImported(events, path)
 
 	db, err := a.historyPath(rf)
 	if err != nil {

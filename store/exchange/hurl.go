@@ -35,9 +35,9 @@ func (hw *HurlWriter) WriteExpect(ev *payloads.Event, status int) error {
 	for _, name := range dropped {
 		fmt.Fprintf(w, "# %s was redacted in the export and is not sent\n", oneLine(name))
 	}
-	fmt.Fprintf(w, "%s {{host}}%s\n", ev.Method, hurlEscape(target(ev)))
+	fmt.Fprintf(w, "%s {{host}}%s\n", ev.Method, hurlURL(target(ev)))
 	for _, h := range headers {
-		fmt.Fprintf(w, "%s: %s\n", h.Name, hurlEscape(h.Value))
+		fmt.Fprintf(w, "%s: %s\n", h.Name, hurlValue(h.Value))
 	}
 	if len(ev.Body) > 0 {
 		fmt.Fprintf(w, "base64,%s;\n", base64.StdEncoding.EncodeToString(ev.Body))
@@ -53,7 +53,22 @@ func (hw *HurlWriter) WriteExpect(ev *payloads.Event, status int) error {
 // Close flushes the file.
 func (hw *HurlWriter) Close() error { return hw.w.Flush() }
 
-// hurlEscape escapes what Hurl reads as syntax in a value: \, # (comment) and { (template).
-func hurlEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `#`, `\#`, `{`, `\{`, `}`, `\}`).Replace(s)
+// hurlValue escapes what Hurl reads as syntax in a header value: \, # (a comment),
+// { (a template) and the spaces it trims at either end, with the escapes of Hurl's
+// grammar (\\ and \u{…}).
+func hurlValue(s string) string {
+	s = strings.NewReplacer(`\`, `\\`, `#`, `\u{23}`, `{`, `\u{7b}`).Replace(s)
+	if strings.HasPrefix(s, " ") {
+		s = `\u{20}` + s[1:]
+	}
+	if strings.HasSuffix(s, " ") {
+		s = s[:len(s)-1] + `\u{20}`
+	}
+	return s
+}
+
+// hurlURL keeps a request target from reading as a template or a comment: { and # are
+// percent-encoded (a request target holds neither raw in practice).
+func hurlURL(s string) string {
+	return strings.NewReplacer("{", "%7B", "#", "%23", " ", "%20").Replace(s)
 }

@@ -71,3 +71,15 @@ func FuzzFastEncoder(f *testing.F) {
 		}
 	})
 }
+
+func TestHurlValueEscapes(t *testing.T) {
+	for in, want := range map[string]string{
+		`a#b{{c}}\d`: `a\u{23}b\u{7b}\u{7b}c}}\\d`,
+		" padded ":   `\u{20}padded\u{20}`,
+		"plain":      "plain",
+	} {
+		if got := hurlValue(in); got != want {
+			t.Errorf("hurlValue(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

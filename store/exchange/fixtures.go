@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/payloads/fixture"
@@ -97,8 +98,11 @@ func ReadFixtures(path string, derive func(*payloads.Event)) ([]*payloads.Event,
 	out := make([]*payloads.Event, 0, len(list))
 	for _, f := range list {
 		ev := f.Event()
+		if ev.Received.IsZero() {
+			ev.Received = time.Now().UTC() // a hand-written fixture: received when imported
+		}
 		if !validTime(ev.Received) {
-			return nil, fmt.Errorf("%s: the fixture's \"received\" time is missing or not between 1970 and 9999, which the history needs", f.File)
+			return nil, fmt.Errorf("%s: the fixture's \"received\" time is not between 1970 and 9999, which the history needs", f.File)
 		}
 		if ev.ID != "" && len(ev.ID) != payloads.IDLen {
 			return nil, fmt.Errorf("%s: id %q is not a dexra-tui event ID; remove it to get a new one", f.File, oneLine(ev.ID))

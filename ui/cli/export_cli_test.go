@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -80,5 +82,20 @@ func TestHurlExportShape(t *testing.T) {
 	}
 	if !strings.Contains(out, "POST {{host}}/dexatel\n") || !strings.Contains(out, "X-Debug: secret=[redacted]") {
 		t.Fatalf("request lines or headers:\n%s", out)
+	}
+}
+
+// TestImportHandWrittenFixture: a fixture without id or received time gets both.
+func TestImportHandWrittenFixture(t *testing.T) {
+	home := t.TempDir()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.json"), []byte(`{"dexra_fixture":1,"method":"POST","path":"/dexatel","body":"{\"data\":{\"event\":\"delivery\"}}"}`), 0o644)
+	db := filepath.Join(t.TempDir(), "h.db")
+	if code, out, errOut := runCLI(t, home, "", "import", dir, "--db", db); code != 0 || !strings.Contains(out, "imported 1 of 1") {
+		t.Fatalf("%d %s %s", code, out, errOut)
+	}
+	code, out, _ := runCLI(t, home, "", "events", "--db", db, "--json")
+	if code != 0 || !strings.Contains(out, `"source":"dexatel","type":"delivery"`) {
+		t.Fatalf("imported event: %s", out)
 	}
 }

@@ -18,6 +18,7 @@ import (
 //	path:X                 case-insensitive substring of the request path
 //	dup:yes|no             whether the event redelivers an earlier dedup key
 //	corr:X                 correlation key, exact
+//	dir:in|out             inbound webhook or outbound API call (a sent message)
 //	word  "two words"      case-insensitive substring of the path or the body
 //	-term                  negates any term
 //
@@ -34,16 +35,17 @@ const (
 	KeyPath   = "path"
 	KeyDup    = "dup"
 	KeyCorr   = "corr"
+	KeyDir    = "dir"
 )
 
 // FilterKeys lists the keys the filter language knows, in the order help shows them.
-var FilterKeys = []string{KeyType, KeySource, KeySig, KeyPath, KeyDup, KeyCorr}
+var FilterKeys = []string{KeyType, KeySource, KeySig, KeyPath, KeyDup, KeyCorr, KeyDir}
 
 // term is one condition. key is "" for a bare word or phrase.
 type term struct {
 	neg   bool
 	key   string
-	value string // as written (sig and dup values lower-cased)
+	value string // as written (sig, dup and dir values lower-cased)
 	lower string // value lower-cased, what case-insensitive keys compare against
 }
 
@@ -132,6 +134,11 @@ func parseTerm(q string, i int) (term, int, error) {
 		value = strings.ToLower(value)
 		if value != "yes" && value != "no" {
 			return t, 0, fmt.Errorf("column %d: dup:%s: want yes or no", i+1, value)
+		}
+	case KeyDir:
+		value = strings.ToLower(value)
+		if value != "in" && value != "out" {
+			return t, 0, fmt.Errorf("column %d: dir:%s: want in or out", i+1, value)
 		}
 	}
 	t.value, t.lower = value, strings.ToLower(value)
@@ -258,9 +265,24 @@ func (f *Filter) NeedsBody() bool {
 	return false
 }
 
+// NeedsRest reports whether matching looks at a field kept outside a record's head
+// (dir: reads Direction), so a caller must decode the whole record before Match.
+func (f *Filter) NeedsRest() bool {
+	if f == nil {
+		return false
+	}
+	for _, t := range f.terms {
+		if t.key == KeyDir {
+			return true
+		}
+	}
+	return false
+}
+
 // Match reports whether ev satisfies every term. Bare words search ev.Body only if it
 // is loaded (see NeedsBody). It reads only fields the store keeps in a record's head
-// (codec.go), which lets List skip decoding events that do not match.
+// (codec.go), which lets List skip decoding events that do not match, except dir:,
+// which reads Direction (see NeedsRest); an event without one counts as inbound.
 func (f *Filter) Match(ev *payloads.Event) bool {
 	if f == nil {
 		return true
@@ -281,6 +303,8 @@ func (f *Filter) Match(ev *payloads.Event) bool {
 			ok = indexValueDup(ev) == t.value
 		case KeyCorr:
 			ok = ev.Correlation == t.value
+		case KeyDir:
+			ok = (ev.Direction == payloads.Outbound) == (t.value == "out")
 		case KeyPath:
 			if lowerPath == "" {
 				lowerPath = strings.ToLower(ev.Path)

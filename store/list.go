@@ -75,6 +75,12 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 		if needBody {
 			ev.Body = bodies.Get(seqKey(seq)) // read in place; cloned below if kept
 		}
+		completed := f.NeedsRest()
+		if completed { // the filter reads a field past the record's head (dir:)
+			if err := completeMeta(ev, rest); err != nil {
+				return Page{}, err
+			}
+		}
 		if !f.Match(ev) {
 			continue
 		}
@@ -88,8 +94,10 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 		} else {
 			ev.Body = nil
 		}
-		if err := completeMeta(ev, rest); err != nil {
-			return Page{}, err
+		if !completed {
+			if err := completeMeta(ev, rest); err != nil {
+				return Page{}, err
+			}
 		}
 		if ev.Attempts, err = loadAttempts(attempts, seq, o.WithBody); err != nil {
 			return Page{}, err

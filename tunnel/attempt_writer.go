@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-
-	"github.com/dexra/dexra-tui/payloads"
 )
 
 // attemptWriter records attempts in the background, several at once, so a delivery
@@ -15,8 +13,8 @@ type attemptWriter struct {
 	rec   AttemptRecorder
 	slots chan struct{}
 	wg    sync.WaitGroup
-	// after is called once each write finished (err nil when it was recorded).
-	after func(id string, a payloads.Attempt, err error)
+	// after is called once each write finished (res.Err nil when it was recorded).
+	after func(res ForwardResult)
 
 	mu     sync.Mutex
 	failed int
@@ -26,11 +24,13 @@ type attemptWriter struct {
 // attemptWriteParallel is how many attempts may be on their way to the history.
 const attemptWriteParallel = 32
 
-func newAttemptWriter(rec AttemptRecorder, after func(string, payloads.Attempt, error)) *attemptWriter {
+func newAttemptWriter(rec AttemptRecorder, after func(ForwardResult)) *attemptWriter {
 	return &attemptWriter{rec: rec, slots: make(chan struct{}, attemptWriteParallel), after: after}
 }
 
-func (w *attemptWriter) add(id string, a payloads.Attempt) {
+// add records res.Attempt on event res.EventID.
+func (w *attemptWriter) add(res ForwardResult) {
+	id, a := res.EventID, res.Attempt
 	w.slots <- struct{}{}
 	w.wg.Add(1)
 	go func() {
@@ -46,7 +46,8 @@ func (w *attemptWriter) add(id string, a payloads.Attempt) {
 			w.mu.Unlock()
 		}
 		if w.after != nil {
-			w.after(id, a, err)
+			res.Err = err
+			w.after(res)
 		}
 	}()
 }

@@ -132,6 +132,7 @@ func controlHandler(r store.Reader, ping func() pingAnswer) http.Handler {
 		return toWire(ev), nil
 	})
 	handle(mux, controlStats, func(struct{}) (any, error) { return r.Stats() })
+	handle(mux, controlAppend, appendCall(r))
 	handle(mux, controlDedup, func(q dedupRequest) (any, error) { return r.Dedup(q.Key) })
 	handle(mux, controlAttempt, func(q attemptRequest) (any, error) {
 		aa, ok := r.(attemptAdder)

@@ -2,6 +2,7 @@ package tunnel
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -60,9 +61,13 @@ func ListenerSecrets(defaults []string, routes []Route) SecretSource {
 // delivery is one HTTP request to a target.
 type delivery struct {
 	method string
-	url    string
+	url    string // as sent, secrets included
+	target string // as recorded (Attempt.Target), secrets redacted; "": url
 	header http.Header
 	body   []byte
+	// unrestored names what the history kept redacted and could not be given back, so
+	// it is left out: "Authorization" (a header), "?token" (a query parameter).
+	unrestored []string
 }
 
 // newDeliveryClient is an HTTP client for forwards and replays: no redirects followed
@@ -86,7 +91,7 @@ func newDeliveryClient(conns int) *http.Client {
 
 // send performs d and describes the outcome as an attempt; a failure is in its Error.
 func send(ctx context.Context, client *http.Client, d delivery, mode string, timeout time.Duration) payloads.Attempt {
-	a := payloads.Attempt{Target: d.url, Mode: mode, At: time.Now().UTC()}
+	a := payloads.Attempt{Target: cmp.Or(d.target, d.url), Mode: mode, At: time.Now().UTC(), Warning: unrestoredWarning(d.unrestored)}
 	if timeout <= 0 {
 		timeout = DefaultDeliveryTimeout
 	}
@@ -161,9 +166,10 @@ var hopByHop = []string{
 
 // outgoingHeaders are the event's headers as they go to the app: hop-by-hop headers
 // and Content-Length (recomputed for the body sent) dropped, redacted secret values
-// restored when the configured secrets allow and dropped otherwise, and
+// restored when the configured secrets allow and dropped otherwise (their names are
+// returned: a placeholder is never sent as if it were the value), and
 // X-Forwarded-For/-Host/-Proto added.
-func outgoingHeaders(ev *payloads.Event, secrets SecretSource) http.Header {
+func outgoingHeaders(ev *payloads.Event, secrets SecretSource) (http.Header, []string) {
 	h := ev.Headers.Clone()
 	if h == nil {
 		h = http.Header{}
@@ -180,24 +186,73 @@ func outgoingHeaders(ev *payloads.Event, secrets SecretSource) http.Header {
 	}
 	h.Del("Content-Length")
 	h.Del("Host")
+	var unrestored []string
 	for name, values := range h {
-		for _, v := range values {
-			if v != store.Redacted {
-				continue
-			}
-			if secret, ok := restoreSecret(ev, name, secrets); ok {
-				h[name] = []string{secret}
-			} else {
-				delete(h, name) // "[redacted]" is not what the sender sent
-			}
-			break
+		if !slices.Contains(values, store.Redacted) {
+			continue
+		}
+		if secret, ok := restoreSecret(ev, name, secrets); ok {
+			h[name] = []string{secret}
+		} else {
+			delete(h, name) // "[redacted]" is not what the sender sent
+			unrestored = append(unrestored, name)
 		}
 	}
+	slices.Sort(unrestored)
 	if _, ok := h["User-Agent"]; !ok {
 		h["User-Agent"] = []string{""} // net/http then sends none, as the sender did
 	}
 	addForwarded(h, ev)
-	return h
+	return h, unrestored
+}
+
+// outgoingURL is rawURL as sent: a query parameter whose value the history kept
+// redacted is left out (names returned as "?name"), since its placeholder is not the value.
+func outgoingURL(rawURL string) (string, []string) {
+	if !strings.Contains(rawURL, store.Redacted) {
+		return rawURL, nil
+	}
+	base, query, ok := strings.Cut(rawURL, "?")
+	if !ok {
+		return rawURL, nil
+	}
+	query, fragment, hasFragment := strings.Cut(query, "#")
+	var kept, dropped []string
+	for _, part := range strings.Split(query, "&") {
+		if name, value, _ := strings.Cut(part, "="); value == store.Redacted {
+			dropped = append(dropped, "?"+name)
+			continue
+		}
+		kept = append(kept, part)
+	}
+	if len(dropped) == 0 {
+		return rawURL, nil
+	}
+	out := base
+	if len(kept) > 0 {
+		out += "?" + strings.Join(kept, "&")
+	}
+	if hasFragment {
+		out += "#" + fragment
+	}
+	return out, dropped
+}
+
+// unrestoredWarning says, for the attempt, what was left out of the request.
+func unrestoredWarning(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return "sent without " + strings.Join(names, ", ") +
+		": the history keeps them redacted and this request was rebuilt from it"
+}
+
+// withWarning joins an attempt's warnings.
+func withWarning(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "; " + b
 }
 
 // restoreSecret gives back a secret-token header the history redacted: when the
@@ -248,7 +303,14 @@ func remoteIP(addr string) string {
 	return addr
 }
 
-// forwardDelivery is the request that forwards ev to url unchanged.
-func forwardDelivery(ev *payloads.Event, url string, secrets SecretSource) delivery {
-	return delivery{method: ev.Method, url: url, header: outgoingHeaders(ev, secrets), body: ev.Body}
+// newDelivery is the request that sends ev to url (target: url as recorded): the
+// event's headers and body, without what the history redacted and cannot give back.
+func newDelivery(ev *payloads.Event, url, target string, secrets SecretSource) delivery {
+	header, unrestored := outgoingHeaders(ev, secrets)
+	sendURL, droppedQuery := outgoingURL(url)
+	if target == "" {
+		target = url
+	}
+	return delivery{method: ev.Method, url: sendURL, target: target, header: header, body: ev.Body,
+		unrestored: append(unrestored, droppedQuery...)}
 }

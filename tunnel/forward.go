@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,10 +29,16 @@ type ForwardConfig struct {
 	// the configured secret that verified it; nil drops such headers.
 	Secrets SecretSource
 	Client  *http.Client // nil: a client made for forwarding
-	// OnAttempt is told of each attempt once it is recorded (err says if recording
+	// Retry is how failed forwards are tried again (the zero value: the defaults).
+	Retry RetryPolicy
+	// OnAttempt is told of each attempt once it is recorded (res.Err says if recording
 	// failed), from a background goroutine; it must return quickly.
-	OnAttempt func(eventID string, a payloads.Attempt, err error)
-	Logger    *slog.Logger
+	OnAttempt func(res ForwardResult)
+	// Logger hears failed deliveries (throttled per target) and recoveries.
+	Logger *slog.Logger
+	// Redact is the listener's Config.Redact: the query values it names are sent as
+	// received but recorded redacted in each attempt's target URL. nil: the defaults.
+	Redact *store.Redaction
 }
 
 // Forwarder delivers every committed event to the developer's app. It takes events
@@ -39,22 +46,27 @@ type ForwardConfig struct {
 // for it; each target has its own queue and workers, so a down or slow target delays
 // only its own events. Every delivery is recorded on the event as an attempt.
 type Forwarder struct {
-	cfg     ForwardConfig
-	client  *http.Client
-	queues  []*targetQueue
-	writer  *attemptWriter
-	log     *slog.Logger
-	failed  *failedSet
-	sub     *Subscription
-	workers sync.WaitGroup
+	cfg      ForwardConfig
+	client   *http.Client
+	queues   []*targetQueue
+	writer   *attemptWriter
+	log      *slog.Logger
+	throttle *throttle
+	failed   *failedSet
+	sub      *Subscription
+	workers  sync.WaitGroup
 
+	retry      RetryPolicy
 	dispatched chan struct{} // closed when the subscription has ended
+	stopping   chan struct{} // closed when Stop begins: no more retries
+	cursors    *cursorSaver  // nil when the recorder keeps no cursors
 	// deliverCtx is canceled when Stop gives up, aborting deliveries in flight.
 	deliverCtx context.Context
 	abandon    context.CancelFunc
 
 	ownClient bool
 	aborted   atomic.Int64 // deliveries cut short by Stop
+	unsettled atomic.Int64 // events a worker let go of because the forwarder stopped
 
 	mu      sync.Mutex
 	started bool
@@ -78,21 +90,22 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	f := &Forwarder{cfg: cfg, client: cfg.Client, log: cfg.Logger, failed: newFailedSet(), dispatched: make(chan struct{})}
+	f := &Forwarder{cfg: cfg, client: cfg.Client, log: cfg.Logger, throttle: newThrottle(), failed: newFailedSet(),
+		dispatched: make(chan struct{}), stopping: make(chan struct{}), retry: cfg.Retry.withDefaults()}
 	if f.client == nil {
 		f.client = newDeliveryClient(cfg.Concurrency * len(cfg.Targets))
 		f.ownClient = true
 	}
-	for _, t := range cfg.Targets {
-		f.queues = append(f.queues, newTargetQueue(t))
+	for i, t := range cfg.Targets {
+		f.queues = append(f.queues, newTargetQueue(t, i))
 	}
 	f.deliverCtx, f.abandon = context.WithCancel(context.Background())
-	f.writer = newAttemptWriter(cfg.Recorder, func(id string, a payloads.Attempt, err error) {
-		if err != nil {
-			f.log.Error("forwarder: attempt not recorded", "id", id, "err", err)
+	f.writer = newAttemptWriter(cfg.Recorder, func(res ForwardResult) {
+		if res.Err != nil {
+			f.log.Error("forwarder: attempt not recorded", "id", res.EventID, "err", res.Err)
 		}
 		if cfg.OnAttempt != nil {
-			cfg.OnAttempt(id, a, err)
+			cfg.OnAttempt(res)
 		}
 	})
 	return f, nil
@@ -107,17 +120,21 @@ func (f *Forwarder) Start(hub *Hub) {
 		return
 	}
 	f.started = true
-	f.sub = hub.Subscribe()
+	f.sub = hub.subscribeLive()
 	history := hub.readBehind()
 	for _, q := range f.queues {
 		q.queue.history = history // behind a slow app, read events back, not hold them
 	}
 	order := &reorderer{now: time.Now}
+	var lastSeq uint64
 	if st, ok := f.cfg.Recorder.(interface{ Stats() (store.Stats, error) }); ok {
 		// Events committed from now on follow the newest stored one.
 		if stats, err := st.Stats(); err == nil {
-			order.next = stats.LastSeq + 1
+			order.next, lastSeq = stats.LastSeq+1, stats.LastSeq
 		}
+	}
+	if cs, ok := f.cfg.Recorder.(cursorStore); ok && history != nil && order.next != 0 {
+		f.cursors = f.resume(cs, lastSeq)
 	}
 	for _, q := range f.queues {
 		for range f.cfg.Concurrency {
@@ -174,7 +191,8 @@ func (f *Forwarder) route(evs []*payloads.Event) {
 }
 
 // work delivers q's events one after another until q is finished and empty, or the
-// forwarder gives up.
+// forwarder gives up. With one worker a target's events are a FIFO: one that fails is
+// retried (deliver) before the next is sent, so nothing newer overtakes it.
 func (f *Forwarder) work(q *targetQueue) {
 	defer f.workers.Done()
 	for {
@@ -182,16 +200,71 @@ func (f *Forwarder) work(q *targetQueue) {
 		if !ok {
 			return
 		}
-		url := q.target.URLFor(ev.Path, ev.Query)
-		a := send(f.deliverCtx, f.client, forwardDelivery(ev, url, f.cfg.Secrets), ModeForward, f.cfg.Timeout)
-		if f.deliverCtx.Err() != nil && !AttemptOK(a) {
-			a.Error = abandonedError
-			f.aborted.Add(1)
+		if !f.routesTo(q, ev) || f.settledBefore(q, ev) {
+			q.doneUnsent(ev.Seq) // read back on resume: not this target's, or delivered already
+			continue
 		}
-		q.done(a, true)
-		f.failed.note(ev, a)
-		f.writer.add(ev.ID, a)
+		if f.deliver(q, ev) {
+			q.settle(ev.Seq)
+		} else if f.isStopping() {
+			return // the rest is drained; a later start resumes from the cursor
+		}
 	}
+}
+
+// routesTo says whether ev goes to q's target (events read back on resume were not
+// routed yet).
+func (f *Forwarder) routesTo(q *targetQueue, ev *payloads.Event) bool {
+	if ev.Rejected != "" || ev.DerivedFrom != "" {
+		return false
+	}
+	return slices.Contains(routeIndexes(f.cfg.Targets, ev.Path), q.index)
+}
+
+// settledBefore: the event was delivered to q's target, or refused by it for good,
+// before this forwarder started (its cursor had not been saved yet).
+func (f *Forwarder) settledBefore(q *targetQueue, ev *payloads.Event) bool {
+	url := f.recordedURL(q, ev)
+	for _, a := range ev.Attempts {
+		if a.Mode == ModeForward && a.Target == url && (AttemptOK(a) || !Retryable(a)) {
+			return true
+		}
+	}
+	return false
+}
+
+// logOutcome logs a failed delivery (at most one line per target per logEvery, with
+// how many failed since) and a target that answers 2xx again after failing.
+func (f *Forwarder) logOutcome(wasFailing bool, a payloads.Attempt) {
+	target := a.Target
+	if u, _, ok := strings.Cut(target, "?"); ok {
+		target = u // the query may hold what the history keeps redacted: not for logs
+	}
+	if AttemptOK(a) {
+		if wasFailing {
+			f.log.Info("forwarder: target answers 2xx again", "target", safeText(target))
+		}
+		return
+	}
+	ok, held := f.throttle.allow(target)
+	if !ok {
+		return
+	}
+	why := a.Error
+	if why == "" {
+		why = fmt.Sprintf("answered %d", a.Status)
+	}
+	args := []any{"target", safeText(target), "why", safeText(why)}
+	if held > 0 {
+		args = append(args, "more_failures_since_last_line", held)
+	}
+	f.log.Warn("forwarder: delivery failed; it is recorded on the event and can be replayed", args...)
+}
+
+// recordedURL is where q sends ev, as the history may keep it: secret query values redacted.
+func (f *Forwarder) recordedURL(q *targetQueue, ev *payloads.Event) string {
+	query, _ := f.cfg.Redact.Query(ev.Query)
+	return q.target.URLFor(ev.Path, query)
 }
 
 const abandonedError = "not forwarded: dexra-tui stopped before delivering it"
@@ -213,6 +286,7 @@ func (f *Forwarder) Stop(ctx context.Context) error {
 	if !started {
 		return nil
 	}
+	close(f.stopping) // no more retries: what fails now waits for the next start
 
 	select {
 	case <-f.dispatched:
@@ -233,19 +307,29 @@ func (f *Forwarder) Stop(ctx context.Context) error {
 		f.client.CloseIdleConnections()
 	}
 
-	left := int(f.aborted.Load())
+	left := int(f.aborted.Load() + f.unsettled.Load())
 	for _, q := range f.queues {
 		q.drain(func(ev *payloads.Event) {
+			if !f.routesTo(q, ev) || f.settledBefore(q, ev) {
+				return
+			}
 			left++
-			a := payloads.Attempt{Target: q.target.URLFor(ev.Path, ev.Query), Mode: ModeForward, At: time.Now().UTC(), Error: abandonedError}
-			q.done(a, false)
+			a := payloads.Attempt{Target: f.recordedURL(q, ev), Mode: ModeForward, At: time.Now().UTC(), Error: abandonedError}
+			q.done(a, ev.Seq, false, time.Time{})
 			f.failed.note(ev, a)
-			f.writer.add(ev.ID, a)
+			f.writer.add(ForwardResult{EventID: ev.ID, Method: ev.Method, Attempt: a, Try: 1})
 		})
 	}
 	err := f.writer.wait()
+	if f.cursors != nil {
+		err = errors.Join(err, f.cursors.close())
+	}
 	if left > 0 {
-		err = errors.Join(fmt.Errorf("forwarder: stopped before delivering %d event(s); each is recorded as forward-failed: %w", left, ctx.Err()), err)
+		resumes := ""
+		if f.cursors != nil {
+			resumes = "; they are forwarded when dexra-tui starts again with the same --forward-to"
+		}
+		err = errors.Join(fmt.Errorf("forwarder: stopped with %d event(s) not delivered; each is recorded as forward-failed%s", left, resumes), err)
 	}
 	return err
 }

@@ -37,7 +37,7 @@ func BenchmarkIngestWithForward(b *testing.B) {
 	plain := benchHubListener(b)
 	fwdL := benchHubListener(b)
 	f, err := NewForwarder(ForwardConfig{Targets: mustTargets(b, app.URL), Recorder: fwdL.Store,
-		OnAttempt: func(string, payloads.Attempt, error) { delivered.Add(1) }})
+		OnAttempt: func(ForwardResult) { delivered.Add(1) }})
 	if err != nil {
 		b.Fatal(err)
 	}

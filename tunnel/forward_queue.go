@@ -32,7 +32,14 @@ type TargetHealth struct {
 	// Unread counts queued events the history could no longer give back (pruned by
 	// retention, or unreadable) when their turn came: never sent, nothing recorded.
 	Unread int
+	// NextRetry is when the event that failed last is tried again (zero: none waits).
+	NextRetry time.Time
+	// Retrying counts events waiting to be tried again.
+	Retrying int
 }
+
+// Backlog is every event not yet settled: waiting, in flight, or waiting to retry.
+func (h TargetHealth) Backlog() int { return h.Queued + h.InFlight }
 
 // Summary is the state in a few words: "ok", "failing: connection refused",
 // "failing: 500", "idle", followed by " · 12 queued" when events wait.
@@ -44,6 +51,9 @@ func (h TargetHealth) Summary() string {
 		} else {
 			s += fmt.Sprintf(": %d", h.LastStatus)
 		}
+	}
+	if !h.NextRetry.IsZero() {
+		s += " · retry in " + humanWait(time.Until(h.NextRetry))
 	}
 	if h.Queued > 0 {
 		s += fmt.Sprintf(" · %d queued", h.Queued)
@@ -67,16 +77,24 @@ func (f *Forwarder) Health() []TargetHealth {
 // health. Behind a slow app it holds at most maxQueuedBytes of events (eventQueue).
 type targetQueue struct {
 	target ForwardTarget
+	index  int           // the target's position in the forwarder's targets
 	wake   chan struct{} // capacity 1: the queue or finished changed
 
 	mu       sync.Mutex
 	queue    eventQueue
 	finished bool // no more pushes
 	h        TargetHealth
+	// The cursor (store/forward_cursor.go): every event up to it is settled. pending
+	// are the seqs handed out and not settled; taken is the highest handed out.
+	pending map[uint64]struct{}
+	taken   uint64
+	retries map[uint64]time.Time // seq → next retry, of the events waiting to retry
+	kick    chan struct{}        // closed (and replaced) to retry now (RetryNow)
 }
 
-func newTargetQueue(t ForwardTarget) *targetQueue {
-	return &targetQueue{target: t, wake: make(chan struct{}, 1), h: TargetHealth{Target: t, State: HealthIdle}}
+func newTargetQueue(t ForwardTarget, index int) *targetQueue {
+	return &targetQueue{target: t, index: index, wake: make(chan struct{}, 1), kick: make(chan struct{}),
+		h: TargetHealth{Target: t, State: HealthIdle}, pending: map[uint64]struct{}{}, retries: map[uint64]time.Time{}}
 }
 
 func (q *targetQueue) push(ev *payloads.Event) {
@@ -112,6 +130,13 @@ func (q *targetQueue) next(ctx context.Context) (*payloads.Event, bool) {
 		if ev, seq, ok := q.queue.take(); ok {
 			more := len(q.queue.items) > 0 || q.finished
 			q.h.InFlight++
+			if ev != nil {
+				seq = ev.Seq
+			}
+			if seq != 0 {
+				q.pending[seq] = struct{}{}
+				q.taken = max(q.taken, seq)
+			}
 			q.mu.Unlock()
 			if more {
 				q.signal() // another worker may take the next one
@@ -121,6 +146,7 @@ func (q *targetQueue) next(ctx context.Context) (*payloads.Event, bool) {
 					q.mu.Lock()
 					q.h.InFlight--
 					q.h.Unread++
+					delete(q.pending, seq)
 					q.mu.Unlock()
 					continue
 				}
@@ -147,14 +173,28 @@ func (q *targetQueue) readBack(seq uint64) *payloads.Event {
 	return ev
 }
 
-// done records the outcome of a delivery in the health: of an event next handed out
-// (taken), or of one drained at shutdown.
-func (q *targetQueue) done(a payloads.Attempt, taken bool) {
+// done records the outcome of an attempt in the health: of an event handed out
+// (taken), or of one drained at shutdown. A non-zero next says the event waits to be
+// tried again then, still in flight. It reports whether the target was failing.
+func (q *targetQueue) done(a payloads.Attempt, seq uint64, taken bool, next time.Time) (wasFailing bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if taken {
+	wasFailing = q.h.State == HealthFailing
+	if taken && next.IsZero() {
 		q.h.InFlight--
 	}
+	if next.IsZero() {
+		delete(q.retries, seq)
+	} else {
+		q.retries[seq] = next
+	}
+	q.h.NextRetry = time.Time{}
+	for _, t := range q.retries {
+		if q.h.NextRetry.IsZero() || t.Before(q.h.NextRetry) {
+			q.h.NextRetry = t
+		}
+	}
+	q.h.Retrying = len(q.retries)
 	q.h.LastAt, q.h.LastStatus, q.h.LastError = a.At, a.Status, a.Error
 	if AttemptOK(a) {
 		q.h.State = HealthOK
@@ -163,6 +203,84 @@ func (q *targetQueue) done(a payloads.Attempt, taken bool) {
 		q.h.State = HealthFailing
 		q.h.Failed++
 	}
+	return wasFailing
+}
+
+// stopWaiting takes an event out of its retry wait without an outcome (stopping).
+func (q *targetQueue) stopWaiting(seq uint64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.h.InFlight--
+	delete(q.retries, seq)
+	q.h.Retrying = len(q.retries)
+	if len(q.retries) == 0 {
+		q.h.NextRetry = time.Time{}
+	}
+}
+
+// doneUnsent hands back an event taken but not for this target (or sent already).
+func (q *targetQueue) doneUnsent(seq uint64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.h.InFlight--
+	delete(q.pending, seq)
+}
+
+// settle says the event under seq needs no more attempts to this target (delivered,
+// refused for good, given up on, or not this target's): the cursor may pass it.
+func (q *targetQueue) settle(seq uint64) {
+	q.mu.Lock()
+	delete(q.pending, seq)
+	q.mu.Unlock()
+}
+
+// startAt sets where the cursor starts: every event up to seq is settled.
+func (q *targetQueue) startAt(seq uint64) {
+	q.mu.Lock()
+	q.taken = max(q.taken, seq)
+	q.mu.Unlock()
+}
+
+// cursor is the highest seq up to which every event is settled.
+func (q *targetQueue) cursor() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	c := q.taken
+	for seq := range q.pending {
+		c = min(c, seq-1)
+	}
+	return c
+}
+
+// waitRetry waits until next, a kick (retry now), or stop; false when stopped.
+func (q *targetQueue) waitRetry(next time.Time, stop <-chan struct{}, abort <-chan struct{}) bool {
+	q.mu.Lock()
+	kick := q.kick
+	q.mu.Unlock()
+	t := time.NewTimer(time.Until(next))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-kick:
+		return true
+	case <-stop:
+		return false
+	case <-abort:
+		return false
+	}
+}
+
+// kickRetry wakes a worker waiting to retry; false if none was waiting.
+func (q *targetQueue) kickRetry() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.retries) == 0 {
+		return false
+	}
+	close(q.kick) // every worker waiting to retry goes now
+	q.kick = make(chan struct{})
+	return true
 }
 
 // drain empties the queue, handing each event to each (read back a page at a time

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dexra/dexra-tui/payloads"
 )
@@ -16,7 +17,7 @@ func TestTargetQueueBehindASlowAppHoldsBoundedMemory(t *testing.T) {
 	const n = 600 // 38 MiB of bodies
 	evs := bigEvents(n)
 	reads := 0
-	q := newTargetQueue(ForwardTarget{})
+	q := newTargetQueue(ForwardTarget{}, 0)
 	q.queue.history = sliceHistory(evs, &reads)
 	for _, ev := range evs {
 		q.push(ev)
@@ -29,7 +30,7 @@ func TestTargetQueueBehindASlowAppHoldsBoundedMemory(t *testing.T) {
 		if !ok || ev.Seq != uint64(i+1) || string(ev.Body) != string(evs[i].Body) {
 			t.Fatalf("take %d: seq %d ok %v; want seq %d with its body", i, ev.Seq, ok, i+1)
 		}
-		q.done(payloads.Attempt{Status: 200}, true)
+		q.done(payloads.Attempt{Status: 200}, ev.Seq, true, time.Time{})
 	}
 	var left []*payloads.Event
 	q.drain(func(ev *payloads.Event) { left = append(left, ev) })
@@ -47,7 +48,7 @@ func TestTargetQueueBehindASlowAppHoldsBoundedMemory(t *testing.T) {
 // TestTargetQueueCountsEventsGoneFromTheHistory: a queued event the history no longer
 // has when its turn comes (pruned) is skipped and counted, not sent.
 func TestTargetQueueCountsEventsGoneFromTheHistory(t *testing.T) {
-	q := newTargetQueue(ForwardTarget{})
+	q := newTargetQueue(ForwardTarget{}, 0)
 	q.queue.history = func(uint64, uint64, int) ([]*payloads.Event, error) { return nil, nil } // all pruned
 	q.queue.bytes = maxQueuedBytes                                                             // as if full: what follows is held as seqs
 	for seq := range uint64(3) {

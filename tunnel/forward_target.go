@@ -4,30 +4,36 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
-// ForwardTarget is one --forward-to: where events go, optionally only those received
-// under a path prefix.
+// ForwardTarget is one --forward-to (or replay --to): where events go, optionally only
+// those received under a path prefix.
 //
-// How an event's request maps onto the target URL (the rule of Hookdeck CLI, which
-// appends the event's path to the local URL, reduced to Stripe CLI's when the event
-// came to "/", so `--forward-to localhost:3000/webhook` behaves the same in both):
+// How an event's request maps onto the target URL:
 //
-//   - The suffix is the event's path minus the route's prefix (a catch-all target
-//     keeps the whole path). "/dexatel/x" under "/dexatel" gives "/x".
-//   - A suffix of "" or "/" leaves the target's path as it is; any other suffix is
-//     appended to it: target http://localhost:3000/hooks + "/x" = /hooks/x.
+//   - A plain URL is used exactly as given, as Stripe CLI, Hookdeck and smee do:
+//     `--forward-to http://localhost:3000/webhooks` posts every event to /webhooks.
+//   - The event's path is added only when asked: in the /prefix=URL form, or with a
+//     URL ending in "/*". The suffix is the event's path minus the route's prefix (a
+//     catch-all keeps the whole path): "/dexatel/x" under "/dexatel" gives "/x", and
+//     http://localhost:3000/hooks + "/x" = /hooks/x; a suffix of "" or "/" leaves the
+//     target's path as it is.
 //   - The event's query is appended to the target's own query ("a=1" + "b=2" =
 //     "a=1&b=2"). Paths and queries keep their bytes as received, escapes included.
 type ForwardTarget struct {
 	Spec   string   // as given on the command line
 	Prefix string   // "" for a catch-all target; otherwise "/x" without a trailing slash
 	URL    *url.URL // http or https, with a host, no credentials, no fragment
+	// AppendPath adds the event's path (minus Prefix) to URL's.
+	AppendPath bool
 }
 
-// ParseForwardTarget reads "URL" (catch-all) or "/prefix=URL". A URL without a scheme
-// gets http:// ("localhost:3000/hooks"), and a bare port means localhost ("3000").
+// ParseForwardTarget reads "URL" (exactly that URL), "URL/*" (the event's path is
+// appended) or "/prefix=URL" (events under prefix; the rest of their path is
+// appended). A URL without a scheme gets http:// ("localhost:3000/hooks"), and a bare
+// port means localhost ("3000").
 func ParseForwardTarget(spec string) (ForwardTarget, error) {
 	t := ForwardTarget{Spec: spec}
 	raw := strings.TrimSpace(spec)
@@ -40,7 +46,11 @@ func ParseForwardTarget(spec string) (ForwardTarget, error) {
 			return t, fmt.Errorf("forward target %q: the prefix %q must be a plain path", spec, prefix)
 		}
 		t.Prefix = strings.TrimRight(prefix, "/")
+		t.AppendPath = true
 		raw = strings.TrimSpace(rest)
+	}
+	if base, ok := strings.CutSuffix(raw, "/*"); ok {
+		raw, t.AppendPath = base, true
 	}
 	u, err := parseTargetURL(raw)
 	if err != nil {
@@ -81,6 +91,8 @@ func parseTargetURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("scheme %q: only http and https can be forwarded to", u.Scheme)
 	case u.Host == "":
 		return nil, errors.New("no host")
+	case u.Port() != "" && !validPort(u.Port()):
+		return nil, fmt.Errorf("port %s is not a number from 1 to 65535", u.Port())
 	case u.User != nil:
 		// The target URL is recorded on every attempt; credentials would land in the history.
 		return nil, errors.New("credentials in the URL are not supported (they would be stored in the history)")
@@ -88,6 +100,11 @@ func parseTargetURL(raw string) (*url.URL, error) {
 		return nil, errors.New("a fragment (#...) is never sent; remove it")
 	}
 	return u, nil
+}
+
+func validPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 func isPort(s string) bool {
@@ -115,8 +132,8 @@ func (t ForwardTarget) Label() string {
 // URLFor is the URL an event received at path (escaped, as recorded) and query goes to
 // (see ForwardTarget for the rule). path must lie under t.Prefix.
 func (t ForwardTarget) URLFor(path, query string) string {
-	suffix := path
-	if t.Prefix != "" {
+	suffix := ""
+	if t.AppendPath {
 		suffix = strings.TrimPrefix(path, t.Prefix)
 	}
 	p := t.URL.EscapedPath()

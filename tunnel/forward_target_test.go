@@ -29,6 +29,8 @@ func TestParseForwardTarget(t *testing.T) {
 		{spec: "http://user:pw@x.test", err: "credentials"},
 		{spec: "http://x.test/#frag", err: "fragment"},
 		{spec: "", err: "no URL"},
+		{spec: "localhost:99999", err: "port 99999"},
+		{spec: "http://localhost:0/x", err: "port 0"},
 	}
 	for _, c := range cases {
 		got, err := ParseForwardTarget(c.spec)
@@ -46,15 +48,17 @@ func TestParseForwardTarget(t *testing.T) {
 
 func TestForwardTargetURLFor(t *testing.T) {
 	cases := []struct{ spec, path, query, want string }{
-		// Stripe CLI: the event came to "/", the target URL is used as given.
+		// A plain URL is used as given, whatever path the event came to.
 		{"localhost:3000/webhook", "/", "", "http://localhost:3000/webhook"},
-		// Hookdeck CLI: the event's path is appended to the target's.
-		{"localhost:3000/webhook", "/dexatel/in", "", "http://localhost:3000/webhook/dexatel/in"},
-		{"localhost:3000", "/dexatel/in", "a=1", "http://localhost:3000/dexatel/in?a=1"},
-		{"localhost:3000", "/", "", "http://localhost:3000/"},
-		{"localhost:3000/", "/x/", "", "http://localhost:3000/x/"},
-		{"localhost:3000/h?k=v", "/x", "a=1&b=%20", "http://localhost:3000/h/x?k=v&a=1&b=%20"},
-		{"localhost:3000/h?k=v", "/", "", "http://localhost:3000/h?k=v"},
+		{"localhost:3000/webhook", "/dexatel/in", "", "http://localhost:3000/webhook"},
+		{"localhost:3000", "/dexatel/in", "a=1", "http://localhost:3000/?a=1"},
+		{"localhost:3000/h?k=v", "/x", "a=1&b=%20", "http://localhost:3000/h?k=v&a=1&b=%20"},
+		// "/*" appends the event's path (Hookdeck CLI's rule).
+		{"localhost:3000/webhook/*", "/dexatel/in", "", "http://localhost:3000/webhook/dexatel/in"},
+		{"localhost:3000/*", "/dexatel/in", "a=1", "http://localhost:3000/dexatel/in?a=1"},
+		{"localhost:3000/*", "/", "", "http://localhost:3000/"},
+		{"localhost:3000/*", "/x/", "", "http://localhost:3000/x/"},
+		{"localhost:3000/h/*?k=v", "/x", "", "http://localhost:3000/h/*?k=v"}, // "/*" only at the very end
 		// A route strips its prefix; what is left is appended.
 		{"/dexatel=localhost:3000/hooks/dexatel", "/dexatel", "", "http://localhost:3000/hooks/dexatel"},
 		{"/dexatel=localhost:3000/hooks/dexatel", "/dexatel/", "", "http://localhost:3000/hooks/dexatel"},

@@ -3,6 +3,7 @@
 package tunnel
 
 import (
+	"net/http"
 	"sync"
 
 	"github.com/dexra/dexra-tui/payloads"
@@ -40,7 +41,18 @@ func NewHub() *Hub { return &Hub{subs: map[*Subscription]struct{}{}} }
 
 // Publish queues a private copy of ev for every current subscriber and returns at once.
 // After Close it does nothing.
-func (h *Hub) Publish(ev *payloads.Event) {
+func (h *Hub) Publish(ev *payloads.Event) { h.publish(ev, nil) }
+
+// liveRequest is what the history redacted from an event, as received: it exists in
+// memory only, for the forwarder (redaction is for what we keep, not what the app gets).
+type liveRequest struct {
+	headers http.Header
+	query   string
+}
+
+// publish is Publish; a live subscription (the forwarder's) gets ev with live's
+// headers and query in place of the redacted ones.
+func (h *Hub) publish(ev *payloads.Event, live *liveRequest) {
 	if ev == nil {
 		return
 	}
@@ -51,16 +63,28 @@ func (h *Hub) Publish(ev *payloads.Event) {
 	}
 	for s := range h.subs {
 		// One clone per subscriber: a subscriber that edits its copy cannot race another.
-		s.push(ev.Clone())
+		c := ev.Clone()
+		if live != nil && s.live {
+			c.Headers, c.Query = live.headers.Clone(), live.query
+		}
+		s.push(c)
 	}
 }
 
 // Subscribe returns a subscription that receives every event published from now on.
 // Subscribing to a closed hub gives a subscription whose channel is already closed.
-func (h *Hub) Subscribe() *Subscription {
+func (h *Hub) Subscribe() *Subscription { return h.subscribe(false) }
+
+// subscribeLive is Subscribe for the forwarder: events the listener publishes carry
+// the headers and query as received, secrets included, while they are held in memory;
+// one read back from the history (the queue fell behind) has them redacted.
+func (h *Hub) subscribeLive() *Subscription { return h.subscribe(true) }
+
+func (h *Hub) subscribe(live bool) *Subscription {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := newSubscription(h, h.history)
+	s.live = live
 	if h.closed {
 		s.finish()
 		return s
@@ -100,8 +124,9 @@ func (h *Hub) Subscribers() int {
 
 // Subscription delivers every event published after Subscribe, in order.
 type Subscription struct {
-	hub *Hub
-	out chan *payloads.Event
+	hub  *Hub
+	out  chan *payloads.Event
+	live bool // set before it is shared: gets liveRequest parts (subscribeLive)
 
 	mu       sync.Mutex
 	queue    eventQueue

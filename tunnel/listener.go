@@ -37,9 +37,21 @@ type Config struct {
 	ReadTimeout       time.Duration
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
-	Logger            *slog.Logger // nil: no logs
+	// MaxConns bounds the connections held open; 0 derives it from RLIMIT_NOFILE
+	// (connLimitFor: 704 under 1,024), leaving descriptors for the history, its log and
+	// the control socket. Past it, idle keep-alive connections are closed first.
+	MaxConns int
+	// Logger hears what an operator needs: failed commits (once, then a count, then
+	// the recovery), refused requests, panics. Untrusted text in it is escaped.
+	Logger *slog.Logger // nil: no logs
+	// Redact says which header and query values the history keeps redacted; nil: the
+	// defaults (store.DefaultRedactHeaders, store.DefaultRedactQuery). The forwarder
+	// still gets them as received, from memory.
+	Redact *store.Redaction
 	// Responder simulates failing answers (--respond); nil always answers 200.
 	Responder *Responder
+	// VerifyToken answers Meta's subscription handshake (hub.verify_token).
+	VerifyToken string
 }
 
 // Route overrides the signature scheme and secrets for paths under Prefix.
@@ -62,8 +74,12 @@ type Listener struct {
 	log    *slog.Logger
 	server *http.Server
 
-	mu sync.Mutex
-	ln net.Listener
+	commits  commitWatch
+	throttle *throttle
+
+	mu      sync.Mutex
+	ln      net.Listener
+	limiter *connLimiter
 
 	// stopping ends simulated delays and holds, so Shutdown never waits on them.
 	stopping chan struct{}
@@ -77,8 +93,14 @@ func NewListener(cfg Config, st *store.Store, hub *Hub) *Listener {
 
 func newListener(cfg Config, st appender, hub *Hub) *Listener {
 	cfg = cfg.withDefaults()
-	l := &Listener{cfg: cfg, store: st, hub: hub, log: cfg.Logger, stopping: make(chan struct{})}
+	l := &Listener{cfg: cfg, store: st, hub: hub, log: cfg.Logger, throttle: newThrottle(), stopping: make(chan struct{})}
+	l.commits.now = time.Now
 	l.server = &http.Server{
+		ConnState: func(c net.Conn, state http.ConnState) {
+			if tc, ok := c.(*trackedConn); ok {
+				tc.lim.connState(tc, state)
+			}
+		},
 		Handler:           http.HandlerFunc(l.serveHTTP),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
@@ -108,6 +130,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxHeaderBytes <= 0 {
 		c.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = connLimitFor(descriptorLimit())
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -126,7 +151,8 @@ func (l *Listener) Listen() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("listener: bind %s: %w", l.cfg.Addr, err)
 	}
-	l.ln = ln
+	l.limiter = newConnLimiter(ln, l.cfg.MaxConns, func(status, remote string) { l.logRefused(status, remote, "") })
+	l.ln = l.limiter
 	return ln.Addr().String(), nil
 }
 

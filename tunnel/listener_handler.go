@@ -12,7 +12,6 @@ import (
 	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/payloads/catalog"
 	"github.com/dexra/dexra-tui/payloads/sig"
-	"github.com/dexra/dexra-tui/store"
 )
 
 // EventIDHeader carries the recorded event's ID on every answer that recorded one.
@@ -42,7 +41,7 @@ func (l *Listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		Host:       r.Host,
 		RemoteAddr: r.RemoteAddr,
 		// The request's own map, not a copy: net/http makes one per request, and nothing
-		// changes it; the event gets a redacted copy before it is published.
+		// changes it; the event gets a redacted copy before it is stored (redact).
 		Headers: r.Header,
 	}
 	if ev.Headers == nil {
@@ -59,8 +58,7 @@ func (l *Listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &tooLarge):
 		l.reject(ev, r, vc)
 	case err != nil:
-		l.log.Info("listener: request body not read; nothing recorded",
-			"method", safeText(r.Method), "path", safeText(ev.Path), "remote", r.RemoteAddr, "err", err)
+		l.logRefused("400 body not read", r.RemoteAddr, safeText(r.Method+" "+ev.Path+": "+err.Error()))
 		answered = true
 		writeJSON(w, http.StatusBadRequest, errorAnswer{Error: "could not read the request body"})
 		return
@@ -69,23 +67,33 @@ func (l *Listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		ev.Status = http.StatusOK
 		payloads.Analyze(ev, vc)
 	}
+	var hs *handshake
+	if ev.Rejected == "" {
+		if hs = detectHandshake(ev, l.cfg.VerifyToken); hs != nil {
+			ev.Status = hs.status
+		}
+	}
 	answer := Respond{Status: http.StatusOK, Rate: 1}
-	if ev.Rejected == "" && l.cfg.Responder != nil {
+	if ev.Rejected == "" && hs == nil && l.cfg.Responder != nil {
 		if answer = l.cfg.Responder.decide(); !answer.Normal() {
 			ev.Status, ev.Simulated = answer.Status, answer.String()
 		}
 	}
 
+	live := l.redact(ev)
 	if err := l.store.Append(ev); err != nil {
-		l.log.Error("listener: commit failed; answered 503", "id", ev.ID, "err", err)
+		l.commits.failed(l.log, ev.ID, err)
 		answered = true
 		writeJSON(w, http.StatusServiceUnavailable, errorAnswer{Error: "could not record the event; it was not accepted"})
 		return
 	}
+	l.commits.ok(l.log)
 	id, status, rejected := ev.ID, ev.Status, ev.Rejected
+	if rejected != "" {
+		l.logRejected(ev)
+	}
 	if l.hub != nil && l.hub.Subscribers() > 0 {
-		ev.Headers = store.RedactHeaders(ev.Headers) // subscribers see what the history keeps
-		l.hub.Publish(ev)
+		l.hub.publish(ev, live) // subscribers see what the history keeps; the forwarder, live
 	}
 	if !answer.Normal() {
 		l.simulate(w, r, answer, id) // committed and published; only the answer misbehaves
@@ -94,11 +102,44 @@ func (l *Listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	answered = true
 	w.Header().Set(EventIDHeader, id)
+	if hs != nil {
+		w.Header().Set("Content-Type", hs.contentType)
+		w.WriteHeader(hs.status)
+		w.Write(hs.body)
+		return
+	}
 	if status == http.StatusOK {
 		writeRaw(w, http.StatusOK, emptyObject)
 	} else {
 		writeJSON(w, status, errorAnswer{Error: rejected, ID: id})
 	}
+}
+
+// redact replaces ev's secret header and query values by store.Redacted, as the
+// history keeps them, and returns what they were (nil when nothing was secret). It runs
+// after the signature check, which needs them.
+func (l *Listener) redact(ev *payloads.Event) *liveRequest {
+	headers, hr := l.cfg.Redact.Headers(ev.Headers)
+	query, qr := l.cfg.Redact.Query(ev.Query)
+	if !hr && !qr {
+		return nil
+	}
+	live := &liveRequest{headers: ev.Headers, query: ev.Query}
+	ev.Headers, ev.Query = headers, query
+	return live
+}
+
+// logRejected logs a request recorded but refused (413), at most one line per logEvery.
+func (l *Listener) logRejected(ev *payloads.Event) {
+	ok, held := l.throttle.allow("rejected")
+	if !ok {
+		return
+	}
+	args := []any{"id", ev.ID, "status", ev.Status, "path", safeText(ev.Path), "remote", safeText(ev.RemoteAddr), "why", safeText(ev.Rejected)}
+	if held > 0 {
+		args = append(args, "more_since_last_line", held)
+	}
+	l.log.Warn("listener: refused a request; recorded without its body", args...)
 }
 
 // simulate gives a --respond answer: after its delay, the status, or for a timeout
@@ -120,6 +161,17 @@ func (l *Listener) simulate(w http.ResponseWriter, r *http.Request, answer Respo
 	w.Header().Set(EventIDHeader, id)
 	if answer.RetryAfter != "" {
 		w.Header().Set("Retry-After", answer.RetryAfter)
+	}
+	for name, vs := range answer.Headers {
+		w.Header()[http.CanonicalHeaderKey(name)] = vs
+	}
+	if answer.Body != nil {
+		if w.Header().Get("Content-Type") == "" {
+			w.Header().Set("Content-Type", sniffAnswerType(answer.Body))
+		}
+		w.WriteHeader(answer.Status)
+		w.Write(answer.Body)
+		return
 	}
 	if answer.Status >= 200 && answer.Status < 300 {
 		writeRaw(w, answer.Status, emptyObject)

@@ -230,7 +230,7 @@ func TestListenerAnswers503WhenTheHistoryCannotCommit(t *testing.T) {
 		t.Fatalf("uncommitted event %s was published", ev.ID)
 	case <-time.After(100 * time.Millisecond):
 	}
-	if !strings.Contains(logs.String(), "commit failed") || strings.Contains(logs.String(), testSecret) {
+	if !strings.Contains(logs.String(), "could not commit") || strings.Contains(logs.String(), testSecret) {
 		t.Fatalf("log: %s", logs.String())
 	}
 }

@@ -98,6 +98,10 @@ type ReplayResult struct {
 	// Err is set when nothing could be sent (event not found, no target, no secret).
 	Err      error
 	Recorded bool
+	// Unrestored names what the history keeps redacted and the replay could not give
+	// back, so it was sent without them: header names ("Authorization") and query
+	// parameters ("?token"). The attempt's Warning says so too.
+	Unrestored []string
 }
 
 // OK reports whether the target answered 2xx.
@@ -345,10 +349,11 @@ func (r *Replayer) replayOne(ctx context.Context, it ReplayItem, writer *attempt
 			res.Attempt = payloads.Attempt{Target: u, Mode: string(mode), At: time.Now().UTC(), Error: err.Error()}
 		} else {
 			res.Attempt = send(ctx, r.client, d, string(mode), r.cfg.Timeout)
-			res.Attempt.Warning = warning
+			res.Attempt.Warning = withWarning(warning, res.Attempt.Warning)
+			res.Unrestored = d.unrestored
 		}
 		// A request that could not be built is recorded too: the event was not redelivered.
-		writer.add(ev.ID, res.Attempt)
+		writer.add(ForwardResult{EventID: ev.ID, Attempt: res.Attempt})
 		res.Recorded = true
 		if res.OK() && r.cfg.Forward != nil {
 			r.cfg.Forward.Delivered(ev.ID, u)
@@ -405,7 +410,7 @@ func (r *Replayer) secretFor(ev *payloads.Event) string {
 
 // build is the request a replay of ev to url sends in mode, and a warning for it.
 func (r *Replayer) build(ev *payloads.Event, mode ReplayMode, secret, url string) (delivery, string, error) {
-	d := delivery{method: ev.Method, url: url, header: outgoingHeaders(ev, r.cfg.Secrets), body: ev.Body}
+	d := newDelivery(ev, url, url, r.cfg.Secrets)
 	now := r.cfg.Now()
 	switch mode {
 	case ReplayCaptured:

@@ -53,7 +53,7 @@ func (r *Replayer) ReplayEdited(ctx context.Context, id string, body []byte, url
 	var out EditedReplay
 	var first delivery
 	for i, u := range urls {
-		d := delivery{method: edited.Method, url: u, header: outgoingHeaders(edited, r.cfg.Secrets), body: body}
+		d := newDelivery(edited, u, u, r.cfg.Secrets)
 		res := ReplayResult{EventID: id, Mode: ReplayEdited}
 		if scheme != "" {
 			s := signer{scheme: scheme, secret: secret, hmac: r.cfg.HMAC, now: now}
@@ -65,6 +65,7 @@ func (r *Replayer) ReplayEdited(ctx context.Context, id string, body []byte, url
 			err = nil
 		} else {
 			res.Attempt = send(ctx, r.client, d, string(ReplayEdited), r.cfg.Timeout)
+			res.Unrestored = d.unrestored
 		}
 		if i == 0 {
 			first = d

@@ -46,7 +46,7 @@ func TestReplayCapturedSendsTheEventAsReceived(t *testing.T) {
 		t.Fatalf("summary %+v, %v", sum, err)
 	}
 	reqs := app.got()
-	if len(reqs) != 1 || !bytes.Equal(reqs[0].Body, ev.Body) || reqs[0].Path != "/hooks/dexatel" ||
+	if len(reqs) != 1 || !bytes.Equal(reqs[0].Body, ev.Body) || reqs[0].Path != "/hooks" ||
 		reqs[0].Header.Get("X-Dexatel-Signature") != ev.Headers.Get("X-Dexatel-Signature") ||
 		reqs[0].Header.Get("X-Forwarded-For") != "203.0.113.7" {
 		t.Fatalf("app got %+v", reqs)
@@ -55,7 +55,7 @@ func TestReplayCapturedSendsTheEventAsReceived(t *testing.T) {
 		t.Errorf("progress %+v", progress)
 	}
 	a := attemptsOf(t, st, ev.ID, 1)[0]
-	if a.Mode != "captured" || a.Status != 204 || a.Target != app.srv.URL+"/hooks/dexatel" || a.Warning != "" {
+	if a.Mode != "captured" || a.Status != 204 || a.Target != app.srv.URL+"/hooks" || a.Warning != "" {
 		t.Errorf("recorded attempt %+v", a)
 	}
 }

@@ -1,9 +1,12 @@
 package tunnel
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -18,20 +21,24 @@ type Respond struct {
 	Delay      time.Duration // wait before answering (with Timeout: how long to hold)
 	Rate       float64       // fraction of requests it applies to, (0,1]; others get 200
 	RetryAfter string        // Retry-After header for 429/503
+	Headers    http.Header   // extra answer headers (header=Name:Value)
+	Body       []byte        // answer body (body=…); nil: the listener's own
 }
 
 // DefaultTimeoutHold is how long a "timeout" answer holds a request: longer than
 // the request timeouts platforms use, so the sender gives up first.
 const DefaultTimeoutHold = 60 * time.Second
 
-// ParseRespond reads STATUS[,delay=DUR][,rate=FRACTION][,retry-after=S] or
-// timeout[,delay=DUR][,rate=FRACTION]; "200" and "" mean the normal answer.
+// ParseRespond reads STATUS[,delay=DUR][,rate=FRACTION][,retry-after=S][,header=Name:Value]...
+// [,body=TEXT] or timeout[,delay=DUR][,rate=FRACTION]; "200" and "" mean the normal
+// answer. body= comes last and takes the rest of spec, commas included.
 func ParseRespond(spec string) (Respond, error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "" {
 		return Respond{Status: http.StatusOK, Rate: 1}, nil
 	}
-	parts := strings.Split(spec, ",")
+	head, body, hasBody := strings.Cut(spec, ",body=")
+	parts := strings.Split(head, ",")
 	r := Respond{Rate: 1}
 	switch head := strings.TrimSpace(parts[0]); {
 	case strings.EqualFold(head, "timeout"):
@@ -66,9 +73,25 @@ func ParseRespond(spec string) (Respond, error) {
 				return Respond{}, fmt.Errorf("respond %q: retry-after %q must be seconds", spec, v)
 			}
 			r.RetryAfter = v
+		case "header":
+			name, value, ok := strings.Cut(v, ":")
+			name = strings.TrimSpace(name)
+			if !ok || name == "" || !validHeader(name, value) {
+				return Respond{}, fmt.Errorf("respond %q: header %q wants Name:Value", spec, v)
+			}
+			if r.Headers == nil {
+				r.Headers = http.Header{}
+			}
+			r.Headers.Add(name, strings.TrimSpace(value))
 		default:
-			return Respond{}, fmt.Errorf("respond %q: unknown option %q (delay, rate, retry-after)", spec, k)
+			return Respond{}, fmt.Errorf("respond %q: unknown option %q (delay, rate, retry-after, header, body)", spec, k)
 		}
+	}
+	if hasBody {
+		if r.Timeout {
+			return Respond{}, fmt.Errorf("respond %q: a timeout sends no body", spec)
+		}
+		r.Body = []byte(body)
 	}
 	if r.RetryAfter == "" && (r.Status == http.StatusTooManyRequests || r.Status == http.StatusServiceUnavailable) {
 		r.RetryAfter = "5"
@@ -77,7 +100,22 @@ func ParseRespond(spec string) (Respond, error) {
 }
 
 // Normal reports whether r is the plain 200 answer.
-func (r Respond) Normal() bool { return !r.Timeout && r.Status == http.StatusOK && r.Delay == 0 }
+func (r Respond) Normal() bool {
+	return !r.Timeout && r.Status == http.StatusOK && r.Delay == 0 && r.Body == nil && len(r.Headers) == 0
+}
+
+// validHeader: a header the listener can send as given (no line breaks, a token name).
+func validHeader(name, value string) bool {
+	if strings.ContainsAny(value, "\r\n\x00") {
+		return false
+	}
+	for _, c := range name {
+		if c <= ' ' || c >= 0x7f || strings.ContainsRune("()<>@,;:\\\"/[]?={}", c) {
+			return false
+		}
+	}
+	return true
+}
 
 // String is the spec ParseRespond reads back.
 func (r Respond) String() string {
@@ -87,7 +125,7 @@ func (r Respond) String() string {
 	} else {
 		b.WriteString(strconv.Itoa(r.Status))
 	}
-	if r.Delay > 0 && !(r.Timeout && r.Delay == DefaultTimeoutHold) {
+	if (r.Timeout && r.Delay != DefaultTimeoutHold) || (!r.Timeout && r.Delay > 0) {
 		b.WriteString(",delay=" + r.Delay.String())
 	}
 	if r.Rate > 0 && r.Rate < 1 {
@@ -95,6 +133,14 @@ func (r Respond) String() string {
 	}
 	if r.RetryAfter != "" && r.RetryAfter != "5" {
 		b.WriteString(",retry-after=" + r.RetryAfter)
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.Headers)) {
+		for _, v := range r.Headers[name] {
+			b.WriteString(",header=" + name + ":" + v)
+		}
+	}
+	if r.Body != nil {
+		b.WriteString(",body=" + string(r.Body))
 	}
 	return b.String()
 }
@@ -129,4 +175,12 @@ func (rs *Responder) decide() Respond {
 		return Respond{Status: http.StatusOK, Rate: 1}
 	}
 	return r
+}
+
+// sniffAnswerType is the Content-Type of a --respond body: JSON when it parses.
+func sniffAnswerType(body []byte) string {
+	if json.Valid(body) {
+		return "application/json"
+	}
+	return "text/plain; charset=utf-8"
 }

@@ -74,12 +74,31 @@ func (m *Model) copyBody() tea.Cmd {
 	}
 }
 
-// copied puts the text on the terminal's clipboard (OSC 52) and says so.
+// copyID copies the selected event's full ID.
+func (m *Model) copyID() tea.Cmd {
+	id := m.list.SelectedID()
+	if id == "" {
+		return m.showToast("no event selected", true)
+	}
+	return func() tea.Msg { return copyMsg{what: "event ID " + id, text: id} }
+}
+
+// copied sends the text to the terminal's clipboard (OSC 52) and says so: the
+// terminal may refuse it, so the console does not claim it was copied.
 func (m *Model) copied(msg copyMsg) tea.Cmd {
 	if msg.err != nil {
 		return m.showToast("cannot copy the "+msg.what+": "+sanitize.Line(msg.err.Error()), true)
 	}
-	return tea.Batch(tea.SetClipboard(msg.text), m.showToast("copied the "+msg.what+" to the clipboard", false))
+	return tea.Batch(tea.SetClipboard(msg.text), m.showToast(m.clipboardNote("the "+sanitize.Line(msg.what)), false))
+}
+
+// clipboardNote says what was sent to the terminal clipboard and, inside tmux, how
+// to let it through.
+func (m *Model) clipboardNote(what string) string {
+	if m.opts.Tmux {
+		return "sent " + what + " to the clipboard (OSC 52); tmux passes it with: tmux set -s set-clipboard on"
+	}
+	return "sent " + what + " to the terminal clipboard (OSC 52)"
 }
 
 // showToast shows a short message in the status line for a few seconds.
@@ -101,5 +120,5 @@ func (m *Model) toggleSecret() tea.Cmd {
 	if !m.reveal || m.opts.Secret == "" {
 		return nil
 	}
-	return tea.Batch(tea.SetClipboard(m.opts.Secret), m.showToast("copied the webhook secret to the clipboard", false))
+	return tea.Batch(tea.SetClipboard(m.opts.Secret), m.showToast(m.clipboardNote("the webhook secret"), false))
 }

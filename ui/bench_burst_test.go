@@ -94,7 +94,7 @@ func benchBurst(b *testing.B, viaHTTP bool) {
 	in, inW := io.Pipe()
 	defer inW.Close()
 	prog := tea.NewProgram(p, tea.WithInput(in), tea.WithOutput(io.Discard), tea.WithWindowSize(120, 35), tea.WithoutSignals())
-	go bridge(ctx, sub.C(), nil, prog.Send)
+	go bridge(ctx, sub.C(), nil, nil, nil, prog.Send)
 	done := make(chan struct{})
 	go func() { defer close(done); prog.Run() }()
 	defer func() { prog.Quit(); <-done }()

@@ -7,26 +7,35 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dexra/dexra-tui/payloads"
+	"github.com/dexra/dexra-tui/ui/sanitize"
 )
 
 // bridgeCooldown is the least time between two batches sent to the program: events
 // that arrive faster are coalesced into one message (and one render).
 const bridgeCooldown = 100 * time.Millisecond
 
-// bridge is the one goroutine that turns committed events, and the listener stopping
-// on its own, into program messages. The first event after a quiet spell is sent at
-// once; later ones are gathered and sent at most once per cooldown. It returns when
-// ctx ends; a closed events channel (the listener stopped) only ends the batches.
-func bridge(ctx context.Context, events <-chan *payloads.Event, stopped <-chan error, send func(tea.Msg)) {
+// bridge is the one goroutine that turns committed events, recorded forward attempts
+// and the listener stopping on its own into program messages. The first news after a
+// quiet spell is sent at once; later news is gathered and sent at most once per
+// cooldown. It returns when ctx ends; a closed events channel (the listener stopped)
+// only ends the batches.
+func bridge(ctx context.Context, events <-chan *payloads.Event, recorded <-chan struct{}, stopped <-chan error, notices <-chan Notice, send func(tea.Msg)) {
 	var pending eventsArrivedMsg
+	var attempts bool
 	var cooldown <-chan time.Time
 	flush := func() {
-		if pending.count == 0 {
+		if pending.count == 0 && !attempts {
 			cooldown = nil
 			return
 		}
-		send(pending)
-		pending = eventsArrivedMsg{}
+		if pending.count > 0 {
+			send(pending)
+			pending = eventsArrivedMsg{}
+		}
+		if attempts {
+			send(attemptsRecordedMsg{})
+			attempts = false
+		}
 		cooldown = time.After(bridgeCooldown)
 	}
 	for {
@@ -44,12 +53,19 @@ func bridge(ctx context.Context, events <-chan *payloads.Event, stopped <-chan e
 			if cooldown == nil {
 				flush()
 			}
+		case <-recorded:
+			attempts = true
+			if cooldown == nil {
+				flush()
+			}
 		case <-cooldown:
 			flush()
 		case err := <-stopped:
 			stopped = nil
 			flush()
 			send(listenerStoppedMsg{err: err})
+		case n := <-notices:
+			send(toastMsg{text: sanitize.Line(n.Text), isError: n.IsError})
 		}
 	}
 }

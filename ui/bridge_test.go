@@ -46,7 +46,7 @@ func TestBridgeSendsTheFirstEventAtOnceAndCoalescesABurst(t *testing.T) {
 	rec := &recorder{got: make(chan struct{}, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); bridge(ctx, events, nil, rec.send) }()
+	go func() { defer close(done); bridge(ctx, events, nil, nil, nil, rec.send) }()
 
 	events <- &payloads.Event{Seq: 1, Received: clock}
 	<-rec.got // the first event needs no company
@@ -81,7 +81,7 @@ func TestBridgeSurvivesAClosedChannelAndEndsWithTheContext(t *testing.T) {
 	rec := &recorder{got: make(chan struct{}, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); bridge(ctx, events, nil, rec.send) }()
+	go func() { defer close(done); bridge(ctx, events, nil, nil, nil, rec.send) }()
 	events <- &payloads.Event{Seq: 1}
 	close(events)
 	<-rec.got
@@ -159,7 +159,7 @@ func TestBridgeReportsTheListenerStopping(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); bridge(ctx, events, stopped, send) }()
+	go func() { defer close(done); bridge(ctx, events, nil, stopped, nil, send) }()
 	events <- &payloads.Event{Seq: 1, Received: clock}
 	<-sent
 	stopped <- errors.New("accept: too many open files")

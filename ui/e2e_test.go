@@ -134,7 +134,7 @@ func startLive(t *testing.T, w, h int,
 	p := &probe{Model: m}
 	tm := teatest.NewTestModel(t, p, teatest.WithInitialTermSize(w, h))
 	bridged := make(chan struct{})
-	go func() { defer close(bridged); bridge(ctx, sub.C(), nil, tm.Send) }()
+	go func() { defer close(bridged); bridge(ctx, sub.C(), opts.Recorded.news(), nil, nil, tm.Send) }()
 	t.Cleanup(func() {
 		cancel()
 		<-bridged
@@ -194,13 +194,13 @@ func TestConsoleEndToEnd(t *testing.T) {
 	good := delivery("4ca07d94-7b4d-4434-97aa-e2e000000001", "delivered")
 	c.post(t, "/dexatel", signed(testSecret, good), good)
 	c.waitScreen(t, "the posted event", func(s string) bool {
-		return strings.Contains(s, "1 event ") && strings.Contains(s, "✓ dexatel  delivery     delivered")
+		return strings.Contains(s, "1 event ") && strings.Contains(s, "✓ dexatel delivery delivered")
 	})
 
 	bad := []byte(`{"data":{"account_id":"4ca07d94-7b4d-4434-97aa-9ec34772f111","message_id":"4ca07d94-7b4d-4434-97aa-e2e000000002","event":"message","text":"sign me","channel":"sms"}}`)
 	c.post(t, "/dexatel", signed("a-wrong-secret", bad), bad)
 	c.waitScreen(t, "the failing event", func(s string) bool {
-		return strings.Contains(s, "2 events · 1 ✗") && strings.Contains(s, `✗ dexatel  message      "sign me" sms`)
+		return strings.Contains(s, "2 events · 1 ✗") && strings.Contains(s, `✗ dexatel message  "sign me" sms`)
 	})
 
 	// Filter: only the failing event stays, with its count.
@@ -232,7 +232,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	if !strings.HasPrefix(copied, "curl ") || !strings.Contains(copied, c.url+"/dexatel") {
 		t.Fatalf("copied %q, want a curl command to the listener", copied)
 	}
-	c.waitScreen(t, "copy confirmation", func(s string) bool { return strings.Contains(s, "copied the curl command") })
+	c.waitScreen(t, "copy confirmation", func(s string) bool { return strings.Contains(s, "sent the curl command to the terminal clipboard") })
 	if out, err := exec.Command("sh", "-c", copied).CombinedOutput(); err != nil {
 		t.Fatalf("running the copied command: %v\n%s", err, out)
 	}

@@ -14,6 +14,9 @@ import (
 // editSelected opens the selected event's body for editing (e): in $EDITOR when one
 // is set, in the console otherwise. Sending it is replayEdited's.
 func (m *Model) editSelected() tea.Cmd {
+	if ask := m.askTarget("e"); ask != nil || m.menu.IsOpen() {
+		return ask
+	}
 	if why := m.replayBlocked(); why != "" {
 		return m.showToast(why, true)
 	}
@@ -33,7 +36,7 @@ func (m *Model) editSelected() tea.Cmd {
 			msg.err = errors.New("the listener refused this event and kept no body to edit")
 			return msg
 		}
-		msg.title = styles.Line(present.Title(ev, loc, present.Dedup{}))
+		msg.title = styles.Line(present.Title(ev, present.Options{Location: loc}, present.Dedup{}))
 		if msg.draft, err = editor.Prepare(ev.Body); err != nil {
 			msg.err = err
 			return msg

@@ -20,10 +20,11 @@ func startForwardingConsole(t *testing.T, target string, w, h int) *liveConsole 
 	t.Helper()
 	targets := mustTargets(t, target)
 	var fwd *tunnel.Forwarder
+	recorded := NewRecordedAttempts()
 	return startLive(t, w, h,
 		func(st *store.Store, hub *tunnel.Hub) func(context.Context) error {
 			var err error
-			fwd, err = tunnel.NewForwarder(tunnel.ForwardConfig{Targets: targets, Recorder: st, Timeout: 5 * time.Second})
+			fwd, err = tunnel.NewForwarder(tunnel.ForwardConfig{Targets: targets, Recorder: st, Timeout: 5 * time.Second, Retry: tunnel.RetryPolicy{For: -1}, OnAttempt: recorded.Notify})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -33,7 +34,7 @@ func startForwardingConsole(t *testing.T, target string, w, h int) *liveConsole 
 		func(st *store.Store, hub *tunnel.Hub, url string) Options {
 			return Options{
 				Reader: st, ListenURL: url, Secret: testSecret, Location: time.UTC,
-				Forwarder: fwd,
+				Forwarder: fwd, Recorded: recorded,
 				Replay: tunnel.ReplayConfig{History: st, Targets: targets, Appender: st, Hub: hub, Forward: fwd,
 					Secrets: func(string) []string { return []string{testSecret} }},
 			}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,6 +97,8 @@ type forwarding struct {
 	hub     *tunnel.Hub
 	fwd     *tunnel.Forwarder
 	targets []tunnel.ForwardTarget
+	// recorded counts the forwarder's attempts written to the history
+	recorded atomic.Int64
 }
 
 func startForwarding(t *testing.T, st *store.Store, url string) *forwarding {
@@ -105,7 +108,8 @@ func startForwarding(t *testing.T, st *store.Store, url string) *forwarding {
 		t.Fatal(err)
 	}
 	f := &forwarding{st: st, hub: tunnel.NewHub(), targets: targets}
-	f.fwd, err = tunnel.NewForwarder(tunnel.ForwardConfig{Targets: targets, Recorder: st, Timeout: 5 * time.Second})
+	f.fwd, err = tunnel.NewForwarder(tunnel.ForwardConfig{Targets: targets, Recorder: st, Timeout: 5 * time.Second,
+		Retry: tunnel.RetryPolicy{For: -1}, OnAttempt: func(tunnel.ForwardResult) { f.recorded.Add(1) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ func TestGoldenScreens(t *testing.T) {
 	for _, size := range []struct {
 		name string
 		w, h int
-	}{{"120x35", 120, 35}, {"80x24", 80, 24}} {
+	}{{"120x35", 120, 35}, {"80x24", 80, 24}, {"60x15", 60, 15}} {
 		t.Run(size.name, func(t *testing.T) {
 			st := openStore(t)
 			fill(t, st, fixtureEvents())
@@ -29,6 +29,31 @@ func TestGoldenScreens(t *testing.T) {
 			start(m, size.w, size.h)
 			drive(m, forwardingHealth(m))
 			drive(m, press("g"), press("6")) // the oldest event: a failed forward, then a replay
+			golden.RequireEqual(t, []byte(m.View().Content))
+		})
+		t.Run(size.name+"-answer-menu", func(t *testing.T) {
+			st := openStore(t)
+			fill(t, st, fixtureEvents())
+			m := testModel(st, false)
+			m.opts.Responder = tunnel.NewResponder(tunnel.Respond{Status: 429, Rate: 1, RetryAfter: "5"})
+			start(m, size.w, size.h)
+			drive(m, press("a"))
+			golden.RequireEqual(t, []byte(m.View().Content))
+		})
+		t.Run(size.name+"-help", func(t *testing.T) {
+			st := openStore(t)
+			fill(t, st, fixtureEvents())
+			m := testModel(st, false)
+			start(m, size.w, size.h)
+			drive(m, press("?"))
+			golden.RequireEqual(t, []byte(m.View().Content))
+		})
+		t.Run(size.name+"-headers-tab", func(t *testing.T) {
+			st := openStore(t)
+			fill(t, st, fixtureEvents())
+			m := testModel(st, false)
+			start(m, size.w, size.h)
+			drive(m, press("k"), press("k"), press("k"), press("2")) // the redelivery
 			golden.RequireEqual(t, []byte(m.View().Content))
 		})
 		t.Run(size.name+"-signature-tab", func(t *testing.T) {

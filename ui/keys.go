@@ -6,6 +6,7 @@ import (
 	"github.com/dexra/dexra-tui/ui/detail"
 	"github.com/dexra/dexra-tui/ui/editor"
 	"github.com/dexra/dexra-tui/ui/eventlist"
+	"github.com/dexra/dexra-tui/ui/menu"
 	"github.com/dexra/dexra-tui/ui/picker"
 )
 
@@ -16,7 +17,8 @@ type KeyMap struct {
 	Tabs                                    [6]key.Binding
 	Open, Back                              key.Binding
 	Filter, Apply, Clear                    key.Binding
-	Trigger, CopyCurl, CopyBody, Secret     key.Binding
+	Trigger, CopyCurl, CopyBody, CopyID     key.Binding
+	Secret                                  key.Binding
 	Replay, Edit, ReplayFailed, Answer      key.Binding
 	Send, CancelEdit                        key.Binding
 	Help, Quit, ForceQuit                   key.Binding
@@ -44,11 +46,12 @@ func DefaultKeyMap() KeyMap {
 		Trigger:      b("t", "trigger", "t"),
 		CopyCurl:     b("y", "copy curl", "y"),
 		CopyBody:     b("Y", "copy body", "Y"),
+		CopyID:       b("i", "copy event ID", "i"),
 		Secret:       b("s", "secret", "s"),
 		Replay:       b("r", "replay", "r"),
 		Edit:         b("e", "edit+replay", "e"),
 		ReplayFailed: b("R", "replay failed", "R"),
-		Answer:       b("a", "listener answer (500, 429, timeout…)", "a"),
+		Answer:       b("a", "listener answer menu (500, 429, timeout…)", "a"),
 		Send:         b("ctrl+s", "send", "ctrl+s"),
 		CancelEdit:   b("esc", "cancel", "esc"),
 		Help:         b("?", "help", "?"),
@@ -75,6 +78,10 @@ func (k KeyMap) editor() editor.KeyMap {
 	return editor.KeyMap{Send: k.Send, Cancel: k.CancelEdit}
 }
 
+func (k KeyMap) menu() menu.KeyMap {
+	return menu.KeyMap{Up: k.Up, Down: k.Down, Choose: k.Open, Cancel: k.Back}
+}
+
 func (k KeyMap) picker() picker.KeyMap {
 	return picker.KeyMap{Up: k.Up, Down: k.Down, Choose: k.Open, Cancel: k.Back}
 }
@@ -91,7 +98,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.NextTab, k.PrevTab, tabs},
-		{k.Filter, k.Apply, k.Clear, k.Trigger, k.CopyCurl, k.CopyBody},
+		{k.Filter, k.Apply, k.Clear, k.Trigger, k.CopyCurl, k.CopyBody, k.CopyID},
 		{k.Replay, k.Edit, k.ReplayFailed, k.Answer, k.Secret, k.Help, k.Quit, k.ForceQuit},
 	}
 }

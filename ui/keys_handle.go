@@ -19,6 +19,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case m.editor.IsOpen():
 		return m.editor.Update(msg)
+	case m.menu.IsOpen():
+		return m.menu.Update(msg)
 	case m.picker.IsOpen():
 		return m.picker.Update(msg)
 	case m.showHelp:
@@ -30,7 +32,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
 	case key.Matches(msg, k.Help):
-		m.showHelp = true
+		m.showHelp, m.helpOffset = true, 0
 	case key.Matches(msg, k.Filter):
 		return m.startFilter()
 	case key.Matches(msg, k.Trigger):
@@ -39,6 +41,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.copyCurl()
 	case key.Matches(msg, k.CopyBody):
 		return m.copyBody()
+	case key.Matches(msg, k.CopyID):
+		return m.copyID()
 	case key.Matches(msg, k.Secret):
 		return m.toggleSecret()
 	case key.Matches(msg, k.Replay):
@@ -48,11 +52,11 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.ReplayFailed):
 		return m.replayFailedForwards()
 	case key.Matches(msg, k.Answer):
-		return m.cycleAnswer()
+		return m.openAnswerMenu()
 	case key.Matches(msg, k.NextTab):
-		m.detail.SetTab(m.detail.Tab() + 1)
+		return m.detail.SetTab(m.detail.Tab() + 1)
 	case key.Matches(msg, k.PrevTab):
-		m.detail.SetTab(m.detail.Tab() - 1)
+		return m.detail.SetTab(m.detail.Tab() - 1)
 	case key.Matches(msg, k.Open):
 		m.setFocus(focusDetail)
 	case key.Matches(msg, k.Back):
@@ -60,8 +64,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	default:
 		for i, b := range k.Tabs {
 			if key.Matches(msg, b) {
-				m.detail.SetTab(i)
-				return nil
+				return m.detail.SetTab(i)
 			}
 		}
 		if m.focus == focusDetail {
@@ -78,7 +81,21 @@ func (m *Model) helpKey(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit
 	case key.Matches(msg, m.keys.Help, m.keys.Back):
 		m.showHelp = false
+	case key.Matches(msg, m.keys.Up):
+		m.helpOffset--
+	case key.Matches(msg, m.keys.Down):
+		m.helpOffset++
+	case key.Matches(msg, m.keys.PageUp):
+		m.helpOffset -= max(m.screen.Body.H-2, 1)
+	case key.Matches(msg, m.keys.PageDown):
+		m.helpOffset += max(m.screen.Body.H-2, 1)
+	case key.Matches(msg, m.keys.Top):
+		m.helpOffset = 0
+	case key.Matches(msg, m.keys.Bottom):
+		m.helpOffset = 1 << 30 // clamped when drawn
 	}
+	// Kept within the lines, so scrolling back up answers at once.
+	m.helpOffset = max(min(m.helpOffset, len(m.helpLines(m.screen.Body.W))-(m.screen.Body.H-1)), 0)
 	return nil
 }
 

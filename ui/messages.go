@@ -113,3 +113,9 @@ type toastMsg struct {
 	text    string
 	isError bool
 }
+
+// Notice is a line for the status line from outside the console (the listener's log).
+type Notice struct {
+	Text    string
+	IsError bool
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/dexra/dexra-tui/ui/detail"
 	"github.com/dexra/dexra-tui/ui/editor"
 	"github.com/dexra/dexra-tui/ui/eventlist"
+	"github.com/dexra/dexra-tui/ui/menu"
 	"github.com/dexra/dexra-tui/ui/picker"
 	"github.com/dexra/dexra-tui/ui/theme"
 )
@@ -50,12 +51,14 @@ type Model struct {
 	list   *eventlist.List
 	detail *detail.Detail
 	picker *picker.Picker
+	menu   *menu.Menu // the small overlay menus (answers, a forward target)
 	help   help.Model
 	input  textinput.Model
 
-	focus    focus
-	showHelp bool
-	reveal   bool // the secret is shown
+	focus      focus
+	showHelp   bool
+	helpOffset int  // the help screen's first line shown
+	reveal     bool // the secret is shown
 
 	// filter state: what is typed, whether it parses, what is applied
 	filtering  bool
@@ -87,6 +90,7 @@ type Model struct {
 	editor         *editor.Editor
 	execEditor     func(*exec.Cmd, tea.ExecCallback) tea.Cmd
 	replay         *replayRun // the run in progress, nil when none
+	afterTarget    string     // the key (r, e, R) waiting for a forward target typed in
 	replayGen      uint64
 	bar            progress.Model
 	background     *background // replay runs still going
@@ -115,10 +119,13 @@ func New(opts Options) *Model {
 		},
 	}
 	m.list = eventlist.New(opts.Reader, opts.Location, m.styles, keys.list())
+	m.list.SetClock(opts.Now)
 	m.list.SetEmptyHint("no events yet: press t for a sample")
 	m.list.SetForwarding(opts.Forwarder != nil || len(opts.Replay.Targets) > 0)
 	m.detail = detail.New(opts.Reader, opts.Location, m.styles, keys.detail())
+	m.detail.SetIDFinder(opts.IDs)
 	m.picker = picker.New(opts.Catalog, m.styles, keys.picker())
+	m.menu = menu.New(m.styles, keys.menu())
 	m.help = help.New()
 	m.help.Styles = m.styles.Help
 	m.input = newFilterInput(m.styles)

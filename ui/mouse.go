@@ -30,7 +30,7 @@ func (m *Model) handleClick(ms tea.Mouse) tea.Cmd {
 		m.setFocus(focusDetail)
 		if ms.Y-s.Detail.Y == 1 {
 			if tab := detail.TabAt(ms.X-s.Detail.X, s.Detail.W); tab >= 0 {
-				m.detail.SetTab(tab)
+				return m.detail.SetTab(tab)
 			}
 		}
 	}

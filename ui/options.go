@@ -22,6 +22,12 @@ const (
 type Options struct {
 	// Reader pages the history; the console never holds the whole of it.
 	Reader store.Reader
+	// IDs finds stored IDs by prefix, so the detail shows as much of an ID as is
+	// unique; nil: the Reader's, when it has IDsWithPrefix (a *store.Store does).
+	IDs store.IDFinder
+	// Tmux says the console runs inside tmux, which drops clipboard (OSC 52) writes
+	// unless set-clipboard is on; Run sets it when $TMUX is set.
+	Tmux bool
 	// Events are committed events, from a hub subscription; only their arrival and
 	// received time are used (the list re-reads the history).
 	Events <-chan *payloads.Event
@@ -41,11 +47,21 @@ type Options struct {
 	// Forwarder is the running forwarder (nil without --forward-to): the header shows
 	// its targets' health and R replays what it failed to deliver.
 	Forwarder *tunnel.Forwarder
+	// Notices are what the listener and forwarder say an operator needs (failed
+	// commits, refused requests, forward failures), shown in the status line.
+	Notices <-chan Notice
+	// Recorded hears the Forwarder's attempts once they are in the history (its Notify
+	// is the ForwardConfig.OnAttempt); nil: rows follow the forwarder's health, which
+	// can count an attempt before a read sees it.
+	Recorded *RecordedAttempts
 	// Replay is how r, e and R send events again: History, Targets (the forward
 	// targets), Secrets, Tolerance, Appender and Hub (edited replays record a new
 	// event), Forward (the Forwarder). The console sets Mode, Concurrency and
-	// Progress per run. Without Targets, r, e and R say to start with --forward-to.
+	// Progress per run. Without Targets, r, e and R ask for one (used for this run).
 	Replay tunnel.ReplayConfig
+	// SaveForwardTarget keeps a forward target typed in the console (r, e or R
+	// without one) for the next runs, in the config file; nil: it is for this run only.
+	SaveForwardTarget func(url string) error
 	// Editor is the command e opens a body in; Run sets it from $VISUAL or $EDITOR.
 	// "" edits in the console.
 	Editor string
@@ -68,6 +84,9 @@ func (o *Options) defaults() {
 	}
 	if o.Catalog == nil {
 		o.Catalog = catalog.All()
+	}
+	if f, ok := o.Reader.(store.IDFinder); ok && o.IDs == nil {
+		o.IDs = f
 	}
 	if o.Profile == "" {
 		o.Profile = ProfileSandbox

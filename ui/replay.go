@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,12 +10,69 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dexra/dexra-tui/tunnel"
+	"github.com/dexra/dexra-tui/ui/menu"
 	"github.com/dexra/dexra-tui/ui/present"
 	"github.com/dexra/dexra-tui/ui/sanitize"
 )
 
 // noTargetHint is what r, e and R say when there is nowhere to send to.
 const noTargetHint = "no forward target: start dexra-tui with --forward-to URL (your app's webhook URL) to replay"
+
+// menuTarget names the input asking for a forward target.
+const menuTarget = "forward-target"
+
+// askTarget asks for a forward target when there is none, and then does action (the
+// key r, e or R); nil when there is a target already.
+func (m *Model) askTarget(action string) tea.Cmd {
+	if len(m.opts.Replay.Targets) > 0 || m.opts.Replay.History == nil {
+		return nil
+	}
+	m.afterTarget = action
+	cmd := m.menu.Open(menu.Config{
+		Name:        menuTarget,
+		Title:       "FORWARD TO",
+		Custom:      "your app's webhook URL",
+		Syntax:      "your app's webhook URL, where r, e and R send events (as --forward-to takes it)",
+		Placeholder: "http://localhost:3000/webhooks",
+		Check: func(url string) error {
+			_, err := tunnel.ParseForwardTargets([]string{url})
+			return err
+		},
+	}, "")
+	return cmd
+}
+
+// targetChosen uses the forward target typed in for this run, keeps it if the
+// console can, and does the key that asked for it.
+func (m *Model) targetChosen(url string) tea.Cmd {
+	targets, err := tunnel.ParseForwardTargets([]string{url})
+	if err != nil { // checked by the input already
+		return m.showToast(err.Error(), true)
+	}
+	m.opts.Replay.Targets = targets
+	m.list.SetForwarding(true)
+	var save tea.Cmd
+	if keep := m.opts.SaveForwardTarget; keep != nil {
+		save = func() tea.Msg {
+			if err := keep(url); err != nil {
+				return toastMsg{text: "forwarding to " + sanitize.Line(url) + " for this run; not saved: " + sanitize.Line(err.Error()), isError: true}
+			}
+			return toastMsg{text: "saved " + sanitize.Line(url) + " as the forward target in the config"}
+		}
+	}
+	action := m.afterTarget
+	m.afterTarget = ""
+	var next tea.Cmd
+	switch action {
+	case "r":
+		next = m.replaySelected()
+	case "e":
+		next = m.editSelected()
+	case "R":
+		next = m.replayFailedForwards()
+	}
+	return tea.Batch(next, save)
+}
 
 // replayBlocked says why a replay cannot start now, "" when it can.
 func (m *Model) replayBlocked() string {
@@ -48,6 +104,9 @@ func (m *Model) startRun(kind replayKind, id string, work replayWork) tea.Cmd {
 
 // replaySelected sends the selected event to the forward target(s) again (r).
 func (m *Model) replaySelected() tea.Cmd {
+	if ask := m.askTarget("r"); ask != nil || m.menu.IsOpen() {
+		return ask
+	}
 	if why := m.replayBlocked(); why != "" {
 		return m.showToast(why, true)
 	}
@@ -70,8 +129,14 @@ func (m *Model) replaySelected() tea.Cmd {
 // replayFailedForwards replays, oldest first, every event whose latest forward
 // failed, each to the URL it failed on (R).
 func (m *Model) replayFailedForwards() tea.Cmd {
-	if why := m.replayBlocked(); why != "" || m.opts.Forwarder == nil {
-		return m.showToast(cmp.Or(why, noTargetHint), true)
+	if ask := m.askTarget("R"); ask != nil || m.menu.IsOpen() {
+		return ask
+	}
+	if why := m.replayBlocked(); why != "" {
+		return m.showToast(why, true)
+	}
+	if m.opts.Forwarder == nil {
+		return m.showToast("nothing was forwarded in this run, so none failed: r replays the selected event", false)
 	}
 	cfg, fwd := m.replayConfig(), m.opts.Forwarder
 	return m.startRun(replayFailed, "", func(ctx context.Context, report func(tunnel.ReplayProgress)) replayDoneMsg {
@@ -125,7 +190,7 @@ func (m *Model) replayEnded(msg replayDoneMsg) tea.Cmd {
 	m.noteReplays(msg.results)
 	text, isError := replayOutcome(run.kind, msg)
 	if run.kind != replayFailed && !msg.nothing {
-		// The app's answer is what the user is waiting for.
+		// The app's answer is what the user is waiting for (a tab that checks nothing).
 		m.detail.SetTab(present.TabForwards)
 	}
 	return tea.Batch(m.showToast(text, isError), m.afterList(m.list.Refresh()), m.detail.Reload(),

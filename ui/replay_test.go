@@ -40,8 +40,8 @@ func TestReplaySendsTheSelectedEventAndShowsTheAnswer(t *testing.T) {
 
 	drive(m, press("r"))
 	got := a.requests()
-	if len(got) != 1 || !bytes.Equal(got[0].body, ev.Body) || got[0].path != "/dexatel" {
-		t.Fatalf("the app got %d requests (%+v), want the event's body at /dexatel", len(got), got)
+	if len(got) != 1 || !bytes.Equal(got[0].body, ev.Body) || got[0].path != "/" {
+		t.Fatalf("the app got %d requests (%+v), want the event's body at the exact target URL", len(got), got)
 	}
 	if got[0].header.Get("X-Dexatel-Signature") != ev.Headers.Get("X-Dexatel-Signature") {
 		t.Fatal("a Dexatel event (no timestamp) is replayed as captured: the signature header must be unchanged")
@@ -52,7 +52,7 @@ func TestReplaySendsTheSelectedEventAndShowsTheAnswer(t *testing.T) {
 	screen := screenText(m)
 	for _, want := range []string{
 		"replay → 200 OK in", "(captured)", // the toast
-		"6 Forwards", "1 attempt · newest first · 1 ok", "captured → 200 OK", "Target    " + a.url() + "/dexatel",
+		"6 Forwards", "1 attempt · newest first · 1 ok", "captured → 200 OK", "Target    " + a.url() + "/",
 		"Response  200 OK", "X-App: test-app", `"seen": 1`, // the app's answer, pretty-printed
 		"↦  188B", // the row's forward mark
 	} {
@@ -75,8 +75,10 @@ func TestReplayFailedForwardsInOrder(t *testing.T) {
 	for i, id := range ids {
 		f.receive(t, dexatelEvent(id, clock.Add(time.Duration(i)*time.Second), "delivered"))
 	}
-	waitFor(t, "three failed forwards", func() bool { return len(f.fwd.Failed()) == 3 })
-	drive(m, eventsArrivedMsg{count: 3}, m.refreshHealth()())
+	// The rows show what the history holds: wait until the attempts are in it, not
+	// only counted by the forwarder (which happens a moment before).
+	waitFor(t, "three failed forwards recorded", func() bool { return f.recorded.Load() == 3 })
+	drive(m, eventsArrivedMsg{count: 3}, m.refreshHealth()(), attemptsRecordedMsg{})
 	screen := screenText(m)
 	for _, want := range []string{"→ " + addr + " ✗ connection refused", "EVENTS (following)  3 undelivered · R replays", "↛  188B"} {
 		if !strings.Contains(screen, want) {

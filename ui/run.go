@@ -23,6 +23,8 @@ func run(ctx context.Context, opts Options, extra ...tea.ProgramOption) error {
 		return errors.New("console: no history reader")
 	}
 	opts.NoColor = opts.NoColor || noColorEnv(os.LookupEnv)
+	_, inTmux := os.LookupEnv("TMUX")
+	opts.Tmux = opts.Tmux || inTmux
 	if opts.Editor == "" {
 		opts.Editor = editor.FromEnv(os.LookupEnv)
 	}
@@ -36,7 +38,7 @@ func run(ctx context.Context, opts Options, extra ...tea.ProgramOption) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		bridge(bctx, opts.Events, opts.ListenerStopped, p.Send)
+		bridge(bctx, opts.Events, opts.Recorded.news(), opts.ListenerStopped, opts.Notices, p.Send)
 		p.Quit() // ctx ended: leave the terminal as found (a no-op once Run returned)
 	}()
 	_, err := p.Run()

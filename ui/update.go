@@ -7,6 +7,7 @@ import (
 	"github.com/dexra/dexra-tui/ui/detail"
 	"github.com/dexra/dexra-tui/ui/editor"
 	"github.com/dexra/dexra-tui/ui/eventlist"
+	"github.com/dexra/dexra-tui/ui/menu"
 	"github.com/dexra/dexra-tui/ui/picker"
 	"github.com/dexra/dexra-tui/ui/theme"
 )
@@ -24,6 +25,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.editor.IsOpen() {
 			return m, m.editor.Update(msg)
 		}
+		if m.menu.IsOpen() {
+			return m, m.menu.Update(msg)
+		}
 		return m, m.pasteFilter(msg)
 	case tea.MouseClickMsg:
 		return m, m.handleClick(msg.Mouse())
@@ -36,8 +40,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.showToast("listener stopped: "+sanitize.Line(msg.err.Error())+"; restart dexra-tui", true)
 	case eventlist.PageMsg:
 		return m, m.afterList(m.list.Update(msg))
-	case detail.LoadedMsg:
+	case detail.LoadedMsg, detail.SchemaMsg:
 		return m, m.detail.Update(msg)
+	case menu.ChosenMsg:
+		return m, m.menuChosen(msg)
 	case picker.ChosenMsg:
 		return m, m.trigger(msg)
 	case statsMsg:
@@ -52,6 +58,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.copied(msg)
 	case healthMsg:
 		return m, m.healthArrived(msg)
+	case attemptsRecordedMsg:
+		return m, tea.Batch(m.afterList(m.list.Refresh()), m.detail.Reload())
 	case replayProgressMsg:
 		return m, m.replayProgressed(msg)
 	case replayDoneMsg:
@@ -75,6 +83,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(m.tick(), m.refreshHealth())
 	}
 	return m, nil
+}
+
+// menuChosen acts on the value an overlay menu closed on.
+func (m *Model) menuChosen(msg menu.ChosenMsg) tea.Cmd {
+	switch msg.Name {
+	case menuAnswer:
+		return m.setAnswer(msg.Value)
+	case menuTarget:
+		return m.targetChosen(msg.Value)
+	}
+	return nil
 }
 
 // resize lays the screen out again for the new terminal size.
@@ -102,6 +121,7 @@ func (m *Model) setBackground(dark bool) tea.Cmd {
 	m.styles = &styles
 	m.list.SetStyles(m.styles)
 	m.picker.SetStyles(m.styles)
+	m.menu.SetStyles(m.styles)
 	m.editor.SetStyles(m.styles)
 	m.bar = newProgressBar(m.styles)
 	m.help.Styles = m.styles.Help

@@ -336,7 +336,7 @@ func TestCopyCurlAndBody(t *testing.T) {
 		t.Fatalf("copied %q (err %v), want the event's curl command", cm.text, cm.err)
 	}
 	drive(m, cm)
-	if !strings.Contains(screenText(m), "copied the curl command") {
+	if !strings.Contains(screenText(m), "sent the curl command to the terminal clipboard (OSC 52)") {
 		t.Fatalf("no confirmation after copying:\n%s", screenText(m))
 	}
 	cm = execute(m.copyBody())[0].(copyMsg)
@@ -403,7 +403,7 @@ func TestStaleDetailIsDropped(t *testing.T) {
 	late := execute(first)
 	drive(m, execute(second)...)
 	drive(m, late...) // the answer for A arrives after B's
-	if !strings.Contains(screenText(m), "01JNGQ0000… · 13:00:02") {
+	if !strings.Contains(screenText(m), "01JNGQ0000000000000000000B · 13:00:02") {
 		t.Fatalf("a stale load replaced the newer one:\n%s", screenText(m))
 	}
 }

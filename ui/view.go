@@ -66,7 +66,7 @@ func (m *Model) body() []string {
 	case m.picker.IsOpen():
 		return strings.Split(m.picker.View(b.W, b.H), "\n")
 	case m.showHelp:
-		return frame.Box(m.fullHelp(), b.W, b.H)
+		return m.helpBody(b.W, b.H)
 	}
 	list := strings.Split(m.list.View(s.List.W, s.List.H), "\n")
 	var det []string
@@ -75,14 +75,19 @@ func (m *Model) body() []string {
 	} else {
 		det = strings.Split(m.detail.View(s.Detail.W, s.Detail.H), "\n")
 	}
+	var out []string
 	if !s.SideBySide {
 		rule := m.styles.Separator.Render(strings.Repeat("─", s.Sep.W))
-		return append(append(list, rule), det...)
+		out = append(append(list, rule), det...)
+	} else {
+		sep := m.styles.Separator.Render("│")
+		out = make([]string, b.H)
+		for i := range out {
+			out[i] = list[i] + sep + det[i]
+		}
 	}
-	sep := m.styles.Separator.Render("│")
-	out := make([]string, b.H)
-	for i := range out {
-		out[i] = list[i] + sep + det[i]
+	if m.menu.IsOpen() {
+		return overlay(out, m.menu.View(b.W, b.H), b.W, b.H)
 	}
 	return out
 }
@@ -104,8 +109,23 @@ func (m *Model) welcome(width int) string {
 	return wrap.Render(strings.Join(lines, "\n"))
 }
 
-func (m *Model) fullHelp() string {
-	title := m.styles.TitleActive.Render("KEYS") + m.styles.Muted.Render("  ? or esc closes")
+// helpBody is the help screen in w×h cells: a title line, then the keys and the
+// filter language, scrolled by m.helpOffset when they do not fit.
+func (m *Model) helpBody(w, h int) []string {
+	lines := m.helpLines(w)
+	rows := max(h-1, 1)
+	offset := max(min(m.helpOffset, len(lines)-rows), 0)
+	hint := "  ? or esc closes"
+	if len(lines) > rows {
+		hint = fmt.Sprintf("  ↑↓ pgdn scroll · ? esc close  %d%%", offset*100/(len(lines)-rows))
+	}
+	title := m.styles.TitleActive.Render("KEYS") + m.styles.Muted.Render(hint)
+	shown := lines[offset:min(offset+rows, len(lines))]
+	return frame.Box(title+"\n"+strings.Join(shown, "\n"), w, h)
+}
+
+// helpLines is every key and the filter language, in as many columns as fit w.
+func (m *Model) helpLines(w int) []string {
 	filterHelp := []string{
 		"",
 		m.styles.TitleActive.Render("FILTER"),
@@ -119,12 +139,19 @@ func (m *Model) fullHelp() string {
 	}
 	groups := m.keys.FullHelp()
 	unbounded := m.help
-	unbounded.SetWidth(0) // measure the four columns uncut
+	unbounded.SetWidth(0) // measure the columns uncut
 	keys := unbounded.FullHelpView(groups)
-	if lipgloss.Width(keys) > m.width { // two rows of two columns
-		keys = m.help.FullHelpView(groups[:2]) + "\n\n" + m.help.FullHelpView(groups[2:])
+	if lipgloss.Width(keys) > w { // two rows of two columns
+		keys = unbounded.FullHelpView(groups[:2]) + "\n\n" + unbounded.FullHelpView(groups[2:])
 	}
-	return title + "\n\n" + keys + "\n" + strings.Join(filterHelp, "\n")
+	if lipgloss.Width(keys) > w { // one column
+		parts := make([]string, len(groups))
+		for i, g := range groups {
+			parts[i] = unbounded.FullHelpView([][]key.Binding{g})
+		}
+		keys = strings.Join(parts, "\n\n")
+	}
+	return append(append([]string{""}, strings.Split(keys, "\n")...), filterHelp...)
 }
 
 // statusLine shows the filter being typed or applied, and the latest toast.
@@ -144,22 +171,18 @@ func (m *Model) statusLine(width int) string {
 	case m.list.Query() != "":
 		left = st.TitleActive.Render("filter ") + m.filterText() + st.Muted.Render("  "+m.matchText()+" · / edits · esc clears")
 	}
-	right := ""
-	if m.toast != "" {
-		style := st.Toast
-		if m.toastIsError {
-			style = st.Error
-		}
-		right = style.Render(m.toast)
-	}
-	if right == "" {
+	if m.toast == "" {
 		return frame.Cell(left, width)
 	}
-	if left == "" {
-		return frame.Cell(right, width)
+	style := st.Toast
+	if m.toastIsError {
+		style = st.Error
 	}
-	rw := min(frame.Width(right), width/2)
-	return frame.Cell(left, width-rw-1) + " " + frame.Cell(right, rw)
+	if left == "" {
+		return frame.Cell(style.Render(fitToast(m.toast, width)), width)
+	}
+	rw := min(frame.Width(m.toast), width/2)
+	return frame.Cell(left, width-rw-1) + " " + frame.Cell(style.Render(fitToast(m.toast, rw)), rw)
 }
 
 // helpLine is the one-line help of the current mode, drawn once per mode and width.
@@ -169,8 +192,11 @@ func (m *Model) helpLine(width int) string {
 	switch {
 	case m.editor.IsOpen():
 		mode, bindings = 4, []key.Binding{m.keys.Send, m.keys.CancelEdit}
-	case m.picker.IsOpen():
+	case m.picker.IsOpen(), m.menu.IsOpen() && !m.menu.Editing():
 		mode, bindings = 1, []key.Binding{m.keys.Up, m.keys.Down, m.keys.Open, m.keys.Back}
+	case m.menu.IsOpen():
+		take := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "take it"))
+		mode, bindings = 5, []key.Binding{take, m.keys.Back}
 	case m.filtering:
 		mode, bindings = 2, []key.Binding{m.keys.Apply, m.keys.Clear}
 	case m.focus == focusDetail:

@@ -65,9 +65,12 @@ func (a *App) rootCommand() *cobra.Command {
 		a.signCommand(),
 		a.verifyCommand(),
 		a.triggerCommand(),
+		a.checkCommand(),
 		a.replayCommand(),
 		a.exportCommand(),
 		a.importCommand(),
+		a.sendCommand(),
+		a.sandboxCommand(),
 		a.versionCommand(),
 	)
 	root.SetVersionTemplate("dexra-tui {{.Version}}\n")

@@ -45,14 +45,14 @@ func TestCIExampleFailsWhenTheAppAnswers500(t *testing.T) {
 	if err != nil || !strings.Contains(out, "2 fixture(s): 2 ok, 0 failed") {
 		t.Fatalf("against the working app: %v\n%s", err, out)
 	}
-	if s := parseJUnit(t, report).Suites[0]; s.Tests != 2 || s.Failures != 0 {
+	if s := parseFixtureJUnit(t, report).Suites[0]; s.Tests != 2 || s.Failures != 0 {
 		t.Fatalf("junit: %+v", s)
 	}
 	out, report, err = run("1")
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(out, "FAIL 500 dexatel/delivery/") {
 		t.Fatalf("against the app answering 500: %v\n%s", err, out)
 	}
-	if s := parseJUnit(t, report).Suites[0]; s.Tests != 2 || s.Failures != 2 {
+	if s := parseFixtureJUnit(t, report).Suites[0]; s.Tests != 2 || s.Failures != 2 {
 		t.Fatalf("junit: %+v", s)
 	}
 }

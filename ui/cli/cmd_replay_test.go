@@ -101,7 +101,7 @@ func TestReplayCommandSendsEventsAndRecordsAttempts(t *testing.T) {
 		OK               bool
 	}
 	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil || first.ID != ids[2] || first.Status != 200 || !first.OK ||
-		first.Mode != "captured" || first.Target != app.URL+"/hooks/dexatel" {
+		first.Mode != "captured" || first.Target != app.URL+"/hooks" {
 		t.Errorf("first line %q (%v)", lines[0], err)
 	}
 	var sum summaryLine

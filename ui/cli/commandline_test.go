@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -294,5 +296,54 @@ func TestTriggerSetKeepsTheSamplesType(t *testing.T) {
 	_, body, _ := runCLI(t, home, "", "show", id, "--db", db, "--body")
 	if !strings.Contains(body, `"message_id": "14155550100"`) || !regexp.MustCompile(`"tags": \[\s*1,\s*2\s*\]`).MatchString(body) {
 		t.Fatalf("body: %s", body)
+	}
+}
+
+// Meta's setup handshake works with the verify_token of the config file.
+func TestListenAnswersMetaWithTheConfiguredVerifyToken(t *testing.T) {
+	home := t.TempDir()
+	file := filepath.Join(home, ".config", "dexra-tui", "config.toml")
+	os.MkdirAll(filepath.Dir(file), 0o700)
+	os.WriteFile(file, []byte("secrets = [\"s\"]\nverify_token = \"tok123\"\n"), 0o600)
+	ln := startListen(t, home, "--db", filepath.Join(home, "h.db"))
+	resp, err := http.Get(ln.url + "/whatsapp?hub.mode=subscribe&hub.challenge=987&hub.verify_token=tok123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "987" {
+		t.Fatalf("handshake: %d %q", resp.StatusCode, body)
+	}
+}
+
+// listen logs what an operator needs on stderr, and the config's redact_headers are
+// kept redacted in the history.
+func TestListenLogsRefusalsAndRedactsTheConfiguredHeaders(t *testing.T) {
+	home := t.TempDir()
+	file := filepath.Join(home, ".config", "dexra-tui", "config.toml")
+	os.MkdirAll(filepath.Dir(file), 0o700)
+	os.WriteFile(file, []byte("secrets = [\"s\"]\nredact_headers = [\"X-Shop-Token\"]\n"), 0o600)
+	db := filepath.Join(home, "h.db")
+	ln := startListen(t, home, "--db", db, "--max-body", "10", "--json")
+	req, _ := http.NewRequest("POST", ln.url+"/x", strings.NewReader("{}"))
+	req.Header.Set("X-Shop-Token", "hunter2")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp, err = http.Post(ln.url+"/x", "application/json", strings.NewReader(strings.Repeat("a", 100))); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	waitFor(t, "the refusal logged", func() bool { return strings.Contains(ln.errOut.String(), "413") })
+	waitFor(t, "two events", func() bool { return strings.Count(ln.out.String(), "\n") >= 2 })
+	ln.stop()
+	_, o, _ := runCLI(t, home, "", "events", "--db", db, "--json", "--oldest-first")
+	id := regexp.MustCompile(`"id":"([^"]+)"`).FindStringSubmatch(o)[1]
+	_, shown, _ := runCLI(t, home, "", "show", id, "--db", db)
+	if strings.Contains(shown, "hunter2") || !strings.Contains(shown, "X-Shop-Token: "+store.Redacted) {
+		t.Fatalf("X-Shop-Token kept in clear:\n%s", shown)
 	}
 }

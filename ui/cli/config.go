@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,27 +18,37 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/dexra/dexra-tui/store"
 	"github.com/dexra/dexra-tui/tunnel"
+	"github.com/dexra/dexra-tui/tunnel/sandbox"
 )
 
 // Config is the resolved configuration: flag > env > file > default.
 type Config struct {
-	Addr      string
-	DB        string
-	Secrets   []string
-	Scheme    string
-	MaxBody   int64
-	Tolerance time.Duration
-	Retention int
-	Profile   string
-	Sources   []SourceConfig
+	Addr    string
+	DB      string
+	Secrets []string
+	// VerifyToken is what Meta's webhook setup must send as hub.verify_token.
+	VerifyToken string
+	Scheme      string
+	MaxBody     int64
+	Tolerance   time.Duration
+	Retention   int
+	Profile     string
+	Sources     []SourceConfig
+	// Profiles are where send sends: built-in sandbox and production, and the file's.
+	Profiles map[string]ProfileConfig
 	// Forward are the apps each event is forwarded to (flags only).
 	Forward            []tunnel.ForwardTarget
 	ForwardConcurrency int
+	// ForwardRetryFor is how long failed forwards are retried (< 0: never).
+	ForwardRetryFor time.Duration
 	// Respond is the listener's simulated answer (flags only).
 	Respond tunnel.Respond
 	// File is the config file the values were read from (and a generated secret saved to).
 	File string
+	// Redaction is what the history keeps redacted: the defaults and the config's names.
+	Redaction *store.Redaction
 	// fileHasSecrets: the file itself holds secrets (so its mode matters).
 	fileHasSecrets bool
 }
@@ -49,17 +60,42 @@ type SourceConfig struct {
 	Secrets []string `toml:"secrets"`
 }
 
+// ProfileConfig is one [profiles.NAME] table: the send-message API's base URL and key.
+// (profiles, not profile: the top-level profile = "NAME" already picks one, and TOML
+// cannot make a key both a string and a table.)
+type ProfileConfig struct {
+	BaseURL string `toml:"base_url"`
+	APIKey  string `toml:"api_key"`
+}
+
+// builtinProfiles: the local sandbox (dexra-tui sandbox's defaults) and Dexra's API.
+func builtinProfiles() map[string]ProfileConfig {
+	return map[string]ProfileConfig{
+		"sandbox":    {BaseURL: "http://" + sandbox.DefaultAddr, APIKey: sandbox.DefaultKey},
+		"production": {BaseURL: "https://api.dexra.net"},
+	}
+}
+
 // fileConfig is config.toml as written on disk.
 type fileConfig struct {
-	Addr      string         `toml:"addr,omitempty"`
-	DB        string         `toml:"db,omitempty"`
-	Secrets   []string       `toml:"secrets,omitempty"`
-	Scheme    string         `toml:"scheme,omitempty"`
-	MaxBody   int64          `toml:"max_body,omitempty"`
-	Tolerance string         `toml:"tolerance,omitempty"`
-	Retention int            `toml:"retention,omitempty"`
-	Profile   string         `toml:"profile,omitempty"`
-	Sources   []SourceConfig `toml:"source,omitempty"`
+	Addr    string   `toml:"addr,omitempty"`
+	DB      string   `toml:"db,omitempty"`
+	Secrets []string `toml:"secrets,omitempty"`
+	// VerifyToken answers Meta's (WhatsApp Cloud) subscription handshake.
+	VerifyToken string         `toml:"verify_token,omitempty"`
+	Scheme      string         `toml:"scheme,omitempty"`
+	MaxBody     int64          `toml:"max_body,omitempty"`
+	Tolerance   string         `toml:"tolerance,omitempty"`
+	Retention   int            `toml:"retention,omitempty"`
+	Profile     string         `toml:"profile,omitempty"`
+	Sources     []SourceConfig `toml:"source,omitempty"`
+	// ForwardTo are the forward targets used when --forward-to is not given.
+	ForwardTo []string `toml:"forward_to,omitempty"`
+	// RedactHeaders and RedactQuery add names to what the history keeps redacted.
+	RedactHeaders []string `toml:"redact_headers,omitempty"`
+	RedactQuery   []string `toml:"redact_query,omitempty"`
+
+	Profiles map[string]ProfileConfig `toml:"profiles,omitempty"`
 }
 
 const (
@@ -117,6 +153,7 @@ func loadConfig(env environment, file string) (Config, error) {
 		MaxBody:   defaultMaxBody,
 		Retention: 1_000_000,
 		Profile:   "sandbox",
+		Profiles:  builtinProfiles(),
 		File:      file,
 	}
 	var fc fileConfig
@@ -125,9 +162,12 @@ func loadConfig(env environment, file string) (Config, error) {
 		return cfg, fmt.Errorf("reading config %s: %w (fix or remove the file)", file, err)
 	}
 	if unknown := meta.Undecoded(); len(unknown) > 0 {
-		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, scheme, max_body, tolerance, retention, profile, [[source]] prefix/scheme/secrets)", file, unknown[0].String())
+		return cfg, fmt.Errorf("config %s: unknown key %q (known: addr, db, secrets, verify_token, scheme, max_body, tolerance, retention, profile, forward_to, redact_headers, redact_query, [[source]] prefix/scheme/secrets, [profiles.NAME] base_url/api_key)", file, unknown[0].String())
 	}
 	cfg.fileHasSecrets = len(fc.Secrets) > 0 || slices.ContainsFunc(fc.Sources, func(s SourceConfig) bool { return len(s.Secrets) > 0 })
+	for _, p := range fc.Profiles {
+		cfg.fileHasSecrets = cfg.fileHasSecrets || p.APIKey != ""
+	}
 	if err := cfg.applyFile(fc); err != nil {
 		return cfg, fmt.Errorf("config %s: %w", file, err)
 	}
@@ -150,6 +190,9 @@ func (cfg *Config) applyFile(fc fileConfig) error {
 	if len(fc.Secrets) > 0 {
 		cfg.Secrets = fc.Secrets
 	}
+	if fc.VerifyToken != "" {
+		cfg.VerifyToken = fc.VerifyToken
+	}
 	if fc.Scheme != "" {
 		cfg.Scheme = fc.Scheme
 	}
@@ -169,12 +212,34 @@ func (cfg *Config) applyFile(fc fileConfig) error {
 	if fc.Profile != "" {
 		cfg.Profile = fc.Profile
 	}
+	if len(fc.ForwardTo) > 0 {
+		targets, err := tunnel.ParseForwardTargets(fc.ForwardTo)
+		if err != nil {
+			return fmt.Errorf("forward_to: %w", err)
+		}
+		cfg.Forward = targets
+	}
+	red, err := store.NewRedaction(fc.RedactHeaders, fc.RedactQuery)
+	if err != nil {
+		return err
+	}
+	cfg.Redaction = red
 	for i, s := range fc.Sources {
 		if !strings.HasPrefix(s.Prefix, "/") {
 			return fmt.Errorf("source %d: prefix %q must start with /", i+1, s.Prefix)
 		}
 	}
 	cfg.Sources = fc.Sources
+	for name, p := range fc.Profiles {
+		merged := cfg.Profiles[name]
+		if p.BaseURL != "" {
+			merged.BaseURL = p.BaseURL
+		}
+		if p.APIKey != "" {
+			merged.APIKey = p.APIKey
+		}
+		cfg.Profiles[name] = merged
+	}
 	return nil
 }
 
@@ -222,18 +287,34 @@ func splitSecrets(v string) []string {
 	return out
 }
 
-// generateSecret makes a webhook secret for a run that has none; the caller saves it
-// (saveSecret) once it is sure to be shown.
-func generateSecret(cfg *Config) (generated string, err error) {
-	if len(cfg.Secrets) > 0 {
-		return "", nil
+// generated are the values a first run makes up and saves (saveGenerated) once it is
+// sure to show them.
+type generated struct {
+	secret      string // webhook secret
+	verifyToken string // Meta's hub.verify_token
+}
+
+func (g generated) any() bool { return g.secret != "" || g.verifyToken != "" }
+
+// generateMissing makes a webhook secret and a verify token for a run that has none.
+func generateMissing(cfg *Config) (generated, error) {
+	var g generated
+	if len(cfg.Secrets) == 0 {
+		secret, err := newSecret()
+		if err != nil {
+			return g, err
+		}
+		cfg.Secrets, g.secret = []string{secret}, secret
 	}
-	secret, err := newSecret()
-	if err != nil {
-		return "", err
+	if cfg.VerifyToken == "" {
+		b := make([]byte, 16)
+		if _, err := rand.Read(b); err != nil {
+			return g, fmt.Errorf("generating a verify token: %w", err)
+		}
+		cfg.VerifyToken = hex.EncodeToString(b)
+		g.verifyToken = cfg.VerifyToken
 	}
-	cfg.Secrets = []string{secret}
-	return secret, nil
+	return g, nil
 }
 
 func newSecret() (string, error) {
@@ -244,16 +325,48 @@ func newSecret() (string, error) {
 	return "whsec_" + base64.StdEncoding.EncodeToString(b), nil
 }
 
-// saveSecret puts a secrets line at the top of the config file, keeping the rest of
-// the file (comments, tables) as it is, written 0600.
-func saveSecret(file, secret string) error {
+// saveGenerated puts the generated values at the top of the config file.
+func saveGenerated(file string, g generated) error {
+	var lines []string
+	if g.secret != "" {
+		lines = append(lines, fmt.Sprintf("secrets = [%q]", g.secret))
+	}
+	if g.verifyToken != "" {
+		lines = append(lines, fmt.Sprintf("verify_token = %q  # what Meta's webhook setup sends as hub.verify_token", g.verifyToken))
+	}
+	return prependConfig(file, lines)
+}
+
+// saveForwardTarget remembers a forward target typed in the console, for later runs.
+func saveForwardTarget(file, target string) error {
+	if _, err := tunnel.ParseForwardTarget(target); err != nil {
+		return err
+	}
+	var fc fileConfig
+	if _, err := toml.DecodeFile(file, &fc); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("reading config %s: %w", file, err)
+	}
+	if len(fc.ForwardTo) > 0 {
+		return fmt.Errorf("%s already sets forward_to; edit it there to change it", file)
+	}
+	return prependConfig(file, []string{fmt.Sprintf("forward_to = [%q]  # where events are forwarded without --forward-to", target)})
+}
+
+// prependConfig puts lines at the top of the config file, keeping the rest of the file
+// (comments, tables) as it is, written 0600.
+func prependConfig(file string, lines []string) error {
 	old, err := os.ReadFile(file)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("reading config %s before saving the secret: %w", file, err)
+		return fmt.Errorf("reading config %s before saving to it: %w", file, err)
 	}
 	var buf bytes.Buffer
-	buf.WriteString("# dexra-tui configuration: holds webhook secrets, keep it private\n")
-	fmt.Fprintf(&buf, "secrets = [%q]\n\n", secret)
+	if len(old) == 0 {
+		buf.WriteString("# dexra-tui configuration: holds webhook secrets, keep it private\n")
+	}
+	for _, l := range lines {
+		buf.WriteString(l + "\n")
+	}
+	buf.WriteString("\n")
 	buf.Write(old)
 	return writePrivate(file, buf.Bytes())
 }

@@ -83,14 +83,15 @@ func TestGeneratedSecretIsSaved0600KeepingTheFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, err := generateSecret(&cfg)
-	if err != nil || !strings.HasPrefix(secret, "whsec_") || cfg.Secrets[0] != secret {
-		t.Fatalf("secret %q err %v cfg %v", secret, err, cfg.Secrets)
+	g, err := generateMissing(&cfg)
+	secret := g.secret
+	if err != nil || !strings.HasPrefix(secret, "whsec_") || cfg.Secrets[0] != secret || len(g.verifyToken) != 32 || cfg.VerifyToken != g.verifyToken {
+		t.Fatalf("generated %+v err %v cfg %v", g, err, cfg.Secrets)
 	}
 	if _, err := os.Stat(file); err == nil {
 		t.Fatal("generating must not save: the run may still fail before showing it")
 	}
-	if err := saveSecret(file, secret); err != nil {
+	if err := saveGenerated(file, g); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(file)
@@ -98,11 +99,11 @@ func TestGeneratedSecretIsSaved0600KeepingTheFile(t *testing.T) {
 		t.Fatalf("config file mode: %v %v", fi, err)
 	}
 	again, err := loadConfig(testEnv(map[string]string{"HOME": dir}), file)
-	if err != nil || len(again.Secrets) != 1 || again.Secrets[0] != secret {
-		t.Fatalf("saved secret not read back: %v %v", again.Secrets, err)
+	if err != nil || len(again.Secrets) != 1 || again.Secrets[0] != secret || again.VerifyToken != g.verifyToken {
+		t.Fatalf("saved values not read back: %v %q %v", again.Secrets, again.VerifyToken, err)
 	}
-	if second, _ := generateSecret(&again); second != "" {
-		t.Fatal("a configured secret must not be replaced")
+	if second, _ := generateMissing(&again); second.any() {
+		t.Fatal("configured values must not be replaced")
 	}
 }
 
@@ -110,7 +111,7 @@ func TestSavingASecretKeepsTheRestOfTheFile(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "config.toml")
 	orig := "# my settings\naddr = \"127.0.0.1:9000\"\n\n[[source]]\nprefix = \"/stripe\"\nscheme = \"stripe\"\n"
 	os.WriteFile(file, []byte(orig), 0o600)
-	if err := saveSecret(file, "whsec_new"); err != nil {
+	if err := saveGenerated(file, generated{secret: "whsec_new"}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(file)

@@ -59,13 +59,20 @@ func (a *App) console(ctx context.Context, cfg Config) error {
 	if !a.StdinIsTerminal || !a.StdoutIsTerminal {
 		return errors.New("the console needs a terminal (stdin and stdout); without one, run dexra-tui listen (add --json for one line per event)")
 	}
-	srv, err := startServer(cfg, nil)
+	notices := make(chan ui.Notice, 64)
+	recorded := ui.NewRecordedAttempts()
+	srv, err := startServer(cfg, serverHooks{log: newNoticeLogger(notices), forwarded: recorded.Notify})
 	if err != nil {
 		return err
 	}
 	secret := srv.cfg.Secrets[0]
 	runErr := ui.Run(ctx, ui.Options{
-		Reader:          srv.store,
+		Reader:   srv.store,
+		Notices:  notices,
+		Recorded: recorded,
+		SaveForwardTarget: func(target string) error {
+			return saveForwardTarget(srv.cfg.File, target)
+		},
 		Events:          srv.events.C(),
 		ListenURL:       srv.url,
 		ListenerStopped: stoppedOnItsOwn(srv.failed()),
@@ -89,7 +96,7 @@ func (a *App) console(ctx context.Context, cfg Config) error {
 	})
 	srv.events.Close() // nobody reads them any more
 	closeErr := srv.close()
-	if srv.generated != "" {
+	if srv.generated.secret != "" {
 		fmt.Fprintf(a.Stderr, "dexra-tui: the webhook secret generated on this run is saved in %s\n", srv.cfg.File)
 	}
 	return errors.Join(runErr, closeErr)

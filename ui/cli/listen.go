@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dexra/dexra-tui/tunnel"
 )
 
 func (a *App) listenCommand() *cobra.Command {
@@ -37,8 +41,11 @@ classified and committed to the history before it is answered, and printed.`,
 }
 
 func (a *App) listen(ctx context.Context, cfg Config, asJSON bool) error {
-	srv, err := startServer(cfg, func(err error) {
-		fmt.Fprintf(a.Stderr, "dexra-tui: removing old events failed (retention): %v\n", err)
+	out := &eventPrinter{w: a.Stdout, json: asJSON}
+	srv, err := startServer(cfg, serverHooks{
+		log:       stderrLogger(a.Stderr),
+		warn:      func(err error) { fmt.Fprintf(a.Stderr, "dexra-tui: removing old events failed (retention): %v\n", err) },
+		forwarded: out.forward,
 	})
 	if err != nil {
 		return err
@@ -64,7 +71,7 @@ func (a *App) listen(ctx context.Context, cfg Config, asJSON bool) error {
 	var printErr error
 	for ev := range sub.C() {
 		if printErr == nil {
-			if err := writeEvent(a.Stdout, ev, asJSON); err != nil {
+			if err := out.event(ev); err != nil {
 				printErr = fmt.Errorf("printing events: %w", err)
 			}
 		}
@@ -77,12 +84,41 @@ func (a *App) listen(ctx context.Context, cfg Config, asJSON bool) error {
 	return err
 }
 
-// announce tells the person where the listener is and, once, the secret it generated.
+// announce tells the person where the listener is and, once, what it generated.
 func (a *App) announce(srv *server) {
 	fmt.Fprintf(a.Stderr, "dexra-tui: listening on %s (history %s)\n", srv.url, srv.cfg.DB)
-	if srv.generated != "" {
-		fmt.Fprintf(a.Stderr, "dexra-tui: generated a webhook secret and saved it to %s:\n\n    %s\n\npaste it into the platform's webhook settings.\n", srv.cfg.File, srv.generated)
+	g := srv.generated
+	if g.secret != "" {
+		fmt.Fprintf(a.Stderr, "dexra-tui: generated a webhook secret and saved it to %s:\n\n    %s\n\npaste it into the platform's webhook settings.\n", srv.cfg.File, g.secret)
 	} else {
 		fmt.Fprintf(a.Stderr, "dexra-tui: verifying with %d secret(s), scheme %s\n", len(srv.cfg.Secrets), srv.cfg.Scheme)
 	}
+	if g.verifyToken != "" {
+		fmt.Fprintf(a.Stderr, "dexra-tui: Meta (WhatsApp Cloud) webhook setup: use verify token %s (saved as verify_token)\n", g.verifyToken)
+	}
+	for _, t := range srv.cfg.Forward {
+		fmt.Fprintf(a.Stderr, "dexra-tui: forwarding to %s (%s)\n", clean(forwardDescription(t)), retryText(srv.cfg.ForwardRetryFor))
+	}
+}
+
+// forwardDescription is a target as the person gave it, with what it receives.
+func forwardDescription(t tunnel.ForwardTarget) string {
+	switch {
+	case t.Prefix != "":
+		return t.URL.String() + " (events under " + t.Prefix + ", the rest of their path appended)"
+	case t.AppendPath:
+		return t.URL.String() + " (each event's path appended)"
+	}
+	return t.URL.String()
+}
+
+func retryText(d time.Duration) string {
+	if d < 0 {
+		return "failed deliveries are not retried"
+	}
+	if d == 0 {
+		d = tunnel.DefaultRetryFor
+	}
+	s := strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
+	return "failed deliveries are retried in order for " + s
 }

@@ -33,7 +33,7 @@ re-signed when its "resign" flag says so, else sent as captured.`,
 		Example: `  dexra-tui replay 01JD3Q5W9Z8X --to http://localhost:3000/webhooks
   dexra-tui replay --filter 'type:delivery sig:pass' --to http://localhost:3000/webhooks --concurrency 16
   dexra-tui replay --failed
-  dexra-tui replay --fixtures testdata/webhooks --to http://localhost:3000 --secret "$WEBHOOK_SECRET" --report junit=report.xml`,
+  dexra-tui replay --fixtures testdata/webhooks --to 'http://localhost:3000/*' --secret "$WEBHOOK_SECRET" --report junit=report.xml`,
 		ValidArgsFunction: a.completeEventIDs(&o.readFlags, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.replay(cmd.Context(), cmd.Flags(), o, args)

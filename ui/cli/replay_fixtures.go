@@ -121,7 +121,7 @@ func (a *App) replayFixtures(ctx context.Context, fs *pflag.FlagSet, o replayOpt
 		return err
 	}
 	if junitFile != "" {
-		if err := writeJUnit(junitFile, results, elapsed); err != nil {
+		if err := writeFixtureJUnit(junitFile, results, elapsed); err != nil {
 			return err
 		}
 	}
@@ -253,43 +253,43 @@ func (a *App) printFixtureSummary(total, failed int, elapsed time.Duration, asJS
 }
 
 // JUnit XML, as CI systems (GitHub, GitLab, Jenkins) read it.
-type junitSuites struct {
-	XMLName xml.Name     `xml:"testsuites"`
-	Suites  []junitSuite `xml:"testsuite"`
+type fixtureSuites struct {
+	XMLName xml.Name       `xml:"testsuites"`
+	Suites  []fixtureSuite `xml:"testsuite"`
 }
 
-type junitSuite struct {
-	Name      string      `xml:"name,attr"`
-	Tests     int         `xml:"tests,attr"`
-	Failures  int         `xml:"failures,attr"`
-	Errors    int         `xml:"errors,attr"`
-	Time      string      `xml:"time,attr"`
-	Timestamp string      `xml:"timestamp,attr"`
-	Cases     []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
+type fixtureSuite struct {
 	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
+	Tests     int           `xml:"tests,attr"`
+	Failures  int           `xml:"failures,attr"`
+	Errors    int           `xml:"errors,attr"`
 	Time      string        `xml:"time,attr"`
-	Failure   *junitProblem `xml:"failure,omitempty"`
-	Error     *junitProblem `xml:"error,omitempty"`
+	Timestamp string        `xml:"timestamp,attr"`
+	Cases     []fixtureCase `xml:"testcase"`
 }
 
-type junitProblem struct {
+type fixtureCase struct {
+	Name      string          `xml:"name,attr"`
+	Classname string          `xml:"classname,attr"`
+	Time      string          `xml:"time,attr"`
+	Failure   *fixtureProblem `xml:"failure,omitempty"`
+	Error     *fixtureProblem `xml:"error,omitempty"`
+}
+
+type fixtureProblem struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
 	Text    string `xml:",chardata"`
 }
 
-func writeJUnit(file string, results []fixtureResult, elapsed time.Duration) error {
-	suite := junitSuite{Name: "dexra-tui replay --fixtures", Tests: len(results),
+func writeFixtureJUnit(file string, results []fixtureResult, elapsed time.Duration) error {
+	suite := fixtureSuite{Name: "dexra-tui replay --fixtures", Tests: len(results),
 		Time: seconds(elapsed), Timestamp: time.Now().UTC().Format("2006-01-02T15:04:05")}
 	for _, r := range results {
 		src, typ := r.fixture.Source, r.fixture.Type
-		c := junitCase{Name: r.fixture.File, Classname: "fixtures." + orDash(src) + "." + orDash(typ), Time: seconds(r.latency())}
+		c := fixtureCase{Name: r.fixture.File, Classname: "fixtures." + orDash(src) + "." + orDash(typ), Time: seconds(r.latency())}
 		if !r.ok() {
-			p := &junitProblem{Message: xmlSafe(r.problem()), Type: "status", Text: xmlSafe(r.problem())}
+			p := &fixtureProblem{Message: xmlSafe(r.problem()), Type: "status", Text: xmlSafe(r.problem())}
 			if sentNothing(r) {
 				p.Type = "not sent"
 				c.Error = p
@@ -301,7 +301,7 @@ func writeJUnit(file string, results []fixtureResult, elapsed time.Duration) err
 		}
 		suite.Cases = append(suite.Cases, c)
 	}
-	data, err := xml.MarshalIndent(junitSuites{Suites: []junitSuite{suite}}, "", "  ")
+	data, err := xml.MarshalIndent(fixtureSuites{Suites: []fixtureSuite{suite}}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("writing the JUnit report: %w", err)
 	}
@@ -322,8 +322,6 @@ func sentNothing(r fixtureResult) bool {
 	}
 	return true
 }
-
-func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
 // xmlSafe drops the characters XML 1.0 cannot hold (an app's error text may have them).
 func xmlSafe(s string) string {

@@ -15,10 +15,14 @@ import (
 	"github.com/dexra/dexra-tui/payloads/sig"
 )
 
-// verifyingApp answers 401 to a request whose signature does not pass with secret,
-// else status.
+// verifyingApp answers 404 off /dexatel and /stripe, 401 to a request whose signature
+// does not pass with secret, else status.
 func verifyingApp(t *testing.T, secret string, status int) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/dexatel" && r.URL.Path != "/stripe" {
+			http.NotFound(w, r) // each fixture goes to its own path (--to URL/*)
+			return
+		}
 		body, _ := io.ReadAll(r.Body)
 		v := sig.Check("auto", sig.Request{Method: r.Method, URL: "http://" + r.Host + r.URL.RequestURI(), Header: r.Header, Body: body},
 			sig.Options{Secrets: []string{secret}})
@@ -66,30 +70,30 @@ func TestReplayFixturesExitCodesAndJUnit(t *testing.T) {
 
 	ok := verifyingApp(t, secret, 200)
 	report := filepath.Join(t.TempDir(), "junit.xml")
-	code, out, errOut := runReplayCmd(t, home, "--fixtures", dir, "--to", ok.URL, "--secret", secret, "--report", "junit="+report)
+	code, out, errOut := runReplayCmd(t, home, "--fixtures", dir, "--to", ok.URL+"/*", "--secret", secret, "--report", "junit="+report)
 	if code != 0 || !strings.Contains(out, "2 fixture(s): 2 ok, 0 failed") {
 		t.Fatalf("against a 200 app: code %d\n%s%s", code, out, errOut)
 	}
 	if !strings.Contains(out, "stripe/payment_intent.succeeded/b.json (resign") || !strings.Contains(out, "dexatel/delivery/a.json (captured") {
 		t.Fatalf("modes not taken from the fixtures:\n%s", out)
 	}
-	suites := parseJUnit(t, report)
+	suites := parseFixtureJUnit(t, report)
 	if s := suites.Suites[0]; s.Tests != 2 || s.Failures != 0 || len(s.Cases) != 2 {
 		t.Fatalf("junit: %+v", s)
 	}
 
 	// Captured, the hour-old Stripe signature is refused by the app: exit 1, named.
-	code, out, _ = runReplayCmd(t, home, "--fixtures", dir, "--to", ok.URL, "--mode", "captured", "--report", "junit="+report)
+	code, out, _ = runReplayCmd(t, home, "--fixtures", dir, "--to", ok.URL+"/*", "--mode", "captured", "--report", "junit="+report)
 	if code != 1 || !strings.Contains(out, "FAIL 401 stripe/payment_intent.succeeded/b.json") || !strings.Contains(out, "ok   200 dexatel/delivery/a.json") {
 		t.Fatalf("stale captured: code %d\n%s", code, out)
 	}
 
 	bad := verifyingApp(t, secret, 500)
-	code, out, _ = runReplayCmd(t, home, "--fixtures", dir, "--to", bad.URL, "--secret", secret, "--report", "junit="+report)
+	code, out, _ = runReplayCmd(t, home, "--fixtures", dir, "--to", bad.URL+"/*", "--secret", secret, "--report", "junit="+report)
 	if code != 1 || !strings.Contains(out, "2 fixture(s): 0 ok, 2 failed") || !strings.Contains(out, "answered 500, expected 2xx") {
 		t.Fatalf("against a 500 app: code %d\n%s", code, out)
 	}
-	suites = parseJUnit(t, report)
+	suites = parseFixtureJUnit(t, report)
 	if s := suites.Suites[0]; s.Tests != 2 || s.Failures != 2 || s.Cases[0].Failure == nil || !strings.Contains(s.Cases[0].Failure.Message, "500") {
 		t.Fatalf("junit after failures: %+v", s)
 	}
@@ -97,7 +101,7 @@ func TestReplayFixturesExitCodesAndJUnit(t *testing.T) {
 	// An expected status other than 2xx is checked exactly.
 	dir400 := t.TempDir()
 	writeFixtures(t, dir400, secret, &fixture.Expect{Status: 500})
-	if code, out, _ = runReplayCmd(t, home, "--fixtures", dir400, "--to", bad.URL, "--secret", secret, "--json"); code != 0 || !strings.Contains(out, `"expected":"500"`) {
+	if code, out, _ = runReplayCmd(t, home, "--fixtures", dir400, "--to", bad.URL+"/*", "--secret", secret, "--json"); code != 0 || !strings.Contains(out, `"expected":"500"`) {
 		t.Fatalf("expect 500 against a 500 app: code %d\n%s", code, out)
 	}
 
@@ -105,14 +109,14 @@ func TestReplayFixturesExitCodesAndJUnit(t *testing.T) {
 	if code, out, _ = runReplayCmd(t, home, "--fixtures", dir, "--to", "http://127.0.0.1:1", "--secret", secret, "--report", "junit="+report); code != 1 {
 		t.Fatalf("no app: code %d\n%s", code, out)
 	}
-	if s := parseJUnit(t, report).Suites[0]; s.Errors != 2 {
+	if s := parseFixtureJUnit(t, report).Suites[0]; s.Errors != 2 {
 		t.Fatalf("junit errors: %+v", s)
 	}
 	for _, args := range [][]string{
 		{"--fixtures", dir}, // no --to
-		{"--fixtures", dir, "--to", ok.URL, "--report", "x"},   // bad report
-		{"--fixtures", dir, "--to", ok.URL, "01JD3Q5W9Z8X"},    // IDs too
-		{"--report", "junit=x.xml", "--to", ok.URL, "01JD3Q5"}, // report without fixtures
+		{"--fixtures", dir, "--to", ok.URL + "/*", "--report", "x"},   // bad report
+		{"--fixtures", dir, "--to", ok.URL + "/*", "01JD3Q5W9Z8X"},    // IDs too
+		{"--report", "junit=x.xml", "--to", ok.URL + "/*", "01JD3Q5"}, // report without fixtures
 	} {
 		if code, _, errOut := runReplayCmd(t, home, args...); code != 2 {
 			t.Errorf("%v: code %d (%s), want 2", args, code, errOut)
@@ -125,13 +129,13 @@ func TestReplayFixturesExitCodesAndJUnit(t *testing.T) {
 	}
 }
 
-func parseJUnit(t *testing.T, file string) junitSuites {
+func parseFixtureJUnit(t *testing.T, file string) fixtureSuites {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s junitSuites
+	var s fixtureSuites
 	if err := xml.Unmarshal(data, &s); err != nil || len(s.Suites) != 1 {
 		t.Fatalf("junit does not parse: %v\n%s", err, data)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ type serverFlags struct {
 	profile   string
 	forwardTo []string
 	forwardN  int
+	retryFor  time.Duration
 	respond   string
 }
 
@@ -44,6 +46,7 @@ func (sf *serverFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&sf.forwardTo, "forward-to", nil, "forward each event to your app: URL, or /prefix=URL to route by path (repeat)")
 	fs.StringVar(&sf.respond, "respond", "200", "the listener's answer, to exercise retries: STATUS[,delay=DUR][,rate=FRACTION][,retry-after=S] or timeout")
 	fs.IntVar(&sf.forwardN, "forward-concurrency", 1, "deliveries in flight per forward target (1 keeps arrival order)")
+	fs.DurationVar(&sf.retryFor, "forward-retry-for", tunnel.DefaultRetryFor, "how long a failed forward is retried, with backoff, before it is given up (0 never retries)")
 }
 
 // resolve applies flags over env, file and defaults.
@@ -98,6 +101,14 @@ func (sf *serverFlags) resolve(a *App, fs *pflag.FlagSet) (Config, error) {
 		return cfg, usagef("--forward-concurrency must be 1 or more")
 	}
 	cfg.ForwardConcurrency = sf.forwardN
+	switch {
+	case sf.retryFor < 0:
+		return cfg, usagef("--forward-retry-for must be 0 (no retries) or more")
+	case sf.retryFor == 0:
+		cfg.ForwardRetryFor = -1
+	default:
+		cfg.ForwardRetryFor = sf.retryFor
+	}
 	if err := sig.ParseScheme(cfg.Scheme); err != nil {
 		return cfg, usagef("%v", err)
 	}
@@ -128,7 +139,7 @@ type server struct {
 	forwarder *tunnel.Forwarder // nil without --forward-to
 	responder *tunnel.Responder
 	url       string
-	generated string // a secret generated on this run, shown once
+	generated generated // values made up on this run, shown once
 	serveErr  chan error
 	events    *tunnel.Subscription // every committed event, for the printer or the console
 }
@@ -136,20 +147,30 @@ type server struct {
 // failed delivers the error that stopped the listener, if it stops on its own.
 func (s *server) failed() <-chan error { return s.serveErr }
 
-// startServer opens the history and starts the listener; warn (may be nil) hears
-// background failures such as pruning, which Close reports otherwise.
-func startServer(cfg Config, warn func(error)) (*server, error) {
-	generated, err := generateSecret(&cfg)
+// serverHooks are how a running server tells its owner (listen, the console) what
+// happens; any may be nil.
+type serverHooks struct {
+	// log hears what an operator needs: failed commits, refused requests, forward failures.
+	log *slog.Logger
+	// warn hears background failures such as pruning, which close reports otherwise.
+	warn func(error)
+	// forwarded hears each forward attempt once it is recorded.
+	forwarded func(tunnel.ForwardResult)
+}
+
+// startServer opens the history and starts the listener.
+func startServer(cfg Config, hooks serverHooks) (*server, error) {
+	generated, err := generateMissing(&cfg)
 	if err != nil {
 		return nil, err
 	}
 	_, statErr := os.Stat(cfg.DB)
 	created := errors.Is(statErr, fs.ErrNotExist)
-	st, err := store.Open(cfg.DB, store.Options{Timeout: time.Second, Retention: cfg.Retention, OnPruneError: warn})
+	st, err := store.Open(cfg.DB, store.Options{Timeout: time.Second, Retention: cfg.Retention, OnPruneError: hooks.warn})
 	if err != nil {
 		return nil, err
 	}
-	s, err := serveHistory(cfg, st, generated)
+	s, err := serveHistory(cfg, st, generated, hooks)
 	if err != nil && created {
 		// A failed start leaves no new file behind (the history was made for this run).
 		os.Remove(cfg.DB)
@@ -159,23 +180,27 @@ func startServer(cfg Config, warn func(error)) (*server, error) {
 
 // serveHistory starts the listener, control socket and forwarder over st; on failure
 // it closes st.
-func serveHistory(cfg Config, st *store.Store, generated string) (*server, error) {
+func serveHistory(cfg Config, st *store.Store, generated generated, hooks serverHooks) (*server, error) {
+	log := hooks.log
 	var err error
 	s := &server{cfg: cfg, store: st, hub: tunnel.NewHub(), generated: generated, responder: tunnel.NewResponder(cfg.Respond)}
 	s.hub.ReadBehind(historyRange(st))
 	s.listener = tunnel.NewListener(tunnel.Config{
-		Addr:      cfg.Addr,
-		MaxBody:   cfg.MaxBody,
-		Verify:    payloads.VerifyConfig{Scheme: cfg.Scheme, Secrets: cfg.Secrets, Tolerance: cfg.Tolerance},
-		Routes:    cfg.routes(),
-		Responder: s.responder,
+		Addr:        cfg.Addr,
+		MaxBody:     cfg.MaxBody,
+		Verify:      payloads.VerifyConfig{Scheme: cfg.Scheme, Secrets: cfg.Secrets, Tolerance: cfg.Tolerance},
+		Routes:      cfg.routes(),
+		Responder:   s.responder,
+		VerifyToken: cfg.VerifyToken,
+		Redact:      cfg.Redaction,
+		Logger:      log,
 	}, st, s.hub)
 	if _, err := s.listener.Listen(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("starting the listener on %s: %w (is another program using that port? pass --addr)", cfg.Addr, err)
 	}
 	s.url = s.listener.URL()
-	s.control, err = tunnel.ServeControl(tunnel.ControlSocketPath(cfg.DB), st, nil)
+	s.control, err = tunnel.ServeControl(tunnel.ControlSocketPath(cfg.DB), st, log)
 	if err != nil {
 		s.listener.Shutdown(context.Background())
 		st.Close()
@@ -188,6 +213,10 @@ func serveHistory(cfg Config, st *store.Store, generated string) (*server, error
 			Concurrency: cfg.ForwardConcurrency,
 			Recorder:    st,
 			Secrets:     tunnel.ListenerSecrets(cfg.Secrets, cfg.routes()),
+			Redact:      cfg.Redaction,
+			Logger:      log,
+			Retry:       tunnel.RetryPolicy{For: cfg.ForwardRetryFor},
+			OnAttempt:   hooks.forwarded,
 		})
 		if err != nil {
 			s.listener.Shutdown(context.Background())
@@ -197,9 +226,9 @@ func serveHistory(cfg Config, st *store.Store, generated string) (*server, error
 		}
 		s.forwarder.Start(s.hub)
 	}
-	if generated != "" {
-		// Saved only now that the run is sure to show it.
-		if err := saveSecret(cfg.File, generated); err != nil {
+	if generated.any() {
+		// Saved only now that the run is sure to show them.
+		if err := saveGenerated(cfg.File, generated); err != nil {
 			s.close()
 			return nil, err
 		}

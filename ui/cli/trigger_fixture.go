@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -59,6 +60,10 @@ func (a *App) triggerFixture(ctx context.Context, o triggerOptions, file string,
 	base := o.to
 	if !strings.Contains(base, "://") {
 		base = "http://" + base
+	}
+	// As for catalog events: --to's own path wins, else the fixture's path is used.
+	if u, err := url.Parse(base); err == nil && u.Path != "" && u.Path != "/" {
+		fx.Path, base = u.EscapedPath(), u.Scheme+"://"+u.Host
 	}
 	// A new message id, so a receiver that dedups does not drop it as the captured one.
 	fx.Headers.Del("Webhook-Id")

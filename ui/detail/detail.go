@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dexra/dexra-tui/store"
@@ -22,6 +21,7 @@ type KeyMap struct {
 // Detail is the detail pane component.
 type Detail struct {
 	reader store.Reader
+	ids    store.IDFinder // nil: the title shows the first 10 characters of an ID
 	loc    *time.Location
 	styles *theme.Styles
 	keys   KeyMap
@@ -31,11 +31,15 @@ type Detail struct {
 	tab     int
 	loading bool
 	title   string
-	tabs    [present.NumTabs][]string
+	tabs    [present.NumTabs]content
 	err     error
 	focused bool
 
-	vp viewport.Model
+	// A large body's schema check runs when its tab is first shown.
+	schemaPending, schemaAsked bool
+
+	// The scrolled view of the active tab: its first row shown and the size.
+	offset, width, height int
 
 	// The last drawing of the content and what it was drawn from.
 	drawn    string
@@ -55,24 +59,24 @@ func (d *Detail) changed() { d.version++ }
 
 // New returns an empty detail pane.
 func New(r store.Reader, loc *time.Location, styles *theme.Styles, keys KeyMap) *Detail {
-	vp := viewport.New()
-	vp.SoftWrap = true
-	vp.MouseWheelEnabled = false // the caller routes the wheel by position
-	return &Detail{reader: r, loc: loc, styles: styles, keys: keys, vp: vp}
+	return &Detail{reader: r, loc: loc, styles: styles, keys: keys, width: 1, height: 1}
 }
+
+// SetIDFinder makes the title show as much of the ID as tells it apart (nil: 10).
+func (d *Detail) SetIDFinder(f store.IDFinder) { d.ids = f }
 
 // Load shows event id ("" clears the pane).
 func (d *Detail) Load(id string) tea.Cmd {
 	d.gen++
 	d.id, d.err = id, nil
 	if id == "" {
-		d.loading, d.title, d.tabs = false, "", [present.NumTabs][]string{}
-		d.vp.SetContentLines(nil)
+		d.loading, d.title, d.tabs = false, "", [present.NumTabs]content{}
+		d.offset = 0
 		d.changed()
 		return nil
 	}
 	d.loading = true
-	return load(d.reader, d.layout(), d.styles, id, d.gen)
+	return load(d.reader, d.ids, d.layout(), d.styles, id, d.gen)
 }
 
 // SetStyles draws with new styles from now on (styles are never changed in place:
@@ -89,7 +93,7 @@ func (d *Detail) Reload() tea.Cmd {
 		return nil
 	}
 	d.gen++
-	return load(d.reader, d.layout(), d.styles, d.id, d.gen)
+	return load(d.reader, d.ids, d.layout(), d.styles, d.id, d.gen)
 }
 
 // ID is the event the pane shows.
@@ -98,16 +102,26 @@ func (d *Detail) ID() string { return d.id }
 // Tab is the active tab.
 func (d *Detail) Tab() int { return d.tab }
 
-// SetTab switches to tab i (wrapping around).
-func (d *Detail) SetTab(i int) {
+// SetTab switches to tab i (wrapping around); a large body's schema check starts
+// when its tab is first shown.
+func (d *Detail) SetTab(i int) tea.Cmd {
 	i = (i%present.NumTabs + present.NumTabs) % present.NumTabs
 	if i == d.tab {
-		return
+		return nil
 	}
 	d.tab = i
-	d.vp.SetContentLines(d.tabs[i])
-	d.vp.GotoTop()
+	d.offset = 0
 	d.changed()
+	return d.checkSchemaIfShown()
+}
+
+// checkSchemaIfShown starts the deferred schema check when the Schema tab is active.
+func (d *Detail) checkSchemaIfShown() tea.Cmd {
+	if d.tab != present.TabSchema || !d.schemaPending || d.schemaAsked {
+		return nil
+	}
+	d.schemaAsked = true
+	return checkSchema(d.reader, d.styles, d.id, d.gen, d.width)
 }
 
 // SetFocused says whether scroll keys go to the pane.
@@ -116,9 +130,10 @@ func (d *Detail) SetFocused(f bool) { d.focused = f }
 // SetSize sets the pane size: a title line, a tab line, then the scrolled content. A
 // new width renders the event again (a hex dump adapts its rows to it).
 func (d *Detail) SetSize(width, height int) tea.Cmd {
-	widthChanged := width != d.vp.Width()
-	d.vp.SetWidth(max(width, 1))
-	d.vp.SetHeight(max(height-2, 1))
+	widthChanged := max(width, 1) != d.width
+	d.width, d.height = max(width, 1), max(height-2, 1)
+	d.setOffset(d.offset)
+	d.changed()
 	if widthChanged {
 		return d.Reload()
 	}
@@ -126,58 +141,69 @@ func (d *Detail) SetSize(width, height int) tea.Cmd {
 }
 
 func (d *Detail) layout() present.Options {
-	return present.Options{Location: d.loc, Width: d.vp.Width()}
+	return present.Options{Location: d.loc, Width: d.width}
 }
 
 // Scroll moves the content by n lines (negative is up).
-func (d *Detail) Scroll(n int) {
-	if n < 0 {
-		d.vp.ScrollUp(-n)
-	} else {
-		d.vp.ScrollDown(n)
-	}
+func (d *Detail) Scroll(n int) { d.setOffset(d.offset + n) }
+
+// setOffset scrolls to row n, kept between the top and the last full page.
+func (d *Detail) setOffset(n int) {
+	d.offset = max(min(n, d.tabs[d.tab].len()-d.height), 0)
 }
 
 // Update handles loaded events and, when focused, scroll keys.
 func (d *Detail) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case LoadedMsg:
-		d.applyLoaded(msg)
+		return d.applyLoaded(msg)
+	case SchemaMsg:
+		d.applySchema(msg)
 	case tea.KeyPressMsg:
 		d.handleKey(msg)
 	}
 	return nil
 }
 
-func (d *Detail) applyLoaded(msg LoadedMsg) {
+func (d *Detail) applyLoaded(msg LoadedMsg) tea.Cmd {
 	if msg.gen != d.gen || msg.id != d.id {
-		return // an answer for an event no longer selected
+		return nil // an answer for an event no longer selected
 	}
 	d.loading = false
 	if msg.err != nil {
 		d.err = msg.err
+		return nil
+	}
+	d.title, d.tabs = msg.title, msg.tabs
+	d.schemaPending, d.schemaAsked = msg.schemaDeferred, false
+	d.setOffset(d.offset)
+	d.changed()
+	return d.checkSchemaIfShown()
+}
+
+func (d *Detail) applySchema(msg SchemaMsg) {
+	if msg.gen != d.gen || msg.id != d.id {
 		return
 	}
-	offset := d.vp.YOffset()
-	d.title, d.tabs = msg.title, msg.tabs
-	d.vp.SetContentLines(d.tabs[d.tab])
-	d.vp.SetYOffset(offset)
+	d.schemaPending = false
+	d.tabs[present.TabSchema] = msg.tab
+	d.setOffset(d.offset)
 	d.changed()
 }
 
 func (d *Detail) handleKey(msg tea.KeyPressMsg) {
 	switch {
 	case key.Matches(msg, d.keys.Up):
-		d.vp.ScrollUp(1)
+		d.Scroll(-1)
 	case key.Matches(msg, d.keys.Down):
-		d.vp.ScrollDown(1)
+		d.Scroll(1)
 	case key.Matches(msg, d.keys.PageUp):
-		d.vp.PageUp()
+		d.Scroll(-d.height)
 	case key.Matches(msg, d.keys.PageDown):
-		d.vp.PageDown()
+		d.Scroll(d.height)
 	case key.Matches(msg, d.keys.Top):
-		d.vp.GotoTop()
+		d.setOffset(0)
 	case key.Matches(msg, d.keys.Bottom):
-		d.vp.GotoBottom()
+		d.setOffset(d.tabs[d.tab].len())
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/lipgloss/v2"
+
 	"github.com/dexra/dexra-tui/ui/frame"
 	"github.com/dexra/dexra-tui/ui/present"
 )
@@ -30,11 +32,20 @@ func (d *Detail) View(width, height int) string {
 	return strings.Join(frame.Box(strings.Join(lines, "\n"), width, height), "\n")
 }
 
-// content is the viewport's drawing, redrawn only when it would differ.
+// content is the drawing of the rows on screen, redrawn only when it would differ.
 func (d *Detail) content() string {
-	k := viewKey{version: d.version, offset: d.vp.YOffset(), width: d.vp.Width(), height: d.vp.Height()}
+	k := viewKey{version: d.version, offset: d.offset, width: d.width, height: d.height}
 	if k != d.drawnKey || d.drawn == "" {
-		d.drawn, d.drawnKey = d.vp.View(), k
+		tab := d.tabs[d.tab]
+		end := min(d.offset+d.height, tab.len())
+		lines := make([]string, 0, max(end-d.offset, 0))
+		for i := d.offset; i < end; i++ {
+			lines = append(lines, tab.line(d.styles, i))
+		}
+		// lipgloss carries a style across the lines a wrap broke it into, so each line
+		// stands alone when the frame cuts it.
+		d.drawn = lipgloss.NewStyle().Width(d.width).Height(d.height).Render(strings.Join(lines, "\n"))
+		d.drawnKey = k
 	}
 	return d.drawn
 }
@@ -77,10 +88,11 @@ func tabsWidth(names [present.NumTabs]string, gap int) int {
 }
 
 func (d *Detail) scrollPercent() string {
-	if d.vp.TotalLineCount() <= d.vp.VisibleLineCount() {
+	total := d.tabs[d.tab].len()
+	if total <= d.height {
 		return ""
 	}
-	return fmt.Sprintf("%d%%", int(d.vp.ScrollPercent()*100))
+	return fmt.Sprintf("%d%%", d.offset*100/(total-d.height))
 }
 
 // TabAt returns the tab whose title covers column x of the tab line of a pane width

@@ -32,7 +32,7 @@ type PageMsg struct {
 }
 
 // fetch reads one page in a tea.Cmd; it only touches values copied into it.
-func fetch(r store.Reader, loc *time.Location, query string, gen uint64, kind fetchKind, anchor uint64, limit int) tea.Cmd {
+func fetch(r store.Reader, loc *time.Location, now func() time.Time, query string, gen uint64, kind fetchKind, anchor uint64, limit int) tea.Cmd {
 	return func() tea.Msg {
 		o := store.ListOptions{Query: query, Limit: limit}
 		switch kind {
@@ -58,7 +58,7 @@ func fetch(r store.Reader, loc *time.Location, query string, gen uint64, kind fe
 					deliveries = info.Count
 				}
 			}
-			msg.rows = append(msg.rows, present.NewRow(ev, loc, deliveries))
+			msg.rows = append(msg.rows, present.NewRow(ev, loc, now(), deliveries))
 		}
 		if !o.OldestFirst {
 			slices.Reverse(msg.rows) // the window is kept oldest at the top

@@ -74,7 +74,7 @@ func TestForwardColumnOnlyWithForwarding(t *testing.T) {
 	if frame.Width(without) != 60 || frame.Width(with) != 60 {
 		t.Fatalf("rows are not 60 cells:\n%q\n%q", without, with)
 	}
-	if strings.Contains(without, "↦") || !strings.HasSuffix(with, "event 0             ↦    0B") {
+	if strings.Contains(without, "↦") || !strings.HasSuffix(with, "event 0                  ↦    0B") {
 		t.Fatalf("the mark and its space come out of the summary, only with forwarding:\n%q\n%q", without, with)
 	}
 }

@@ -22,6 +22,7 @@ type KeyMap struct {
 type List struct {
 	reader store.Reader
 	loc    *time.Location
+	now    func() time.Time // times of another day show their date
 	styles *theme.Styles
 	keys   KeyMap
 
@@ -40,8 +41,8 @@ type List struct {
 	loaded             bool
 	err                error
 
-	cache      map[present.Row]string // drawn unselected rows, for cacheWidth
-	cacheWidth int
+	cache      map[present.Row]string // drawn unselected rows, for cacheCols
+	cacheCols  columns
 	forwarding bool // rows show their forward status
 	refreshing bool // a page re-reading the window is on its way
 
@@ -53,8 +54,11 @@ type List struct {
 
 // New returns a list following the newest events.
 func New(r store.Reader, loc *time.Location, styles *theme.Styles, keys KeyMap) *List {
-	return &List{reader: r, loc: loc, styles: styles, keys: keys, follow: true, visible: 10, focused: true}
+	return &List{reader: r, loc: loc, now: time.Now, styles: styles, keys: keys, follow: true, visible: 10, focused: true}
 }
+
+// SetClock sets what "today" is for the rows read from now on.
+func (l *List) SetClock(now func() time.Time) { l.now = now }
 
 // Init loads the newest page.
 func (l *List) Init() tea.Cmd { return l.replace(fetchNewest) }
@@ -67,7 +71,7 @@ func (l *List) maxRows() int { return 6 * l.pageSize() }
 
 func (l *List) replace(kind fetchKind) tea.Cmd {
 	l.replacing, l.dirty = true, false
-	return fetch(l.reader, l.loc, l.query, l.gen, kind, 0, 2*l.pageSize())
+	return fetch(l.reader, l.loc, l.now, l.query, l.gen, kind, 0, 2*l.pageSize())
 }
 
 // restart drops every page on its way and loads kind afresh.
@@ -156,7 +160,7 @@ func (l *List) Refresh() tea.Cmd {
 	}
 	l.refreshing = true
 	first := l.rows[0].Seq
-	return fetch(l.reader, l.loc, l.query, l.gen, fetchRefresh, first, len(l.rows))
+	return fetch(l.reader, l.loc, l.now, l.query, l.gen, fetchRefresh, first, len(l.rows))
 }
 
 // Update handles navigation keys and pages from the history.
@@ -336,11 +340,11 @@ func (l *List) ensure() tea.Cmd {
 	margin := l.pageSize()
 	if !l.atOldest && !l.extUp && min(l.sel, l.top) < margin {
 		l.extUp = true
-		cmds = append(cmds, fetch(l.reader, l.loc, l.query, l.gen, fetchOlder, l.rows[0].Seq, 2*margin))
+		cmds = append(cmds, fetch(l.reader, l.loc, l.now, l.query, l.gen, fetchOlder, l.rows[0].Seq, 2*margin))
 	}
 	if !l.atNewest && !l.extDown && len(l.rows)-max(l.sel+1, l.top+l.visible) < margin {
 		l.extDown = true
-		cmds = append(cmds, fetch(l.reader, l.loc, l.query, l.gen, fetchNewer, l.rows[len(l.rows)-1].Seq, 2*margin))
+		cmds = append(cmds, fetch(l.reader, l.loc, l.now, l.query, l.gen, fetchNewer, l.rows[len(l.rows)-1].Seq, 2*margin))
 	}
 	return tea.Batch(cmds...)
 }

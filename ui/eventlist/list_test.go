@@ -87,6 +87,7 @@ func settle(l *List, cmd tea.Cmd) {
 func newList(t *testing.T, st store.Reader, visible int) *List {
 	styles := theme.New(true, true)
 	l := New(st, time.UTC, &styles, keys())
+	l.SetClock(func() time.Time { return t0 })
 	l.SetSize(60, visible+1)
 	settle(l, l.Init())
 	return l

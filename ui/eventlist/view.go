@@ -4,23 +4,63 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/lipgloss/v2"
+
 	"github.com/dexra/dexra-tui/ui/frame"
 	"github.com/dexra/dexra-tui/ui/present"
 	"github.com/dexra/dexra-tui/ui/sanitize"
 	"github.com/dexra/dexra-tui/ui/theme"
 )
 
-// Column widths of a row.
+// Column bounds of a row: the time, source, type and redelivery columns are as wide
+// as the widest value among the rows loaded (up to these), the summary takes the rest.
 const (
-	timeW   = 8
-	glyphW  = 1
-	sourceW = 8
-	typeW   = 12
-	dupW    = 3
-	sizeW   = 5
+	glyphW     = 1
+	maxSourceW = 12
+	maxTypeW   = 28
+	sizeW      = 5
+	minSumW    = 12
 	// withSource is the least width that shows the source column.
 	withSource = 56
 )
+
+// columns is the width of each column for the rows loaded; 0 leaves a column out.
+type columns struct {
+	width, time, source, typ, dup, sum int
+}
+
+// layoutColumns sizes the columns for width cells.
+func (l *List) layoutColumns(width int) columns {
+	c := columns{width: width, time: 8}
+	src, typ := 1, 1
+	for _, r := range l.rows {
+		c.time = max(c.time, frame.Width(r.Time))
+		src = max(src, frame.Width(r.Source))
+		typ = max(typ, frame.Width(r.Type))
+		if r.Deliveries > 0 {
+			c.dup = max(c.dup, frame.Width(dupText(r)))
+		}
+	}
+	fixed := c.time + 1 + glyphW + 1 + sizeW // time, glyph, size and their spaces
+	if c.dup > 0 {
+		fixed += c.dup + 1
+	}
+	if l.forwarding {
+		fixed += glyphW + 1
+	}
+	if width >= withSource {
+		c.source = min(src, maxSourceW)
+		fixed += c.source + 1
+	}
+	// The type gets what it needs while the summary keeps minSumW, and never less
+	// than 8 cells.
+	c.typ = max(min(typ, maxTypeW, width-fixed-1-minSumW), min(typ, 8))
+	fixed += c.typ + 1
+	c.sum = max(width-fixed-1, 4)
+	return c
+}
+
+func dupText(r present.Row) string { return fmt.Sprintf("↺%d", r.Deliveries) }
 
 // View renders the title line and the visible rows in exactly width×height cells.
 func (l *List) View(width, height int) string {
@@ -36,8 +76,9 @@ func (l *List) View(width, height int) string {
 	case len(l.rows) == 0:
 		lines = append(lines, l.styles.Muted.Render(frame.Cell(l.emptyHint, width)))
 	}
+	cols := l.layoutColumns(width)
 	for i := l.top; i < len(l.rows) && len(lines) < height; i++ {
-		lines = append(lines, l.cachedRow(i, width))
+		lines = append(lines, l.cachedRow(i, cols))
 	}
 	return strings.Join(frame.Box(strings.Join(lines, "\n"), width, height), "\n")
 }
@@ -63,13 +104,13 @@ func (l *List) title(width int) string {
 
 // cachedRow renders row i, reusing the last drawing of an unselected row with the same
 // content: a frame only draws the rows that scrolled in or changed, and the selection.
-func (l *List) cachedRow(i, width int) string {
+func (l *List) cachedRow(i int, cols columns) string {
 	r := l.rows[i]
 	if i == l.sel {
-		return l.row(r, true, width)
+		return l.row(r, true, cols)
 	}
-	if width != l.cacheWidth || l.cache == nil {
-		l.cache, l.cacheWidth = make(map[present.Row]string, 2*l.visible), width
+	if cols != l.cacheCols || l.cache == nil {
+		l.cache, l.cacheCols = make(map[present.Row]string, 2*l.visible), cols
 	}
 	if s, ok := l.cache[r]; ok {
 		return s
@@ -77,7 +118,7 @@ func (l *List) cachedRow(i, width int) string {
 	if len(l.cache) > 4*l.visible { // keep it about a screenful
 		clear(l.cache)
 	}
-	s := l.row(r, false, width)
+	s := l.row(r, false, cols)
 	l.cache[r] = s
 	return s
 }
@@ -90,55 +131,45 @@ func (l *List) SetStyles(s *theme.Styles) {
 
 // row renders one event; the selected row is drawn plain in the selection style so
 // no inner colour breaks its background.
-func (l *List) row(r present.Row, selected bool, width int) string {
-	showSource := width >= withSource
-	// Six cells and five separating spaces, plus the source and the forward mark,
-	// each with its space.
-	fixed := timeW + glyphW + typeW + dupW + sizeW + 5
-	if showSource {
-		fixed += sourceW + 1
+func (l *List) row(r present.Row, selected bool, c columns) string {
+	st := l.styles
+	paint := func(style lipgloss.Style, text string) string {
+		if selected {
+			return text
+		}
+		return style.Render(text)
 	}
-	if l.forwarding {
-		fixed += glyphW + 1
-	}
-	sumW := max(width-fixed, 4)
-	dup := ""
-	if r.Deliveries > 0 {
-		dup = fmt.Sprintf("↺%d", r.Deliveries)
+	summary := frame.Cell(r.Summary, c.sum)
+	if r.Answer != "" { // the listener's own answer, before what the event says
+		a := "⇠" + r.Answer
+		summary = paint(st.Fail, a) + " " + frame.Cell(r.Summary, max(c.sum-frame.Width(a)-1, 1))
 	}
 	cells := []string{
-		frame.Cell(r.Time, timeW),
-		present.Glyph(r.Verdict),
+		paint(st.Muted, frame.Cell(r.Time, c.time)),
+		paint(st.Verdict(r.Verdict), present.Glyph(r.Verdict)),
 	}
-	if showSource {
-		cells = append(cells, frame.Cell(r.Source, sourceW))
+	if c.source > 0 {
+		cells = append(cells, frame.Cell(r.Source, c.source))
 	}
-	cells = append(cells,
-		frame.Cell(r.Type, typeW),
-		frame.Cell(r.Summary, sumW),
-		frame.CellRight(dup, dupW),
-	)
-	if l.forwarding {
-		cells = append(cells, present.ForwardGlyph(r.Forward))
-	}
-	cells = append(cells, frame.CellRight(r.Size, sizeW))
-	if selected {
-		style := l.styles.Selected
-		if !l.focused {
-			style = l.styles.Cursor
+	cells = append(cells, frame.Cell(r.Type, c.typ), summary)
+	if c.dup > 0 {
+		dup := ""
+		if r.Deliveries > 0 {
+			dup = dupText(r)
 		}
-		return style.Render(frame.Cell(strings.Join(cells, " "), width))
+		cells = append(cells, paint(st.Dup, frame.CellRight(dup, c.dup)))
 	}
-	s := l.styles
-	cells[0] = s.Muted.Render(cells[0])
-	cells[1] = s.Verdict(r.Verdict).Render(cells[1])
-	n := len(cells)
-	dupAt := n - 2
 	if l.forwarding {
-		dupAt = n - 3
-		cells[n-2] = s.Forward(r.Forward).Render(cells[n-2])
+		cells = append(cells, paint(st.Forward(r.Forward), present.ForwardGlyph(r.Forward)))
 	}
-	cells[dupAt] = s.Dup.Render(cells[dupAt])
-	cells[n-1] = s.Muted.Render(cells[n-1])
-	return frame.Cell(strings.Join(cells, " "), width)
+	cells = append(cells, paint(st.Muted, frame.CellRight(r.Size, sizeW)))
+	line := frame.Cell(strings.Join(cells, " "), c.width)
+	if selected {
+		style := st.Selected
+		if !l.focused {
+			style = st.Cursor
+		}
+		return style.Render(line)
+	}
+	return line
 }

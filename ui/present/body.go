@@ -14,6 +14,8 @@ import (
 func Body(ev *payloads.Event, width int) Doc {
 	body := ev.Body
 	switch {
+	case ev.Rejected != "":
+		return droppedBody(ev)
 	case len(body) == 0:
 		return Doc{{span(Muted, "(empty body)")}}
 	case ev.BodyKind == payloads.BodyBinary || payloads.KindOf(body) == payloads.BodyBinary:
@@ -52,32 +54,36 @@ func hexBody(body []byte, width int) Doc {
 func HexDump(p []byte, perRow int) Doc {
 	doc := make(Doc, 0, len(p)/perRow+1)
 	for off := 0; off < len(p); off += perRow {
-		row := p[off:min(off+perRow, len(p))]
-		var hex, ascii strings.Builder
-		for i := range perRow {
-			if i == 8 {
-				hex.WriteByte(' ')
-			}
-			if i < len(row) {
-				fmt.Fprintf(&hex, "%02x ", row[i])
-			} else {
-				hex.WriteString("   ")
-			}
-		}
-		for _, b := range row {
-			if b >= 0x20 && b < 0x7f {
-				ascii.WriteByte(b)
-			} else {
-				ascii.WriteByte('.')
-			}
-		}
-		doc = append(doc, Line{
-			span(Offset, fmt.Sprintf("%08x  ", off)),
-			span(Plain, hex.String()),
-			span(ASCII, "|"+ascii.String()+"|"),
-		})
+		doc = append(doc, hexRow(string(p[off:min(off+perRow, len(p))]), off, perRow))
 	}
 	return doc
+}
+
+// hexRow is the dump of row, found at offset off.
+func hexRow(row string, off, perRow int) Line {
+	var hex, ascii strings.Builder
+	for i := range perRow {
+		if i == 8 {
+			hex.WriteByte(' ')
+		}
+		if i < len(row) {
+			fmt.Fprintf(&hex, "%02x ", row[i])
+		} else {
+			hex.WriteString("   ")
+		}
+	}
+	for i := 0; i < len(row); i++ {
+		if b := row[i]; b >= 0x20 && b < 0x7f {
+			ascii.WriteByte(b)
+		} else {
+			ascii.WriteByte('.')
+		}
+	}
+	return Line{
+		span(Offset, fmt.Sprintf("%08x  ", off)),
+		span(Plain, hex.String()),
+		span(ASCII, "|"+ascii.String()+"|"),
+	}
 }
 
 // clip returns at most limit bytes of p and, when it cut, a note saying how much.
@@ -93,4 +99,10 @@ func withNote(doc Doc, note string) Doc {
 		return doc
 	}
 	return append(doc, nil, Line{span(Muted, note)})
+}
+
+// droppedBody says a refused request's body was not kept, and how large it was.
+func droppedBody(ev *payloads.Event) Doc {
+	return Doc{{span(Fail, fmt.Sprintf("body of %s bytes dropped", Count(ev.Size))),
+		span(Muted, " ("+sanitize.Line(ev.Rejected)+"; the history keeps no partial body)")}}
 }

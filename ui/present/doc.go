@@ -67,8 +67,11 @@ func span(k Kind, text string) Span { return Span{Kind: k, Text: text} }
 func text(s string) Line { return Line{span(Plain, s)} }
 
 // field is a "Label   value" line.
-func field(label string, value ...Span) Line {
-	return append(Line{span(Label, padRight(label, 10))}, value...)
+func field(label string, value ...Span) Line { return fieldW(10, label, value...) }
+
+// fieldW is a field whose label takes w cells, and always a space after it.
+func fieldW(w int, label string, value ...Span) Line {
+	return append(Line{span(Label, padRight(label, max(w, len(label)+1)))}, value...)
 }
 
 func padRight(s string, n int) string {

@@ -179,6 +179,8 @@ func Latency(d time.Duration) string {
 		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
 	case d < time.Second:
 		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d >= time.Minute:
+		return Human(d)
 	}
 	return fmt.Sprintf("%.1fs", d.Seconds())
 }

@@ -106,7 +106,7 @@ func TestRowAndDetailTitle(t *testing.T) {
 		Source: "dexatel", Type: "delivery", Summary: "delivered\x1b[2J", Size: 2048, DuplicateOf: "01JNGQ0000000000000000000B",
 		Signature: sig.Verdict{Status: sig.Pass}, Headers: http.Header{},
 	}
-	r := NewRow(ev, time.UTC, 3)
+	r := NewRow(ev, time.UTC, ev.Received, 3)
 	if r.Time != "13:00:05" || r.Summary != `delivered\x1b[2J` || r.Deliveries != 3 || r.Size != "2.0K" {
 		t.Fatalf("row %+v", r)
 	}
@@ -114,7 +114,7 @@ func TestRowAndDetailTitle(t *testing.T) {
 	if got := plain(Doc{d.Title}); got != "✓ delivery · dexatel · 01JNGQ0000… · 13:00:05 · ↺3" {
 		t.Fatalf("title %q", got)
 	}
-	if got := plain(d.Tabs[TabHeaders]); !strings.Contains(got, "↺ 3 deliveries carry this event; the first was 01JNGQ0000000000000000000B") {
+	if got := plain(d.Tabs[TabHeaders].Head); !strings.Contains(got, "Redelivery  ↺ 3 deliveries carry this event; the first was 01JNGQ0000000000000000000B") {
 		t.Fatalf("headers tab does not explain the redelivery:\n%s", got)
 	}
 }
@@ -134,9 +134,15 @@ func FuzzBody(f *testing.F) {
 	f.Add([]byte(`{"a":[1,2,{"b":"c"}]}`))
 	f.Add([]byte("\x1b]52;c;AAAA\x07"))
 	f.Add([]byte{0xff, 0x00})
+	f.Add([]byte(`{"t":"\u001b]2;x\u0007` + "\u009b\u202e" + `"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev := &payloads.Event{Body: body, BodyKind: payloads.KindOf(body)}
-		for _, l := range append(Body(ev, 80), Raw(ev)...) {
+		lines := Body(ev, 80)
+		for _, width := range []int{80, 7} {
+			lines = append(lines, allLines(BodyRows(ev, width))...)
+			lines = append(lines, allLines(RawRows(ev, width))...)
+		}
+		for _, l := range lines {
 			for _, s := range l {
 				for _, r := range s.Text {
 					if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
@@ -146,4 +152,35 @@ func FuzzBody(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestAboutLabelsAndValuesAreApart(t *testing.T) {
+	ev := &payloads.Event{ID: "01JNGQ0000000000000000000D", DuplicateOf: "01JNGQ0000000000000000000A", DedupKey: "k", Correlation: "9c25a952-1"}
+	got := plain(NewDetail(ev, Options{Location: time.UTC, Width: 80}, Dedup{Deliveries: 2}).Tabs[TabHeaders].Head)
+	for _, want := range []string{"Redelivery  ↺ 2", "Correlates  9c25a952-1", "Dedup key   k"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestRejectedBodySaysItWasDropped(t *testing.T) {
+	ev := &payloads.Event{ID: "01JNGQ0000000000000000000R", Status: 413, Rejected: "body exceeds 5242880 bytes", Size: 6291456}
+	for _, got := range []string{plain(Body(ev, 80)), plain(BodyRows(ev, 80).Head)} {
+		if !strings.Contains(got, "body of 6,291,456 bytes dropped (body exceeds 5242880 bytes") || strings.Contains(got, "empty body") {
+			t.Fatalf("a 413's body: %q", got)
+		}
+	}
+}
+
+func TestSignatureTabOfAnUnsignedRequest(t *testing.T) {
+	ev := &payloads.Event{Signature: sig.Verdict{Status: sig.Missing, SecretIndex: -1}}
+	got := plain(Signature(ev))
+	if !strings.Contains(got, "Scheme    none: the request has no signature header") || !strings.Contains(got, "Verdict   ? missing: unsigned") || strings.Contains(got, "Scheme    -") {
+		t.Fatalf("unsigned request:\n%s", got)
+	}
+	stale := &payloads.Event{Signature: sig.Verdict{Scheme: "stripe", Status: sig.Fail, SecretIndex: -1, Reason: "timestamp outside tolerance by 196159041s (in the past)"}}
+	if got := plain(Signature(stale)); !strings.Contains(got, "outside tolerance by 2270d 8h (in the past)") {
+		t.Fatalf("the age is not a human duration:\n%s", got)
+	}
 }

@@ -1,6 +1,7 @@
 package present
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 type Row struct {
 	ID      string
 	Seq     uint64
-	Time    string // HH:MM:SS in the console's location
+	Time    string // HH:MM:SS in the console's location, with the date on another day
 	Verdict sig.Status
 	Source  string
 	Type    string
@@ -23,25 +24,55 @@ type Row struct {
 	Deliveries int
 	Size       string
 	Forward    ForwardState
+	// Answer is what the listener answered when it was not 200: a simulated answer
+	// (--respond or a) or a refusal ("413").
+	Answer string
 }
 
-// NewRow presents ev; deliveries is the count of events sharing its dedup key.
-func NewRow(ev *payloads.Event, loc *time.Location, deliveries int) Row {
+// NewRow presents ev as of now (times of another day show their date); deliveries is
+// the count of events sharing its dedup key.
+func NewRow(ev *payloads.Event, loc *time.Location, now time.Time, deliveries int) Row {
 	r := Row{
 		ID:      sanitize.Line(ev.ID),
 		Seq:     ev.Seq,
-		Time:    ev.Received.In(loc).Format("15:04:05"),
+		Time:    Clock(ev.Received, loc, now),
 		Verdict: ev.Signature.Status,
 		Source:  orDash(sanitize.Line(ev.Source)),
 		Type:    orDash(sanitize.Line(ev.Type)),
 		Summary: sanitize.Line(summary(ev)),
 		Size:    Size(ev.Size),
 		Forward: ForwardOf(ev),
+		Answer:  Answer(ev),
 	}
 	if ev.DuplicateOf != "" {
 		r.Deliveries = max(deliveries, 2)
 	}
 	return r
+}
+
+// Clock is t's time of day in loc, preceded by the date when t is not on now's day
+// ("Feb 27 13:00:05"), and by the year when it is not in now's year.
+func Clock(t time.Time, loc *time.Location, now time.Time) string {
+	t, now = t.In(loc), now.In(loc)
+	switch {
+	case t.Year() != now.Year():
+		return t.Format("2006-01-02 15:04:05")
+	case t.YearDay() != now.YearDay():
+		return t.Format("Jan 02 15:04:05")
+	}
+	return t.Format("15:04:05")
+}
+
+// Answer is what the listener answered ev when that was not a plain 200: the status
+// of a simulated answer, "timeout", or the status of a refusal; "" otherwise.
+func Answer(ev *payloads.Event) string {
+	switch {
+	case ev.Simulated != "" && strings.HasPrefix(ev.Simulated, "timeout"):
+		return "timeout"
+	case ev.Status != 0 && ev.Status != 200:
+		return strconv.Itoa(ev.Status)
+	}
+	return ""
 }
 
 // summary is the catalog's one-liner, or what the request itself says when there is none.

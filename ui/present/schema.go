@@ -1,6 +1,8 @@
 package present
 
 import (
+	"strings"
+
 	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/ui/sanitize"
 )
@@ -9,8 +11,12 @@ import (
 func Schema(ev *payloads.Event) Doc {
 	s := payloads.CheckSchema(ev)
 	if !s.Checked {
-		doc := Doc{{span(Muted, "no schema in the catalog for "+orDash(sanitize.Line(ev.Source))+" "+orDash(sanitize.Line(ev.Type)))}}
-		if s.Note != "" {
+		what := "no schema for this source"
+		if ev.Source != "" {
+			what = "no schema in the catalog for " + sanitize.Line(ev.Source) + " " + orDash(sanitize.Line(ev.Type))
+		}
+		doc := Doc{{span(Muted, what)}}
+		if s.Note != "" && !strings.HasPrefix(s.Note, "no catalog schema") { // says the same
 			doc = append(doc, text(sanitize.Line(s.Note)))
 		}
 		return doc

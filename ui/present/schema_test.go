@@ -34,7 +34,7 @@ func TestSchemaTabChecksTheBody(t *testing.T) {
 	}
 
 	got = plain(Schema(analyzed(`{"hello":"world"}`)))
-	if !strings.Contains(got, "no schema in the catalog for dexatel -\nno catalog schema for dexatel") {
+	if got != "no schema in the catalog for dexatel -" { // said once
 		t.Fatalf("event of no known type:\n%s", got)
 	}
 }
@@ -46,5 +46,12 @@ func TestSchemaTabOfARejectedEvent(t *testing.T) {
 	got := plain(Schema(ev))
 	if !strings.Contains(got, "not checked: body rejected") || strings.Contains(got, "invalid") {
 		t.Fatalf("rejected event:\n%s", got)
+	}
+}
+
+func TestSchemaOfAnUnknownSourceIsSaidOnce(t *testing.T) {
+	got := plain(Schema(&payloads.Event{Body: []byte(`{}`)}))
+	if got != "no schema for this source" {
+		t.Fatalf("unknown source:\n%s", got)
 	}
 }

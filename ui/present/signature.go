@@ -13,12 +13,16 @@ import (
 // and for a failure the expected and received values and what commonly causes it.
 func Signature(ev *payloads.Event) Doc {
 	v := ev.Signature
+	scheme := field("Scheme", span(Plain, sanitize.Line(v.Scheme)))
+	if v.Scheme == "" {
+		scheme = field("Scheme", span(Missing, "none: the request has no signature header of a known scheme"))
+	}
 	doc := Doc{
-		field("Scheme", span(Plain, orDash(sanitize.Line(v.Scheme)))),
-		field("Verdict", VerdictSpan(v.Status), span(Plain, " "+string(v.Status))),
+		scheme,
+		field("Verdict", VerdictSpan(v.Status), span(Plain, " "+verdictWords(v))),
 	}
 	if v.Reason != "" {
-		doc = append(doc, field("Reason", span(verdictKind(v.Status), sanitize.Line(v.Reason))))
+		doc = append(doc, field("Reason", span(verdictKind(v.Status), HumanSeconds(sanitize.Line(v.Reason)))))
 	}
 	switch {
 	case v.SecretIndex >= 0:
@@ -40,6 +44,14 @@ func Signature(ev *payloads.Event) Doc {
 		}
 	}
 	return doc
+}
+
+// verdictWords is the status, said plainly when nothing could be checked.
+func verdictWords(v sig.Verdict) string {
+	if v.Scheme == "" && (v.Status == sig.Missing || v.Status == sig.Unchecked) {
+		return string(sig.Missing) + ": unsigned, nothing to verify"
+	}
+	return string(v.Status)
 }
 
 // Causes lists what commonly produces a verdict like v, most likely first.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Line returns s as one safe line: every control character, including newline and
@@ -108,4 +110,37 @@ func isPlainASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// Cells returns how many cells the first character of s takes once escaped (by Text
+// when multiline, else by Line), and how many bytes of s it is. A newline in
+// multiline text is the caller's to handle (it reports 0 cells). Callers use it to
+// lay out text piece by piece: escaping a piece that starts and ends on a
+// character boundary gives exactly that piece of the escaped whole.
+func Cells(s string, multiline bool) (cells, size int) {
+	if s == "" {
+		return 0, 0
+	}
+	if c := s[0]; c >= 0x20 && c < 0x7f {
+		return 1, 1
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	switch {
+	case r == utf8.RuneError && size <= 1:
+		return 4, 1 // \xff
+	case multiline && r == '\n':
+		return 0, size
+	case multiline && r == '\t':
+		return tabWidth, size
+	case r == '\n' || r == '\t' || r == '\r':
+		return 2, size
+	case r < 0x20 || r == 0x7f:
+		return 4, size
+	case hidden(r):
+		if r > 0xffff {
+			return 10, size
+		}
+		return 6, size
+	}
+	return ansi.StringWidth(s[:size]), size
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 // hostile are payloads a sender could use to take over the terminal of whoever reads them.
@@ -100,4 +102,28 @@ func assertInert(t *testing.T, out string, multiline bool) {
 	if strings.ContainsRune(out, '\x1b') {
 		t.Fatalf("output keeps ESC: %q", out)
 	}
+}
+
+// Cells, summed character by character, is the width of the escaped text.
+func FuzzCellsMatchTheEscapedWidth(f *testing.F) {
+	for _, tc := range hostile {
+		f.Add(tc.in)
+	}
+	f.Add("wide 界 and é and \t tab\nnewline")
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, multiline := range []bool{false, true} {
+			for i := 0; i < len(s); {
+				c, n := Cells(s[i:], multiline)
+				piece := s[i : i+n]
+				want := ansi.StringWidth(Line(piece))
+				if multiline {
+					want = ansi.StringWidth(strings.ReplaceAll(Text(piece), "\n", ""))
+				}
+				if c != want {
+					t.Fatalf("Cells(%q, %v) = %d, the escaped piece is %d wide", piece, multiline, c, want)
+				}
+				i += n
+			}
+		}
+	})
 }

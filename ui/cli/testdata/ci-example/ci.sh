@@ -14,5 +14,5 @@ for _ in $(seq 50); do
   grep -q listening app.log 2>/dev/null && break
   sleep 0.1
 done
-"$DEXRA_TUI" replay --fixtures fixtures --to "http://127.0.0.1:$PORT" \
+"$DEXRA_TUI" replay --fixtures fixtures --to "http://127.0.0.1:$PORT/*" \
   --secret "$WEBHOOK_SECRET" --report "junit=${REPORT:-report.xml}"

@@ -52,7 +52,11 @@ func Trigger(ctx context.Context, req TriggerRequest) (TriggerResult, error) {
 	if err != nil {
 		return TriggerResult{}, err
 	}
-	if req.Secret != "" && strings.EqualFold(signingScheme(req), "twilio") {
+	contentType := req.Event.ContentType
+	if contentType == "" {
+		contentType = "application/json"
+	}
+	if req.Secret != "" && strings.EqualFold(signingScheme(req), "twilio") && contentType != catalog.FormContentType {
 		// Twilio signs a JSON body through a bodySHA256 parameter of the URL it posts to.
 		target = sig.TwilioBodyURL(target, body)
 	}
@@ -60,8 +64,11 @@ func Trigger(ctx context.Context, req TriggerRequest) (TriggerResult, error) {
 	if err != nil {
 		return TriggerResult{}, fmt.Errorf("preparing the request to %s: %w", target, err)
 	}
-	httpReq.Header.Set("Content-Type", "application/json")
+	httpReq.Header.Set("Content-Type", contentType)
 	httpReq.Header.Set("User-Agent", "dexra-tui-trigger")
+	for i := 0; i+1 < len(req.Event.Headers); i += 2 {
+		httpReq.Header.Set(req.Event.Headers[i], req.Event.Headers[i+1])
+	}
 	if req.Secret != "" {
 		if err := signInto(httpReq.Header, req, body, target, now); err != nil {
 			return TriggerResult{}, err
@@ -92,7 +99,8 @@ func signInto(h http.Header, req TriggerRequest, body []byte, target string, now
 	if !ok {
 		return fmt.Errorf("signing the sample: unknown scheme %q (known: %s)", name, strings.Join(sig.Names(), ", "))
 	}
-	signed, err := scheme.Sign(sig.SignInput{Secret: req.Secret, Body: body, Method: http.MethodPost, URL: target, Timestamp: now})
+	signed, err := scheme.Sign(sig.SignInput{Secret: req.Secret, Body: body, Method: http.MethodPost, URL: target,
+		ContentType: h.Get("Content-Type"), Timestamp: now})
 	if err != nil {
 		return fmt.Errorf("signing the sample with %s: %w", name, err)
 	}

@@ -31,6 +31,11 @@ type EventType struct {
 	Seed string
 	// Note says how far the schema can be trusted (documented shape or dexra-tui's assumption).
 	Note string
+	// ContentType of a sample; "" means application/json.
+	ContentType string
+	// Headers a sample is sent with besides its signature, as name, value pairs
+	// (GitHub's X-GitHub-Event, Shopify's X-Shopify-Topic).
+	Headers []string
 }
 
 // Name is "source.type".
@@ -107,7 +112,18 @@ func isSource(source string) bool {
 
 // Find resolves "source.type" (split on the first dot), a bare type, or a unique prefix
 // of either, case-insensitively.
-func Find(name string) (EventType, error) { return findIn(registry, name) }
+// The seeds' platforms come first, so a bare "message" stays Dexatel's; then the
+// provider samples (Samples).
+func Find(name string) (EventType, error) {
+	e, err := findIn(registry, name)
+	if err == nil {
+		return e, nil
+	}
+	if p, perr := findIn(providerSamples, name); perr == nil {
+		return p, nil
+	}
+	return EventType{}, err
+}
 
 func findIn(list []EventType, name string) (EventType, error) {
 	want := strings.ToLower(strings.TrimSpace(name))

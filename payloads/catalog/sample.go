@@ -23,6 +23,9 @@ func (e EventType) Sample(now time.Time, sets []Set) ([]byte, error) {
 	if err := applySets(doc, sets); err != nil {
 		return nil, fmt.Errorf("sample %s: %w", e.Name(), err)
 	}
+	if e.ContentType == FormContentType {
+		return formEncode(doc), nil
+	}
 	var compact, out bytes.Buffer
 	if err := encodeCompact(&compact, doc); err != nil {
 		return nil, fmt.Errorf("sample %s: %w", e.Name(), err)

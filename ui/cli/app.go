@@ -67,6 +67,8 @@ func (a *App) rootCommand() *cobra.Command {
 		a.triggerCommand(),
 		a.checkCommand(),
 		a.replayCommand(),
+		a.exportCommand(),
+		a.importCommand(),
 		a.sendCommand(),
 		a.sandboxCommand(),
 		a.versionCommand(),

@@ -59,10 +59,10 @@ func completeCatalogEvents(_ *cobra.Command, args []string, _ string) ([]cobra.C
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	var out []cobra.Completion
-	for _, e := range catalog.All() {
+	for _, e := range catalog.Samples() {
 		out = append(out, cobra.CompletionWithDesc(e.Name(), e.Description))
 	}
-	return out, cobra.ShellCompDirectiveNoFileComp
+	return out, cobra.ShellCompDirectiveDefault // a fixture file is an EVENT too
 }
 
 // completeScheme completes a --scheme flag with the scheme names (and auto).

@@ -19,14 +19,21 @@ import (
 func (a *App) replayCommand() *cobra.Command {
 	var o replayOptions
 	cmd := &cobra.Command{
-		Use:   "replay ID... | --filter Q | --failed",
+		Use:   "replay ID... | --filter Q | --failed | --fixtures PATH",
 		Short: "Send stored events to your app again; exit 1 if any answer is not 2xx",
 		Long: `Send stored events again and record each attempt on the event. IDs may be any unique
 prefix of at least 6 characters. captured mode sends the same bytes and headers with the
-signature as received; resign signs the same bytes now with the configured secret.`,
+signature as received; resign signs the same bytes now with the configured secret.
+
+--fixtures PATH sends fixture files (a file or a directory, as export --format fixtures writes
+them) instead of stored events, without a history: the CI use. Each fixture's expected status
+(its "expect" block, default any 2xx) is checked; any other answer exits 1 with a per-fixture
+summary, and --report junit=FILE writes a JUnit XML report. Without --mode each fixture is
+re-signed when its "resign" flag says so, else sent as captured.`,
 		Example: `  dexra-tui replay 01JD3Q5W9Z8X --to http://localhost:3000/webhooks
   dexra-tui replay --filter 'type:delivery sig:pass' --to http://localhost:3000/webhooks --concurrency 16
-  dexra-tui replay --failed`,
+  dexra-tui replay --failed
+  dexra-tui replay --fixtures testdata/webhooks --to 'http://localhost:3000/*' --secret "$WEBHOOK_SECRET" --report junit=report.xml`,
 		ValidArgsFunction: a.completeEventIDs(&o.readFlags, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.replay(cmd.Context(), cmd.Flags(), o, args)
@@ -36,12 +43,14 @@ signature as received; resign signs the same bytes now with the configured secre
 	o.readFlags.register(fs)
 	fs.StringVar(&o.query, "filter", "", "replay every event the filter matches, oldest first (same language as events --filter)")
 	fs.BoolVar(&o.failed, "failed", false, "replay the events whose forward failed, oldest first, each to the URL it failed on")
+	fs.StringVar(&o.fixtures, "fixtures", "", "replay the fixture file or directory PATH instead of stored events (no history needed)")
 	fs.StringArrayVar(&o.to, "to", nil, "where to send: URL, or /prefix=URL to route by path (repeat); the event's path is appended")
 	fs.StringVar(&o.mode, "mode", "", "captured or resign (default: resign for timestamped schemes when a secret is known, else captured)")
 	fs.StringVar(&o.secret, "secret", "", "secret to re-sign with (default: the configured one for the event's path)")
 	fs.IntVar(&o.concurrency, "concurrency", 1, "replays in flight at once; 1 keeps strict order")
 	fs.DurationVar(&o.timeout, "timeout", tunnel.DefaultDeliveryTimeout, "how long to wait for each answer")
 	fs.BoolVar(&o.asJSON, "json", false, "one JSON object per attempt, then a summary object")
+	fs.StringVar(&o.report, "report", "", "with --fixtures: write a report, junit=FILE")
 	a.completeReadFlags(cmd, &o.readFlags)
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"captured", "resign"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -50,6 +59,7 @@ signature as received; resign signs the same bytes now with the configured secre
 type replayOptions struct {
 	readFlags
 	query, mode, secret string
+	fixtures, report    string
 	failed, asJSON      bool
 	to                  []string
 	concurrency         int
@@ -58,6 +68,9 @@ type replayOptions struct {
 
 // replay sends stored events again to the developer's app and records each attempt.
 func (a *App) replay(ctx context.Context, fs *pflag.FlagSet, o replayOptions, pos []string) error {
+	if o.fixtures != "" || fs.Changed("fixtures") || o.report != "" {
+		return a.replayFixtures(ctx, fs, o, pos)
+	}
 	rf, query, failed, to, modeFlag, secret, concurrency, timeout, asJSON := o.readFlags, &o.query, &o.failed, o.to, &o.mode, &o.secret, &o.concurrency, &o.timeout, &o.asJSON
 	set := map[string]bool{"filter": fs.Changed("filter")}
 	selections := 0

@@ -21,11 +21,14 @@ func (a *App) triggerCommand() *cobra.Command {
 		Short: "Send a signed sample event (to the running listener by default)",
 		Long: `Build a sample of a catalog event (fresh ids and timestamps), sign it, POST it and print
 the answer. Without --to it goes to the listener or console that holds the history, wherever it
-listens, else to the configured address. EVENT is source.type, or a bare type where unambiguous.`,
+listens, else to the configured address. EVENT is source.type, or a bare type where unambiguous, or a fixture file (as export --format
+fixtures writes them): its exact body (with --set applied) signed afresh with the configured secret
+under its scheme, with a fresh message id for Standard Webhooks and Svix.`,
 		Example: `  dexra-tui trigger --list
   dexra-tui trigger dexatel.delivery
   dexra-tui trigger message --to http://localhost:3000/hooks --set data.text='hello'
-  dexra-tui trigger dexatel.delivery --set-json 'data.tags=["a","b"]'`,
+  dexra-tui trigger dexatel.delivery --set-json 'data.tags=["a","b"]'
+  dexra-tui trigger ./testdata/webhooks/stripe/charge.failed/20250301T130000.000Z-4q2w5k6a.json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if o.list {
 				return noArgs(cmd, args)
@@ -65,23 +68,16 @@ type triggerOptions struct {
 }
 
 func (a *App) trigger(ctx context.Context, o triggerOptions, name string) error {
+	overrides, err := triggerSets(o)
+	if err != nil {
+		return err
+	}
+	if isFixturePath(name) {
+		return a.triggerFixture(ctx, o, name, overrides)
+	}
 	event, err := catalog.Find(name)
 	if err != nil {
 		return usagef("%v", err)
-	}
-	var overrides []catalog.Set
-	for _, group := range []struct {
-		flag string
-		args []string
-		json bool
-	}{{"--set", o.sets, false}, {"--set-json", o.setsJSON, true}} {
-		for _, s := range group.args {
-			path, value, err := catalog.ParseSet(s)
-			if err != nil {
-				return usagef("%s: %v", group.flag, err)
-			}
-			overrides = append(overrides, catalog.Set{Path: path, Value: value, JSON: group.json})
-		}
 	}
 	cfg, err := a.loadConfig(o.config)
 	if err != nil {
@@ -99,9 +95,35 @@ func (a *App) trigger(ctx context.Context, o triggerOptions, name string) error 
 		*scheme = routeScheme
 	}
 	if *secret == "" {
-		return fmt.Errorf("no webhook secret to sign with: pass --secret, set DEXRA_WEBHOOK_SECRET, or run dexra-tui listen once to generate one")
+		return errNoTriggerSecret
 	}
 	res, err := tunnel.Trigger(ctx, tunnel.TriggerRequest{URL: *to, Event: event, Scheme: *scheme, Secret: *secret, Sets: overrides})
+	return a.triggerAnswer(o, event.Name(), res, err)
+}
+
+var errNoTriggerSecret = fmt.Errorf("no webhook secret to sign with: pass --secret, set DEXRA_WEBHOOK_SECRET, or run dexra-tui listen once to generate one")
+
+// triggerSets are the --set and --set-json overrides.
+func triggerSets(o triggerOptions) ([]catalog.Set, error) {
+	var overrides []catalog.Set
+	for _, group := range []struct {
+		flag string
+		args []string
+		json bool
+	}{{"--set", o.sets, false}, {"--set-json", o.setsJSON, true}} {
+		for _, s := range group.args {
+			path, value, err := catalog.ParseSet(s)
+			if err != nil {
+				return nil, usagef("%s: %v", group.flag, err)
+			}
+			overrides = append(overrides, catalog.Set{Path: path, Value: value, JSON: group.json})
+		}
+	}
+	return overrides, nil
+}
+
+// triggerAnswer prints what the receiver answered to the trigger of name.
+func (a *App) triggerAnswer(o triggerOptions, name string, res tunnel.TriggerResult, err error) error {
 	switch {
 	case errors.Is(err, tunnel.ErrBadTarget):
 		return usageError{msg: "--to: " + err.Error()}
@@ -112,11 +134,11 @@ func (a *App) trigger(ctx context.Context, o triggerOptions, name string) error 
 	}
 	asJSON := &o.asJSON
 	if *asJSON {
-		if err := writeJSON(a.Stdout, map[string]any{"url": res.URL, "status": res.Status, "event_id": res.EventID, "event": event.Name()}, false); err != nil {
+		if err := writeJSON(a.Stdout, map[string]any{"url": res.URL, "status": res.Status, "event_id": res.EventID, "event": name}, false); err != nil {
 			return err
 		}
 	} else {
-		line := fmt.Sprintf("%d %s → %s", res.Status, event.Name(), res.URL)
+		line := fmt.Sprintf("%d %s → %s", res.Status, name, res.URL)
 		if res.EventID != "" {
 			line += " event " + res.EventID
 		}
@@ -131,7 +153,7 @@ func (a *App) trigger(ctx context.Context, o triggerOptions, name string) error 
 
 func (a *App) listCatalog() error {
 	w := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-	for _, e := range catalog.All() {
+	for _, e := range catalog.Samples() {
 		shape := "documented"
 		if !e.Documented {
 			shape = "shape assumed"

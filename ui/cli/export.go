@@ -1,0 +1,278 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dexra/dexra-tui/payloads"
+	"github.com/dexra/dexra-tui/store"
+	"github.com/dexra/dexra-tui/store/exchange"
+	"github.com/dexra/dexra-tui/ui/sanitize"
+)
+
+func (a *App) exportCommand() *cobra.Command {
+	var o exportOptions
+	cmd := &cobra.Command{
+		Use:   "export [ID... | --filter Q] --format F [-o PATH]",
+		Short: "Write stored events as jsonl, fixtures, HAR, curl, .http or Hurl (secrets redacted)",
+		Long: `Write stored events, oldest first, in a format other tools read. Without IDs or --filter,
+every event. jsonl is lossless and what import reads back; fixtures is a directory of pretty JSON
+files (source/type/<time>-<id>.json) to commit and replay in CI; har opens in browser devtools,
+Postman, Insomnia and Bruno; curl is a shell script, http a .http request file (VS Code REST
+Client, JetBrains, httpyac), hurl a Hurl file asserting 2xx. Bodies are kept byte for byte.
+Authorization, API keys, Telegram's token and the configured webhook secrets are redacted.`,
+		Example: `  dexra-tui export --format jsonl -o history.jsonl
+  dexra-tui export --filter 'source:dexatel sig:pass' --format fixtures -o testdata/webhooks
+  dexra-tui export 01JD3Q --format curl > replay.sh
+  dexra-tui export --format hurl --filter type:delivery -o delivery.hurl`,
+		ValidArgsFunction: a.completeEventIDs(&o.readFlags, -1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.export(o, args, cmd.Flags().Changed("filter"))
+		},
+	}
+	fs := cmd.Flags()
+	o.readFlags.register(fs)
+	fs.StringVar(&o.query, "filter", "", "export every event the filter matches (same language as events --filter)")
+	fs.StringVar(&o.format, "format", "jsonl", "jsonl, fixtures, har, curl, http or hurl")
+	fs.StringVarP(&o.out, "output", "o", "", "file to write (a directory for fixtures); default standard output")
+	fs.StringVar(&o.host, "host", "", "where curl, http and hurl exports send by default (default: the configured listener)")
+	a.completeReadFlags(cmd, &o.readFlags)
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(formatNames(exchange.ExportFormats), cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+type exportOptions struct {
+	readFlags
+	query, format, out, host string
+}
+
+func formatNames(list []exchange.Format) []string {
+	out := make([]string, len(list))
+	for i, f := range list {
+		out[i] = string(f)
+	}
+	return out
+}
+
+// eventWriter is one export format's writer.
+type eventWriter interface {
+	Write(*payloads.Event) error
+	Close() error
+}
+
+func (a *App) export(o exportOptions, ids []string, filterSet bool) error {
+	format, err := exchange.ParseFormat(o.format, exchange.ExportFormats)
+	if err != nil {
+		return usagef("--format: %v", err)
+	}
+	if len(ids) > 0 && filterSet {
+		return usagef("export takes event IDs or --filter, not both")
+	}
+	if format.Directory() && o.out == "" {
+		return usagef("--format %s writes a directory: pass -o DIR", format)
+	}
+	if filterSet {
+		if _, err := store.ParseFilter(o.query); err != nil {
+			return usagef("--filter: %v", err)
+		}
+	}
+	cfg, err := a.loadConfig(o.config)
+	if err != nil {
+		return err
+	}
+	host := o.host
+	if host == "" {
+		host = "http://" + cfg.Addr
+	}
+	h, closeHistory, err := a.openHistory(o.readFlags)
+	if err != nil {
+		return err
+	}
+	defer closeHistory()
+	full, err := resolveIDs(h, ids)
+	if err != nil {
+		return err
+	}
+
+	out, finish, err := a.exportTarget(o.out, format)
+	if err != nil {
+		return err
+	}
+	w, err := newEventWriter(format, out, o.out, host, a.version())
+	if err != nil {
+		finish(false)
+		return err
+	}
+	n, err := writeEvents(h, full, o.query, exchange.NewRedactor(configuredSecrets(cfg)...), w)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if ferr := finish(err == nil); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return fmt.Errorf("exporting: %w", err)
+	}
+	where := o.out
+	if where == "" {
+		where = "standard output"
+	}
+	fmt.Fprintf(a.Stderr, "dexra-tui: exported %d event(s) as %s to %s\n", n, format, clean(where))
+	if hw, ok := w.(*exchange.HTTPFileWriter); ok && hw.Inexact() > 0 {
+		fmt.Fprintf(a.Stderr, "dexra-tui: warning: %d body(ies) cannot be sent byte for byte from an inline .http body; export with -o FILE to get exact body files\n", hw.Inexact())
+	}
+	return nil
+}
+
+// configuredSecrets are every webhook secret the configuration holds, so no export
+// carries one.
+func configuredSecrets(cfg Config) []string {
+	secrets := append([]string(nil), cfg.Secrets...)
+	for _, s := range cfg.Sources {
+		secrets = append(secrets, s.Secrets...)
+	}
+	return secrets
+}
+
+func newEventWriter(format exchange.Format, out io.Writer, path, host, version string) (eventWriter, error) {
+	switch format {
+	case exchange.JSONL:
+		return exchange.NewJSONLWriter(out), nil
+	case exchange.HAR:
+		return exchange.NewHARWriter(out, version), nil
+	case exchange.Curl:
+		return exchange.NewCurlWriter(out, host), nil
+	case exchange.HTTPFile:
+		var dir, ref string
+		if path != "" {
+			ref = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".bodies"
+			dir = filepath.Join(filepath.Dir(path), ref)
+		}
+		return exchange.NewHTTPFileWriter(out, host, dir, ref), nil
+	case exchange.Hurl:
+		return exchange.NewHurlWriter(out), nil
+	case exchange.Fixtures:
+		return exchange.NewFixtureDirWriter(path)
+	}
+	return nil, fmt.Errorf("export: format %s has no writer", format)
+}
+
+// exportTarget is where a one-file format goes: a temporary file renamed over -o on
+// success (a failed export leaves no half file), or standard output, escaped for a
+// terminal. finish(ok) completes it.
+func (a *App) exportTarget(path string, format exchange.Format) (io.Writer, func(ok bool) error, error) {
+	if format.Directory() {
+		return nil, func(bool) error { return nil }, nil
+	}
+	if path == "" {
+		if !a.StdoutIsTerminal {
+			return a.Stdout, func(bool) error { return nil }, nil
+		}
+		// Raw payload bytes could drive the terminal: show them escaped.
+		var buf bytes.Buffer
+		return &buf, func(ok bool) error {
+			if !ok {
+				return nil
+			}
+			fmt.Fprintln(a.Stderr, "dexra-tui: showing the export escaped for the terminal; pass -o FILE or use a pipe for the exact bytes")
+			var err error
+			if format == exchange.JSONL || format == exchange.HAR {
+				_, err = a.Stdout.Write(escapeTerminalRunes(buf.Bytes()))
+			} else {
+				_, err = io.WriteString(a.Stdout, sanitize.Text(buf.String()))
+			}
+			return err
+		}, nil
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("export: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return nil, nil, fmt.Errorf("export: %w", err)
+	}
+	return tmp, func(ok bool) error {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			return nil
+		}
+		err := tmp.Chmod(0o644)
+		if err == nil {
+			err = tmp.Close()
+		} else {
+			tmp.Close()
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), path)
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		return nil
+	}, nil
+}
+
+// writeEvents writes the events named (or the query's matches, oldest first),
+// redacted, and counts them.
+func writeEvents(h history, ids []string, query string, red *exchange.Redactor, w eventWriter) (int, error) {
+	n := 0
+	if len(ids) > 0 {
+		for _, id := range ids {
+			ev, err := h.Get(id)
+			if err != nil {
+				return n, err
+			}
+			if err := w.Write(red.Event(ev)); err != nil {
+				return n, err
+			}
+			n++
+		}
+		return n, nil
+	}
+	// The next page is read while this one is written: reading and encoding each take
+	// about half the time, and the machine has more than one core.
+	type result struct {
+		page store.Page
+		err  error
+	}
+	pages := make(chan result, 2)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(pages)
+		var cursor uint64
+		for {
+			page, err := h.List(store.ListOptions{Query: query, Cursor: cursor, Limit: pageSize, OldestFirst: true, WithBody: true})
+			select {
+			case pages <- result{page, err}:
+			case <-stop:
+				return
+			}
+			if err != nil || page.Next == 0 {
+				return
+			}
+			cursor = page.Next
+		}
+	}()
+	for r := range pages {
+		if r.err != nil {
+			return n, fmt.Errorf("listing events: %w", r.err)
+		}
+		for _, ev := range r.page.Events {
+			if err := w.Write(red.Event(ev)); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}

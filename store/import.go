@@ -6,8 +6,6 @@ import (
 	"sync"
 	"time"
 
-	berrors "go.etcd.io/bbolt/errors"
-
 	"github.com/dexra/dexra-tui/payloads"
 )
 
@@ -18,6 +16,12 @@ import (
 // other events are stored regardless.
 func (s *Store) AppendBatch(evs []*payloads.Event) (errs []error) {
 	errs = make([]error, len(evs))
+	if s.readOnly {
+		for i := range errs {
+			errs[i] = fmt.Errorf("append event to %s: %w", s.path, errReadOnly)
+		}
+		return errs
+	}
 	pending := make([]*pendingAppend, len(evs))
 	// Encoding is most of an event's cost before the log: it runs on every core.
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(evs)/256))
@@ -32,23 +36,13 @@ func (s *Store) AppendBatch(evs []*payloads.Event) (errs []error) {
 		}()
 	}
 	wg.Wait()
-	l := s.log
-	l.mu.Lock()
-	var refused error
-	switch {
-	case l.closed:
-		refused = berrors.ErrDatabaseNotOpen
-	case l.failed != nil:
-		refused = l.failed
-	default:
-		for _, pa := range pending {
-			if pa != nil {
-				l.queue = append(l.queue, pa)
-			}
+	queued := make([]*pendingAppend, 0, len(pending))
+	for _, pa := range pending {
+		if pa != nil {
+			queued = append(queued, pa)
 		}
-		l.ready.Signal()
 	}
-	l.mu.Unlock()
+	refused := s.log.enqueue(queued...)
 	for i, pa := range pending {
 		if pa == nil {
 			continue

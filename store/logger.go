@@ -97,22 +97,28 @@ func newLogger(db *bolt.DB, wal *walFile, writes *committer, last uint64, onStat
 // append makes p durable and says what the history decided for it.
 func (l *logger) append(p *preparedEvent) (putResult, error) {
 	pa := &pendingAppend{p: p, done: make(chan struct{})}
-	l.mu.Lock()
-	switch {
-	case l.closed:
-		l.mu.Unlock()
-		return putResult{}, berrors.ErrDatabaseNotOpen
-	case l.failing != nil:
-		err := l.failing
-		l.health.Refused++
-		l.mu.Unlock()
+	if err := l.enqueue(pa); err != nil {
 		return putResult{}, err
 	}
-	l.queue = append(l.queue, pa)
-	l.ready.Signal()
-	l.mu.Unlock()
 	<-pa.done
 	return pa.res, pa.err
+}
+
+// enqueue hands appends to the logger, in this order, or refuses them all (closed,
+// or commits failing); each one's done is closed once it is durable or failed.
+func (l *logger) enqueue(pas ...*pendingAppend) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.closed:
+		return berrors.ErrDatabaseNotOpen
+	case l.failing != nil:
+		l.health.Refused += len(pas)
+		return l.failing
+	}
+	l.queue = append(l.queue, pas...)
+	l.ready.Signal()
+	return nil
 }
 
 // waitApplied returns once the history holds every event acknowledged when it was

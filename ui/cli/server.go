@@ -232,7 +232,11 @@ func serveHistory(cfg Config, st *store.Store, generated generated, hooks server
 		}
 		s.forwarder.Start(s.hub)
 	}
+	// Subscribed before anything can deliver: the first events, relayed ones included,
+	// are printed and shown too.
+	s.events = s.hub.Subscribe()
 	if s.public, err = startPublic(cfg, s.listener); err != nil {
+		s.events.Close()
 		s.listener.Shutdown(context.Background())
 		if s.forwarder != nil {
 			s.forwarder.Stop(context.Background())
@@ -248,7 +252,6 @@ func serveHistory(cfg Config, st *store.Store, generated generated, hooks server
 			return nil, err
 		}
 	}
-	s.events = s.hub.Subscribe() // before Serve: the first events are printed and shown too
 	s.serveErr = make(chan error, 1)
 	go func() { s.serveErr <- s.listener.Serve() }()
 	return s, nil

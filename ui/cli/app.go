@@ -71,6 +71,7 @@ func (a *App) rootCommand() *cobra.Command {
 		a.importCommand(),
 		a.sendCommand(),
 		a.sandboxCommand(),
+		a.doctorCommand(),
 		a.versionCommand(),
 	)
 	root.SetVersionTemplate("dexra-tui {{.Version}}\n")

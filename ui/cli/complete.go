@@ -23,7 +23,7 @@ func (a *App) completeEventIDs(rf *readFlags, max int) cobra.CompletionFunc {
 		}
 		quiet := *a
 		quiet.Stderr = io.Discard // a warning would corrupt the shell's completion
-		h, closeHistory, err := quiet.openHistory(*rf)
+		h, closeHistory, err := quiet.readHistory(*rf)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveError
 		}

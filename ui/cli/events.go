@@ -46,9 +46,19 @@ type history interface {
 	store.IDFinder
 }
 
-// openHistory opens the history directly, or reaches it through the control socket
-// of the process that holds it (a listener or the console).
+// openHistory opens the history to record on it (replay's attempts) directly, or
+// reaches it through the control socket of the process that holds it.
 func (a *App) openHistory(r readFlags) (history, func() error, error) {
+	return a.openHistoryWith(r, false)
+}
+
+// readHistory is openHistory for commands that only read: they write neither the
+// history nor its log (store.Options.ReadOnly).
+func (a *App) readHistory(r readFlags) (history, func() error, error) {
+	return a.openHistoryWith(r, true)
+}
+
+func (a *App) openHistoryWith(r readFlags, readOnly bool) (history, func() error, error) {
 	db, err := a.historyPath(r)
 	if err != nil {
 		return nil, nil, err
@@ -60,7 +70,7 @@ func (a *App) openHistory(r readFlags) (history, func() error, error) {
 	if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("no history at %s yet: start dexra-tui listen (or the console) first, or pass --db", db)
 	}
-	st, err := store.Open(db, store.Options{Timeout: time.Second})
+	st, err := store.Open(db, store.Options{Timeout: time.Second, ReadOnly: readOnly, Warn: a.warn})
 	if err != nil {
 		if errors.Is(err, store.ErrLocked) {
 			return nil, nil, fmt.Errorf("%w; its control socket %s does not answer", err, sock)
@@ -103,7 +113,7 @@ func (a *App) events(rf readFlags, query string, limit int, oldest, asJSON bool)
 	if _, err := store.ParseFilter(query); err != nil {
 		return usagef("--filter: %v", err)
 	}
-	r, closeReader, err := a.openHistory(rf)
+	r, closeReader, err := a.readHistory(rf)
 	if err != nil {
 		return err
 	}
@@ -161,7 +171,7 @@ func (a *App) showCommand() *cobra.Command {
 }
 
 func (a *App) show(rf readFlags, arg string, asJSON, bodyOnly bool) error {
-	r, closeReader, err := a.openHistory(rf)
+	r, closeReader, err := a.readHistory(rf)
 	if err != nil {
 		return err
 	}
@@ -186,3 +196,6 @@ func (a *App) show(rf readFlags, arg string, asJSON, bodyOnly bool) error {
 	}
 	return writeShow(a.Stdout, ev, asJSON)
 }
+
+// warn tells the person, on stderr, what the store did on its own.
+func (a *App) warn(msg string) { fmt.Fprintf(a.Stderr, "dexra-tui: %s\n", clean(msg)) }

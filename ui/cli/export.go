@@ -90,7 +90,7 @@ func (a *App) export(o exportOptions, ids []string, filterSet bool) error {
 	if host == "" {
 		host = "http://" + cfg.Addr
 	}
-	h, closeHistory, err := a.openHistory(o.readFlags)
+	h, closeHistory, err := a.readHistory(o.readFlags)
 	if err != nil {
 		return err
 	}

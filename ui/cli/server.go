@@ -164,15 +164,29 @@ type serverHooks struct {
 	forwarded func(tunnel.ForwardResult)
 }
 
+// commitState logs when the history starts failing to commit (a full disk: the
+// listener answers 503) and when it heals by itself.
+func (h serverHooks) commitState(health store.Health) {
+	if health.Failing {
+		h.log.Error("history: commits failing; the listener answers 503 until they work again (retrying)", "err", health.Err)
+		return
+	}
+	h.log.Info("history: commits work again; " + health.String())
+}
+
 // startServer opens the history and starts the listener.
 func startServer(cfg Config, hooks serverHooks) (*server, error) {
+	if hooks.log == nil {
+		hooks.log = slog.New(slog.DiscardHandler)
+	}
 	generated, err := generateMissing(&cfg)
 	if err != nil {
 		return nil, err
 	}
 	_, statErr := os.Stat(cfg.DB)
 	created := errors.Is(statErr, fs.ErrNotExist)
-	st, err := store.Open(cfg.DB, store.Options{Timeout: time.Second, Retention: cfg.Retention, OnPruneError: hooks.warn})
+	st, err := store.Open(cfg.DB, store.Options{Timeout: time.Second, Retention: cfg.Retention, OnPruneError: hooks.warn,
+		Warn: func(msg string) { hooks.log.Warn(msg) }, OnCommitState: hooks.commitState})
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func TestREADMECommandLinesMatchTheHelp(t *testing.T) {
 		}
 		var cmdline string
 		switch {
-		case inCode && strings.HasPrefix(strings.TrimSpace(line), "dexra-tui"):
+		case inCode && strings.HasPrefix(strings.TrimSpace(line), "dexra-tui "): // "dexra-tui: …" is output
 			cmdline = strings.TrimSpace(line)
 		case !inCode:
 			for _, m := range regexp.MustCompile("`(dexra-tui [^`]*)`").FindAllStringSubmatch(line, -1) {

@@ -23,6 +23,10 @@ func Timestamped(scheme string) bool {
 }
 
 // eventScheme is the scheme ev was judged by, or the one its headers carry.
+// EventScheme is the signature scheme an event was signed with (verified or not), by
+// its verdict or its headers; "" when it carries none, so a replay cannot re-sign it.
+func EventScheme(ev *payloads.Event) string { return eventScheme(ev) }
+
 func eventScheme(ev *payloads.Event) string {
 	if ev.Signature.Scheme != "" {
 		return ev.Signature.Scheme

@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/dexra/dexra-tui/tunnel"
 	"github.com/dexra/dexra-tui/ui/editor"
 	"github.com/dexra/dexra-tui/ui/present"
 	"github.com/dexra/dexra-tui/ui/sanitize"
@@ -37,6 +38,7 @@ func (m *Model) editSelected() tea.Cmd {
 			return msg
 		}
 		msg.title = styles.Line(present.Title(ev, present.Options{Location: loc}, present.Dedup{}))
+		msg.resigns = tunnel.EventScheme(ev) != ""
 		if msg.draft, err = editor.Prepare(ev.Body); err != nil {
 			msg.err = err
 			return msg
@@ -57,7 +59,7 @@ func (m *Model) editLoaded(msg editLoadedMsg) tea.Cmd {
 	}
 	if msg.path == "" {
 		m.editor.SetSize(m.screen.Body.W, m.screen.Body.H)
-		return m.editor.Open(msg.id, msg.title, msg.draft)
+		return m.editor.Open(msg.id, msg.title, msg.draft, msg.resigns)
 	}
 	id, path, draft := msg.id, msg.path, msg.draft
 	return m.execEditor(editor.Command(m.opts.Editor, path), func(err error) tea.Msg {

@@ -114,6 +114,10 @@ func TestEditCanceledOrUnchangedSendsNothing(t *testing.T) {
 	drive(m, press("e"))
 	drive(m, press("x"))
 	drive(m, press("esc"))
+	if !m.editor.IsOpen() || !strings.Contains(screenText(m), "discard your changes?") {
+		t.Fatalf("esc with a change must ask first:\n%s", screenText(m))
+	}
+	drive(m, press("esc"))
 	if m.editor.IsOpen() || !strings.Contains(m.toast, "edit canceled") {
 		t.Fatalf("esc: open=%v toast %q", m.editor.IsOpen(), m.toast)
 	}

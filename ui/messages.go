@@ -93,11 +93,12 @@ type replayDoneMsg struct {
 // editLoadedMsg carries the event to edit as a draft, and the temp file holding it
 // when an external editor opens it.
 type editLoadedMsg struct {
-	id    string
-	title string // styled, sanitized
-	draft editor.Draft
-	path  string
-	err   error
+	id      string
+	title   string // styled, sanitized
+	draft   editor.Draft
+	resigns bool // the event has a scheme a send re-signs with
+	path    string
+	err     error
 }
 
 // editorExitedMsg says the external editor closed the file at path.

@@ -40,6 +40,10 @@ type Editor struct {
 	draft  Draft
 	// jsonErr says why the text is not JSON any more (JSON drafts only).
 	jsonErr string
+	// resigns says a send re-signs the edit (the event has a scheme to sign with).
+	resigns bool
+	// confirming: esc was pressed with unsaved changes; esc again discards them.
+	confirming bool
 }
 
 // New returns a closed editor.
@@ -69,10 +73,10 @@ func (e *Editor) SetStyles(s *theme.Styles) {
 	e.ta.SetStyles(st)
 }
 
-// Open shows the draft of event id for editing; title names the event. The caller
-// checks Draft.InApp first.
-func (e *Editor) Open(id, title string, d Draft) tea.Cmd {
-	e.open, e.id, e.title, e.draft = true, id, title, d
+// Open shows the draft of event id for editing; title names the event, resigns says
+// whether sending re-signs it. The caller checks Draft.InApp first.
+func (e *Editor) Open(id, title string, d Draft, resigns bool) tea.Cmd {
+	e.open, e.id, e.title, e.draft, e.resigns, e.confirming = true, id, title, d, resigns, false
 	e.ta.SetValue(d.Text)
 	e.ta.MoveToBegin()
 	e.checkJSON()
@@ -104,8 +108,13 @@ func (e *Editor) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(k, e.keys.Send):
 			return e.close(true)
 		case key.Matches(k, e.keys.Cancel):
+			if e.ta.Value() != e.draft.Text && !e.confirming {
+				e.confirming = true // unsaved changes: ask before throwing them away
+				return nil
+			}
 			return e.close(false)
 		}
+		e.confirming = false // any other key keeps editing
 	}
 	before := e.ta.Value()
 	var cmd tea.Cmd
@@ -154,7 +163,14 @@ func (e *Editor) View(width, height int) string {
 		sw := min(frame.Width(state), width/2)
 		title = frame.Cell(title, width-sw-1) + " " + frame.Cell(state, sw)
 	}
-	hint := st.Muted.Render(e.keys.Send.Help().Key + " sends it, re-signed, to your app · " + e.keys.Cancel.Help().Key + " cancels")
+	sends := " sends it to your app as edited, with the captured headers (it has no signature to redo)"
+	if e.resigns {
+		sends = " sends it, re-signed, to your app"
+	}
+	hint := st.Muted.Render(e.keys.Send.Help().Key + sends + " · " + e.keys.Cancel.Help().Key + " cancels")
+	if e.confirming {
+		hint = st.Error.Render("discard your changes? " + e.keys.Cancel.Help().Key + " again discards them · any other key keeps editing")
+	}
 	lines := []string{title, hint, e.ta.View()}
 	return strings.Join(frame.Box(strings.Join(lines, "\n"), width, height), "\n")
 }

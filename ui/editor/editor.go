@@ -163,7 +163,7 @@ func (e *Editor) View(width, height int) string {
 		sw := min(frame.Width(state), width/2)
 		title = frame.Cell(title, width-sw-1) + " " + frame.Cell(state, sw)
 	}
-	sends := " sends it to your app as edited, with the captured headers (it has no signature to redo)"
+	sends := " sends it as edited (no signature to redo)"
 	if e.resigns {
 		sends = " sends it, re-signed, to your app"
 	}

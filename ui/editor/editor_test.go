@@ -93,10 +93,10 @@ func TestEditorAsksBeforeDiscardingChanges(t *testing.T) {
 	if msg := run(e.Update(esc)); msg != (CanceledMsg{ID: "ev1"}) || e.IsOpen() {
 		t.Fatalf("second esc: %#v", msg)
 	}
-	if !strings.Contains(ansi.Strip(newOpen(t, false).View(60, 10)), "no signature to redo") || strings.Contains(ansi.Strip(newOpen(t, false).View(60, 10)), "re-signed") {
+	if !strings.Contains(ansi.Strip(newOpen(t, false).View(100, 10)), "no signature to redo") || strings.Contains(ansi.Strip(newOpen(t, false).View(100, 10)), "re-signed") {
 		t.Fatal("an event without a scheme must not promise a re-signed send")
 	}
-	if !strings.Contains(ansi.Strip(newOpen(t, true).View(60, 10)), "re-signed") {
+	if !strings.Contains(ansi.Strip(newOpen(t, true).View(100, 10)), "re-signed") {
 		t.Fatal("an event with a scheme is re-signed")
 	}
 }

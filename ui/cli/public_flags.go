@@ -77,6 +77,7 @@ type publicSide struct {
 	engines []publicEngine
 	mu      sync.Mutex
 	out     io.Writer               // where state changes and logs go; nil: nowhere (the console)
+	early   []string                // log lines from before out was set (reportTo prints them)
 	printed map[string]public.State // the last state printed per engine, to print changes only
 	changed chan struct{}           // a token after any engine's state changed (cap 1)
 }
@@ -150,6 +151,10 @@ func (p *publicSide) reportTo(w io.Writer) {
 	}
 	p.mu.Lock()
 	p.out = w
+	for _, line := range p.early {
+		fmt.Fprintln(w, line) // what the engines said while starting, such as a host key recorded
+	}
+	p.early = nil
 	p.mu.Unlock()
 	for _, s := range p.States() {
 		p.report(s)
@@ -199,6 +204,9 @@ func (p *publicSide) report(s public.State) {
 
 // logLines prints the engines' notices (a host key recorded on first use, a key that
 // needs the agent) as one plain line each, escaped: they can quote a server's words.
+// maxEarlyLines bounds the log lines kept until someone prints them.
+const maxEarlyLines = 64
+
 type logLines struct {
 	p     *publicSide
 	attrs []slog.Attr
@@ -219,8 +227,12 @@ func (h logLines) Handle(_ context.Context, r slog.Record) error {
 	r.Attrs(add)
 	h.p.mu.Lock()
 	defer h.p.mu.Unlock()
-	if h.p.out != nil {
-		fmt.Fprintf(h.p.out, "dexra-tui: %s\n", clean(b.String()))
+	line := "dexra-tui: " + clean(b.String())
+	switch {
+	case h.p.out != nil:
+		fmt.Fprintln(h.p.out, line)
+	case len(h.p.early) < maxEarlyLines:
+		h.p.early = append(h.p.early, line)
 	}
 	return nil
 }

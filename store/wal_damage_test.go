@@ -61,3 +61,25 @@ func TestDamageInAppliedRecordsBeforeAcknowledgedBatch(t *testing.T) {
 		})
 	}
 }
+
+// TestReadOnlyFindsLogOnlyIDsByPrefix: a short ID of an event only the log holds (a
+// crash) resolves in a read-only open as after a writing one.
+func TestReadOnlyFindsLogOnlyIDsByPrefix(t *testing.T) {
+	s := openTest(t, Options{})
+	appendAll(t, s, 5)
+	settledDB(t, s)
+	logged, release := logOnly(t, s, 5, 3)
+	ro := crashCopy(t, s)
+	release()
+	r, err := Open(ro, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, ev := range logged {
+		got, err := r.IDsWithPrefix(ev.ID[:20], 2)
+		if err != nil || len(got) != 1 || got[0] != ev.ID {
+			t.Fatalf("IDsWithPrefix(%s) = %v, %v; want [%s]", ev.ID[:20], got, err, ev.ID)
+		}
+	}
+}

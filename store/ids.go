@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -27,6 +28,16 @@ func (s *Store) IDsWithPrefix(prefix string, limit int) ([]string, error) {
 		}
 		return nil
 	})
+	if err == nil && len(s.tail) > 0 { // read-only: the log's events beyond the history
+		for _, ev := range s.tail {
+			if strings.HasPrefix(ev.ID, string(want)) {
+				ids = append(ids, ev.ID)
+			}
+		}
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		ids = ids[:min(len(ids), limit)]
+	}
 	if err != nil {
 		return nil, fmt.Errorf("find event IDs starting with %q: %w", prefix, err)
 	}

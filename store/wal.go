@@ -358,7 +358,10 @@ func decodeWAL(data []byte, after uint64) (walContents, error) {
 	if clean {
 		from = off + walEndMark
 	}
-	at, e, complete := laterBatch(data, from, next, lap, len(out.entries) > 0)
+	// The run's next seq is one the history holds: its batch was synced (the history
+	// applies only synced batches), so any record the history lacks past it was too.
+	synced := len(out.entries) > 0 && out.entries[len(out.entries)-1].seq < after
+	at, e, complete := laterBatch(data, from, next, lap, len(out.entries) > 0, synced)
 	switch {
 	case e != nil:
 		return out, fmt.Errorf("%w: the record at byte %d is unreadable, but a later write (event %d, at byte %d) follows it, so it was acknowledged",
@@ -373,12 +376,13 @@ func decodeWAL(data []byte, after uint64) (walContents, error) {
 }
 
 // laterBatch finds, at or past from, a whole record (of lap, if lapKnown) holding a
-// seq the history lacks (next on) in a batch that starts past next: proof that the
-// batch holding next was acknowledged. Every record of a lap carries its 8 random
+// seq the history lacks (next on) in a batch that starts past next, or that starts at
+// next and is that batch's first record (a torn write would have it at the bad bytes),
+// or in any batch if synced: proof that the batch holding next was acknowledged. Every record of a lap carries its 8 random
 // bytes, so with the lap known only real records are checked; without it (the
 // lap's first record is the bad one) any bytes may look like a record header, so
 // the checksum work is bounded (complete false: it ran out).
-func laterBatch(data []byte, from int, next, lap uint64, lapKnown bool) (at int, e *loggedEvent, complete bool) {
+func laterBatch(data []byte, from int, next, lap uint64, lapKnown, synced bool) (at int, e *loggedEvent, complete bool) {
 	maxSeq := next + uint64(len(data))/(recHeaderLen+walMinPayload)
 	var lapBytes []byte
 	if lapKnown {
@@ -405,7 +409,7 @@ func laterBatch(data []byte, from int, next, lap uint64, lapKnown bool) (at int,
 		if seq < next || seq > maxSeq {
 			continue
 		}
-		if d, size := binary.Uvarint(rec[24:]); size <= 0 || d >= seq || seq-d <= next {
+		if d, size := binary.Uvarint(rec[24:]); size <= 0 || d >= seq || (!synced && seq-d < next) || (!synced && seq-d == next && d != 0) {
 			continue // not of a batch that starts past next: no proof, whole or not
 		}
 		if !lapKnown {
@@ -413,7 +417,7 @@ func laterBatch(data []byte, from int, next, lap uint64, lapKnown bool) (at int,
 				return 0, nil, false
 			}
 		}
-		if _, recLap, e, ok := decodeRecordAt(rec); ok && (!lapKnown || recLap == lap) && e.batchFirst > next {
+		if _, recLap, e, ok := decodeRecordAt(rec); ok && (!lapKnown || recLap == lap) && (synced || e.batchFirst > next || e.seq == next) {
 			return at, e, true
 		}
 	}

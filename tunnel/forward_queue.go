@@ -142,7 +142,21 @@ func (q *targetQueue) next(ctx context.Context) (*payloads.Event, bool) {
 				q.signal() // another worker may take the next one
 			}
 			if ev == nil {
-				if ev = q.readBack(seq); ev == nil {
+				var err error
+				if ev, err = q.readBack(seq); err != nil {
+					// Not gone, unreadable for now (commits failing): it stays pending, so
+					// the cursor waits before it, and goes first again, tried anew.
+					q.mu.Lock()
+					q.h.InFlight--
+					q.queue.items = append([]queued{{from: seq, to: seq}}, q.queue.items...)
+					q.mu.Unlock()
+					select {
+					case <-time.After(readBackRetry):
+					case <-ctx.Done():
+					}
+					continue
+				}
+				if ev == nil {
 					q.mu.Lock()
 					q.h.InFlight--
 					q.h.Unread++
@@ -166,11 +180,17 @@ func (q *targetQueue) next(ctx context.Context) (*payloads.Event, bool) {
 	}
 }
 
-// readBack reads the event stored under seq, nil if the history no longer has it.
-func (q *targetQueue) readBack(seq uint64) *payloads.Event {
+// readBackRetry is how long a worker waits to read again an event the history failed
+// to give back.
+const readBackRetry = 250 * time.Millisecond
+
+// readBack reads the event stored under seq, nil if the history no longer has it; an
+// error if the read failed.
+func (q *targetQueue) readBack(seq uint64) (*payloads.Event, error) {
 	var ev *payloads.Event
-	readRange(q.queue.history, seq, seq, func(e *payloads.Event) bool { ev = e; return false }, func(uint64, error) {})
-	return ev
+	var failed error
+	readRange(q.queue.history, seq, seq, func(e *payloads.Event) bool { ev = e; return false }, func(_ uint64, err error) { failed = err })
+	return ev, failed
 }
 
 // done records the outcome of an attempt in the health: of an event handed out

@@ -59,6 +59,8 @@ func TestForwardRetriesInOrderUntilTheAppIsBack(t *testing.T) {
 	if ok, why := bodiesInOrder(app, bodies); !ok {
 		t.Fatal(why)
 	}
+	// The app counts a request before the forwarder has its answer: wait for that.
+	waitUntil(t, "the last answer taken", func() bool { return f.Health()[0].Backlog() == 0 })
 	if h := f.Health()[0]; h.State != HealthOK || h.Backlog() != 0 || !h.NextRetry.IsZero() {
 		t.Fatalf("after: health %+v", h)
 	}

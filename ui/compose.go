@@ -98,7 +98,13 @@ func (m *Model) composeKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	cmd := c.form.Update(msg)
+	return m.afterForm(c.form.Update(msg))
+}
+
+// afterForm acts on the form's state after it took a message: huh completes a form
+// in a message of its own, after the key that asked for it.
+func (m *Model) afterForm(cmd tea.Cmd) tea.Cmd {
+	c := &m.compose
 	switch {
 	case c.form.Aborted():
 		c.form = nil
@@ -165,7 +171,7 @@ func (m *Model) composeMsg(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	if c.form != nil && c.phase == composeEditing {
-		return c.form.Update(msg)
+		return m.afterForm(c.form.Update(msg))
 	}
 	return nil
 }
@@ -232,18 +238,20 @@ func (m *Model) composeBody(w, h int) []string {
 		left = append(left, "", st.Muted.Render("enter edits the message again · esc closes"))
 	default:
 		r := c.result
+		fw := compose.FormWidth(w)
 		left = []string{
-			st.Pass.Render("SENT ✓") + "  message " + st.Label.Render(sanitize.Line(r.MessageID)) + " " + sanitize.Line(r.MessageStatus),
+			st.Pass.Render("SENT ✓") + "  " + sanitize.Line(r.MessageStatus),
 			"",
-			st.Label.Render("HTTP   ") + fmt.Sprintf("%d · %s · %s", r.Status, tries(r.Tries), present.Latency(r.Latency)),
-			st.Label.Render("Answer ") + sanitize.Line(string(r.Answer)),
+			st.Label.Render("Message ") + sanitize.Line(r.MessageID),
+			st.Label.Render("HTTP    ") + fmt.Sprintf("%d · %s · %s", r.Status, tries(r.Tries), present.Latency(r.Latency)),
 		}
+		left = append(left, wrapText(st.Label.Render("Answer  ")+sanitize.Line(string(r.Answer)), fw)...)
 		if r.Recorded != nil {
-			left = append(left, st.Error.Render("not in the history: ")+sanitize.Line(r.Recorded.Error()), "", st.Muted.Render("c composes another · esc closes"))
+			left = append(left, wrapText(st.Error.Render("not in the history: ")+sanitize.Line(r.Recorded.Error()), fw)...)
+			left = append(left, "", st.Muted.Render("c composes another · esc closes"))
 		} else {
-			left = append(left, st.Label.Render("Stored ")+"event "+sanitize.Line(r.Event.ID), "",
-				"Its status webhooks arrive in the list.",
-				st.Label.Render("enter")+" opens its Timeline · "+st.Label.Render("c")+" composes another · "+st.Label.Render("esc")+" closes")
+			left = append(left, st.Label.Render("Stored  ")+"event "+sanitize.Line(r.Event.ID), "", "Its status webhooks arrive in the list.")
+			left = append(left, wrapText(st.Label.Render("enter")+" opens its Timeline · "+st.Label.Render("c")+" composes another · "+st.Label.Render("esc")+" closes", fw)...)
 		}
 	}
 	return strings.Split(c.form.Frame(left, w, h), "\n")

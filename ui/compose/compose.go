@@ -93,7 +93,7 @@ func (f *Form) build() *huh.Form {
 		huh.NewGroup(
 			huh.NewConfirm().Title("Send to PRODUCTION? This reaches a real recipient.").Affirmative("Send").Negative("Cancel").Value(&v.confirm),
 		).WithHideFunc(func() bool { return v.profile != Production }),
-	).WithShowHelp(true).WithShowErrors(true)
+	).WithShowHelp(false).WithShowErrors(true)
 	km := huh.NewDefaultKeyMap()
 	km.Quit.SetKeys("esc")
 	form.WithKeyMap(km)
@@ -131,11 +131,15 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 func (f *Form) SetSize(w, h int) {
 	f.width, f.height = w, h
 	fw, _ := f.split()
-	f.form.WithWidth(fw).WithHeight(max(h-problemRows, 4))
+	f.form.WithWidth(fw).WithHeight(max(min(h-problemRows, formRows), 4))
 }
 
-// problemRows are the lines under the form kept for the problems found.
-const problemRows = 5
+// problemRows are the lines under the form kept for the problems found; formRows
+// hold the tallest group (four fields).
+const (
+	problemRows = 5
+	formRows    = 12
+)
 
 // Done says the form was completed (enter on its last field).
 func (f *Form) Done() bool { return f.form.State == huh.StateCompleted }

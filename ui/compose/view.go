@@ -56,7 +56,7 @@ func (f *Form) View(w, h int) string {
 		f.SetSize(w, h)
 	}
 	fw, _ := f.split()
-	left := []string{f.styles.TitleActive.Render("COMPOSE A MESSAGE") + f.styles.Muted.Render("  enter next · shift+tab back · ←→ choose · esc cancel")}
+	left := []string{f.styles.TitleActive.Render("COMPOSE A MESSAGE"), ""}
 	left = append(left, strings.Split(f.form.View(), "\n")...)
 	left = append(left, f.problemLines(fw)...)
 	return f.Frame(left, w, h)

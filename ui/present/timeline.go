@@ -110,7 +110,7 @@ func answerLine(s *payloads.Event) Line {
 	return append(l, span(Muted, fmt.Sprintf(" · %s · %s", plural(len(s.Attempts), "try"), Latency(last.Latency))))
 }
 
-// entryLine is e.g. "  +0.90s delivered ✓  delivery · dexatel · 01JX…".
+// entryLine is e.g. "  +0.90s delivered ✓  01JX4T8K2M…".
 func entryLine(e TimelineEntry, from *payloads.Event) Line {
 	what := e.Status
 	if what == "" {
@@ -123,7 +123,7 @@ func entryLine(e TimelineEntry, from *payloads.Event) Line {
 	if e.OutOfOrder {
 		l = append(l, span(Fail, " ⇅ out of order"))
 	}
-	l = append(l, span(Muted, "  "+orDash(sanitize.Line(e.Event.Type))+" · "+orDash(sanitize.Line(e.Event.Source))+" · "+ShortID(sanitize.Line(e.Event.ID))))
+	l = append(l, span(Muted, "  "+ShortID(sanitize.Line(e.Event.ID))))
 	return append(l, mark(e.Event, from))
 }
 

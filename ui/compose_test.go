@@ -85,7 +85,6 @@ func quickly(cmd tea.Cmd) []tea.Msg {
 
 var right = tea.KeyPressMsg{Code: tea.KeyRight}
 
-
 func typeForm(m *Model, s string) {
 	for _, r := range s {
 		driveForm(m, tea.KeyPressMsg{Code: r, Text: string(r)})
@@ -331,4 +330,3 @@ func TestGoldenCompose(t *testing.T) {
 		})
 	}
 }
-

@@ -233,7 +233,7 @@ func (m *Model) composeBody(w, h int) []string {
 		left = []string{st.Error.Render("NOT SENT"), ""}
 		left = append(left, wrapText(st.Error.Render("✗ ")+sanitize.Line(c.err.Error()), compose.FormWidth(w))...)
 		if r := c.result; r != nil && len(r.Answer) > 0 {
-			left = append(left, "", st.Label.Render("Answer ")+sanitize.Line(string(r.Answer)))
+			left = append(left, "", st.Label.Render("Answer ")+sanitize.Line(strings.TrimSpace(string(r.Answer))))
 		}
 		left = append(left, "", st.Muted.Render("enter edits the message again · esc closes"))
 	default:
@@ -245,7 +245,7 @@ func (m *Model) composeBody(w, h int) []string {
 			st.Label.Render("Message ") + sanitize.Line(r.MessageID),
 			st.Label.Render("HTTP    ") + fmt.Sprintf("%d · %s · %s", r.Status, tries(r.Tries), present.Latency(r.Latency)),
 		}
-		left = append(left, wrapText(st.Label.Render("Answer  ")+sanitize.Line(string(r.Answer)), fw)...)
+		left = append(left, wrapText(st.Label.Render("Answer  ")+sanitize.Line(strings.TrimSpace(string(r.Answer))), fw)...)
 		if r.Recorded != nil {
 			left = append(left, wrapText(st.Error.Render("not in the history: ")+sanitize.Line(r.Recorded.Error()), fw)...)
 			left = append(left, "", st.Muted.Render("c composes another · esc closes"))

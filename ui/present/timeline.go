@@ -1,6 +1,7 @@
 package present
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -101,7 +102,7 @@ func answerLine(s *payloads.Event) Line {
 	}
 	l := field("Answer", span(kind, statusText(last.Status)))
 	if len(last.ResponseBody) > 0 {
-		body, note := clip(last.ResponseBody, 512)
+		body, note := clip(bytes.TrimSpace(last.ResponseBody), 512)
 		l = append(l, span(Plain, " "+sanitize.Line(string(body))+note))
 	}
 	if last.Error != "" && last.Status/100 != 2 {

@@ -21,6 +21,7 @@ type KeyMap struct {
 	Secret                                  key.Binding
 	Replay, Edit, ReplayFailed, Answer      key.Binding
 	Send, CancelEdit                        key.Binding
+	Compose, Timeline, JumpToSent           key.Binding
 	Help, Quit, ForceQuit                   key.Binding
 }
 
@@ -54,6 +55,9 @@ func DefaultKeyMap() KeyMap {
 		Answer:       b("a", "listener answer menu (500, 429, timeout…)", "a"),
 		Send:         b("ctrl+s", "send", "ctrl+s"),
 		CancelEdit:   b("esc", "cancel", "esc"),
+		Compose:      b("c", "compose", "c"),
+		Timeline:     b("7", "timeline of a message", "7"),
+		JumpToSent:   b("m", "open the sent message", "m"),
 		Help:         b("?", "help", "?"),
 		Quit:         b("q", "quit", "q"),
 		ForceQuit:    b("ctrl+c", "quit", "ctrl+c"),
@@ -89,7 +93,7 @@ func (k KeyMap) picker() picker.KeyMap {
 // ShortHelp is the one-line help of the list.
 func (k KeyMap) ShortHelp() []key.Binding {
 	tabs := key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab/1-6", "tabs"))
-	return []key.Binding{k.Filter, k.Replay, k.Edit, k.Trigger, k.CopyCurl, k.Help, k.Quit, k.Open, k.ReplayFailed, tabs, k.CopyBody, k.Secret}
+	return []key.Binding{k.Filter, k.Replay, k.Edit, k.Trigger, k.Compose, k.CopyCurl, k.Help, k.Quit, k.Open, k.ReplayFailed, tabs, k.CopyBody, k.Secret}
 }
 
 // FullHelp is the help screen, one column per group.
@@ -100,5 +104,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Open, k.Back, k.NextTab, k.PrevTab, tabs},
 		{k.Filter, k.Apply, k.Clear, k.Trigger, k.CopyCurl, k.CopyBody, k.CopyID},
 		{k.Replay, k.Edit, k.ReplayFailed, k.Answer, k.Secret, k.Help, k.Quit, k.ForceQuit},
+		{k.Compose, k.Timeline, k.JumpToSent},
 	}
 }

@@ -17,6 +17,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return tea.Quit
 		}
 		return nil
+	case m.compose.form != nil:
+		return m.composeKey(msg)
 	case m.editor.IsOpen():
 		return m.editor.Update(msg)
 	case m.menu.IsOpen():
@@ -37,6 +39,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.startFilter()
 	case key.Matches(msg, k.Trigger):
 		return m.openPicker()
+	case key.Matches(msg, k.Compose):
+		return m.openCompose()
+	case key.Matches(msg, k.Timeline):
+		return m.detail.ShowTimeline()
+	case key.Matches(msg, k.JumpToSent):
+		return m.jumpToSent()
 	case key.Matches(msg, k.CopyCurl):
 		return m.copyCurl()
 	case key.Matches(msg, k.CopyBody):
@@ -70,6 +78,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		if m.focus == focusDetail {
 			return m.detail.Update(msg)
 		}
+		m.unpin()
 		return m.afterList(m.list.Update(msg))
 	}
 	return nil
@@ -103,7 +112,8 @@ func (m *Model) helpKey(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) back() tea.Cmd {
 	if m.focus == focusDetail {
 		m.setFocus(focusList)
-		return nil
+		m.unpin()
+		return m.afterList(nil)
 	}
 	if m.list.Query() != "" || m.input.Value() != "" {
 		return m.clearFilter()

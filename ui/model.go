@@ -99,6 +99,8 @@ type Model struct {
 	failedForwards int
 	attemptsSeen   int  // forwards the forwarder had made at the last refresh of the rows
 	attemptsDirty  bool // a replay recorded attempts since then
+
+	compose composeState // c: the compose form and its send (compose.go)
 }
 
 // New builds the console's root model.

@@ -66,6 +66,9 @@ type Options struct {
 	// "" edits in the console.
 	Editor string
 
+	// Compose is what c sends with (compose.go); no Profiles disables c.
+	Compose ComposeOptions
+
 	// Responder is the listener's simulated answer, cycled with `a`; nil disables it.
 	Responder *tunnel.Responder
 

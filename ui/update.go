@@ -22,6 +22,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
 	case tea.PasteMsg:
+		if m.compose.form != nil {
+			return m, m.composeMsg(msg)
+		}
 		if m.editor.IsOpen() {
 			return m, m.editor.Update(msg)
 		}
@@ -81,6 +84,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		m.now = m.opts.Now()
 		return m, tea.Batch(m.tick(), m.refreshHealth())
+	default:
+		return m, m.composeMsg(msg)
 	}
 	return m, nil
 }
@@ -108,6 +113,9 @@ func (m *Model) resize(w, h int) tea.Cmd {
 	m.fitFilterInput()
 	m.picker.SetSize(s.Body.H)
 	m.editor.SetSize(s.Body.W, s.Body.H)
+	if m.compose.form != nil {
+		m.compose.form.SetSize(s.Body.W, s.Body.H)
+	}
 	return tea.Batch(m.detail.SetSize(s.Detail.W, s.Detail.H), m.afterList(m.list.SetSize(s.List.W, s.List.H)))
 }
 
@@ -131,7 +139,7 @@ func (m *Model) setBackground(dark bool) tea.Cmd {
 
 // afterList follows a list change: the detail shows the selected event.
 func (m *Model) afterList(cmd tea.Cmd) tea.Cmd {
-	if id := m.list.SelectedID(); id != m.detail.ID() {
+	if id := m.list.SelectedID(); id != m.detail.ID() && !m.pinnedShown() {
 		return tea.Batch(cmd, m.detail.Load(id))
 	}
 	return cmd
@@ -141,5 +149,5 @@ func (m *Model) afterList(cmd tea.Cmd) tea.Cmd {
 func (m *Model) eventsArrived(msg eventsArrivedMsg) tea.Cmd {
 	m.arrivals.add(msg.arrivals)
 	m.now = m.opts.Now()
-	return tea.Batch(m.refreshStats(), m.afterList(m.list.EventsArrived(msg.count)), m.refreshCount())
+	return tea.Batch(m.refreshStats(), m.afterList(m.list.EventsArrived(msg.count)), m.refreshCount(), m.reloadTimeline())
 }

@@ -61,6 +61,8 @@ func (m *Model) body() []string {
 	s := m.screen
 	b := s.Body
 	switch {
+	case m.compose.form != nil:
+		return m.composeBody(b.W, b.H)
 	case m.editor.IsOpen():
 		return strings.Split(m.editor.View(b.W, b.H), "\n")
 	case m.picker.IsOpen():
@@ -190,6 +192,8 @@ func (m *Model) helpLine(width int) string {
 	mode := 0
 	bindings := m.keys.ShortHelp()
 	switch {
+	case m.compose.form != nil:
+		mode, bindings = m.composeHelpMode(), m.composeHelp()
 	case m.editor.IsOpen():
 		mode, bindings = 4, []key.Binding{m.keys.Send, m.keys.CancelEdit}
 	case m.picker.IsOpen(), m.menu.IsOpen() && !m.menu.Editing():

@@ -66,6 +66,12 @@ func (a *App) console(ctx context.Context, cfg Config) error {
 		return err
 	}
 	secret := srv.cfg.Secrets[0]
+	profiles := a.consoleProfiles(srv.cfg)
+	_, webhookSecret := srv.cfg.signingFor("/dexatel")
+	sb, err := startConsoleSandbox(profiles, srv.url, webhookSecret, newNoticeLogger(notices))
+	if err != nil {
+		return errors.Join(err, srv.close())
+	}
 	runErr := ui.Run(ctx, ui.Options{
 		Reader:   srv.store,
 		Notices:  notices,
@@ -84,6 +90,7 @@ func (a *App) console(ctx context.Context, cfg Config) error {
 		},
 		Forwarder: srv.forwarder,
 		Responder: srv.responder,
+		Compose:   ui.ComposeOptions{Profiles: profiles, Recorder: srv.store},
 		Replay: tunnel.ReplayConfig{
 			History:   srv.store,
 			Targets:   srv.cfg.Forward,
@@ -95,7 +102,11 @@ func (a *App) console(ctx context.Context, cfg Config) error {
 		},
 	})
 	srv.events.Close() // nobody reads them any more
-	closeErr := srv.close()
+	var sandboxErr error
+	if sb != nil {
+		sandboxErr = sb.Close() // before the listener its webhooks go to
+	}
+	closeErr := errors.Join(sandboxErr, srv.close())
 	if srv.generated.secret != "" {
 		fmt.Fprintf(a.Stderr, "dexra-tui: the webhook secret generated on this run is saved in %s\n", srv.cfg.File)
 	}

@@ -33,7 +33,10 @@ type Detail struct {
 	title   string
 	tabs    [present.NumTabs]content
 	err     error
-	focused bool
+	// The Timeline tab of a sent message or a webhook about one (timeline.go).
+	tl           timelineState
+	wantTimeline bool // the event being loaded opens on its Timeline tab
+	focused      bool
 
 	// A large body's schema check runs when its tab is first shown.
 	schemaPending, schemaAsked bool
@@ -71,6 +74,7 @@ func (d *Detail) Load(id string) tea.Cmd {
 	d.id, d.err = id, nil
 	if id == "" {
 		d.loading, d.title, d.tabs = false, "", [present.NumTabs]content{}
+		d.applyTimeline(timelineState{})
 		d.offset = 0
 		d.changed()
 		return nil
@@ -105,7 +109,8 @@ func (d *Detail) Tab() int { return d.tab }
 // SetTab switches to tab i (wrapping around); a large body's schema check starts
 // when its tab is first shown.
 func (d *Detail) SetTab(i int) tea.Cmd {
-	i = (i%present.NumTabs + present.NumTabs) % present.NumTabs
+	n := d.numTabs()
+	i = (i%n + n) % n
 	if i == d.tab {
 		return nil
 	}
@@ -149,7 +154,7 @@ func (d *Detail) Scroll(n int) { d.setOffset(d.offset + n) }
 
 // setOffset scrolls to row n, kept between the top and the last full page.
 func (d *Detail) setOffset(n int) {
-	d.offset = max(min(n, d.tabs[d.tab].len()-d.height), 0)
+	d.offset = max(min(n, d.active().len()-d.height), 0)
 }
 
 // Update handles loaded events and, when focused, scroll keys.
@@ -175,6 +180,7 @@ func (d *Detail) applyLoaded(msg LoadedMsg) tea.Cmd {
 		return nil
 	}
 	d.title, d.tabs = msg.title, msg.tabs
+	d.applyTimeline(msg.tl)
 	d.schemaPending, d.schemaAsked = msg.schemaDeferred, false
 	d.setOffset(d.offset)
 	d.changed()
@@ -204,6 +210,6 @@ func (d *Detail) handleKey(msg tea.KeyPressMsg) {
 	case key.Matches(msg, d.keys.Top):
 		d.setOffset(0)
 	case key.Matches(msg, d.keys.Bottom):
-		d.setOffset(d.tabs[d.tab].len())
+		d.setOffset(d.active().len())
 	}
 }

@@ -16,6 +16,7 @@ type LoadedMsg struct {
 	title          string
 	tabs           [present.NumTabs]content
 	schemaDeferred bool
+	tl             timelineState
 	err            error
 }
 
@@ -56,6 +57,7 @@ func load(r store.Reader, ids store.IDFinder, opts present.Options, styles *them
 		for i, tab := range d.Tabs {
 			msg.tabs[i] = content{head: renderDoc(styles, tab.Head, opts.Width), rows: tab.Rows}
 		}
+		msg.tl = loadTimeline(r, ev, styles, opts.Width)
 		return msg
 	}
 }

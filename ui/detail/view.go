@@ -36,7 +36,7 @@ func (d *Detail) View(width, height int) string {
 func (d *Detail) content() string {
 	k := viewKey{version: d.version, offset: d.offset, width: d.width, height: d.height}
 	if k != d.drawnKey || d.drawn == "" {
-		tab := d.tabs[d.tab]
+		tab := d.active()
 		end := min(d.offset+d.height, tab.len())
 		lines := make([]string, 0, max(end-d.offset, 0))
 		for i := d.offset; i < end; i++ {
@@ -51,14 +51,14 @@ func (d *Detail) content() string {
 }
 
 func (d *Detail) tabLine(width int) string {
-	names, gap := tabLayout(width)
-	parts := make([]string, present.NumTabs)
-	for i, name := range names {
+	names, gap, extra := d.tabNames(width)
+	parts := make([]string, 0, present.NumTabs+1)
+	for i, name := range append(names[:], extra...) {
 		label := fmt.Sprintf("%d %s", i+1, name)
 		if i == d.tab {
-			parts[i] = d.styles.TabActive.Render(label)
+			parts = append(parts, d.styles.TabActive.Render(label))
 		} else {
-			parts[i] = d.styles.TabInactive.Render(label)
+			parts = append(parts, d.styles.TabInactive.Render(label))
 		}
 	}
 	line := strings.Join(parts, gap)
@@ -88,7 +88,7 @@ func tabsWidth(names [present.NumTabs]string, gap int) int {
 }
 
 func (d *Detail) scrollPercent() string {
-	total := d.tabs[d.tab].len()
+	total := d.active().len()
 	if total <= d.height {
 		return ""
 	}

@@ -338,6 +338,25 @@ func (f *Forwarder) Stop(ctx context.Context) error {
 // with the URL it failed on; replaying them in this order redelivers in arrival order.
 func (f *Forwarder) Failed() []ReplayItem { return f.failed.list() }
 
+// GivenUp is Failed without the events the forwarder still holds to retry: what a
+// replay may send without racing the forwarder's own retries (R in the console).
+func (f *Forwarder) GivenUp() []ReplayItem {
+	var out []ReplayItem
+	for _, it := range f.failed.listWithSeq() {
+		held := false
+		for _, q := range f.queues {
+			if q.holds(it.seq) {
+				held = true
+				break
+			}
+		}
+		if !held {
+			out = append(out, it.ReplayItem)
+		}
+	}
+	return out
+}
+
 // Delivered forgets a failure once the event reached url another way (a replay).
 func (f *Forwarder) Delivered(id, url string) { f.failed.forget(id, url) }
 
@@ -368,7 +387,21 @@ func (s *failedSet) forget(id, url string) {
 	delete(s.entries, failedKey{id, url})
 }
 
+type failedItem struct {
+	ReplayItem
+	seq uint64
+}
+
 func (s *failedSet) list() []ReplayItem {
+	items := s.listWithSeq()
+	out := make([]ReplayItem, len(items))
+	for i, it := range items {
+		out[i] = it.ReplayItem
+	}
+	return out
+}
+
+func (s *failedSet) listWithSeq() []failedItem {
 	type entry struct {
 		failedKey
 		seq uint64
@@ -382,9 +415,9 @@ func (s *failedSet) list() []ReplayItem {
 	slices.SortFunc(all, func(a, b entry) int {
 		return cmp.Or(cmp.Compare(a.seq, b.seq), cmp.Compare(a.id, b.id), cmp.Compare(a.url, b.url))
 	})
-	out := make([]ReplayItem, len(all))
+	out := make([]failedItem, len(all))
 	for i, e := range all {
-		out[i] = ReplayItem{ID: e.id, URL: e.url}
+		out[i] = failedItem{ReplayItem{ID: e.id, URL: e.url}, e.seq}
 	}
 	return out
 }

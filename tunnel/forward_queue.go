@@ -226,6 +226,21 @@ func (q *targetQueue) done(a payloads.Attempt, seq uint64, taken bool, next time
 	return wasFailing
 }
 
+// holds says the event under seq is queued or in flight here (retries included).
+func (q *targetQueue) holds(seq uint64) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if _, ok := q.pending[seq]; ok {
+		return true
+	}
+	for _, it := range q.queue.items {
+		if (it.ev != nil && it.ev.Seq == seq) || (it.ev == nil && it.from <= seq && seq <= it.to) {
+			return true
+		}
+	}
+	return false
+}
+
 // stopWaiting takes an event out of its retry wait without an outcome (stopping).
 func (q *targetQueue) stopWaiting(seq uint64) {
 	q.mu.Lock()

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -24,8 +25,14 @@ func (m *Model) refreshHealth() tea.Cmd {
 // since the last look, reads the listed rows and the detail again.
 func (m *Model) healthArrived(msg healthMsg) tea.Cmd {
 	m.health, m.failedForwards = msg.targets, msg.failed
-	note := ""
-	if msg.failed > 0 {
+	note, retrying := "", 0
+	for _, h := range msg.targets {
+		retrying += h.Retrying
+	}
+	switch {
+	case retrying > 0:
+		note = m.styles.Fail.Render(present.Count(msg.failed)+" undelivered") + m.styles.Muted.Render(" · retrying · R now")
+	case msg.failed > 0:
 		note = m.styles.Fail.Render(present.Count(msg.failed)+" undelivered") + m.styles.Muted.Render(" · R replays")
 	}
 	m.list.SetNote(note)
@@ -77,8 +84,11 @@ func (m *Model) healthState(h tunnel.TargetHealth, short bool) string {
 	default:
 		s = st.Muted.Render("idle")
 	}
-	if h.Queued > 0 {
-		s += st.Muted.Render(" · " + present.Count(h.Queued) + " queued")
+	if !h.NextRetry.IsZero() && !short {
+		s += st.Muted.Render(" · retry in " + retryIn(h.NextRetry.Sub(m.opts.Now())))
+	}
+	if n := h.Backlog(); n > 0 {
+		s += st.Muted.Render(" · " + present.Count(n) + " waiting")
 	}
 	return s
 }
@@ -123,4 +133,13 @@ func targetOf(targets []tunnel.ForwardTarget, url string) int {
 		}
 	}
 	return best
+}
+
+// retryIn is a wait as the header says it: "4s", "1m30s".
+func retryIn(d time.Duration) string {
+	d = max(d, 0).Round(time.Second)
+	if d < time.Minute {
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	}
+	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 }

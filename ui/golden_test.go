@@ -101,5 +101,6 @@ func forwardingHealth(m *Model) healthMsg {
 	targets := m.opts.Replay.Targets
 	return healthMsg{failed: 1, targets: []tunnel.TargetHealth{{
 		Target: targets[0], State: tunnel.HealthFailing, LastStatus: 500, Queued: 2, Delivered: 2, Failed: 2,
+		NextRetry: m.opts.Now().Add(4 * time.Second), Retrying: 1,
 	}}}
 }

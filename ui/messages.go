@@ -87,6 +87,7 @@ type replayDoneMsg struct {
 	results []tunnel.ReplayResult // every result of a one-event run
 	edited  *tunnel.EditedReplay
 	nothing bool // there was nothing to replay
+	retried bool // the forwarder had events waiting to retry: they go now
 	err     error
 }
 

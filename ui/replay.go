@@ -140,9 +140,12 @@ func (m *Model) replayFailedForwards() tea.Cmd {
 	}
 	cfg, fwd := m.replayConfig(), m.opts.Forwarder
 	return m.startRun(replayFailed, "", func(ctx context.Context, report func(tunnel.ReplayProgress)) replayDoneMsg {
-		items := fwd.Failed()
+		// Events the forwarder still retries go now, in their order; replaying them too
+		// would send them twice. What it gave up on is replayed.
+		retried := fwd.RetryNow()
+		items := fwd.GivenUp()
 		if len(items) == 0 {
-			return replayDoneMsg{nothing: true}
+			return replayDoneMsg{nothing: true, retried: retried}
 		}
 		cfg.Progress = report
 		rp, err := tunnel.NewReplayer(cfg)
@@ -200,6 +203,8 @@ func (m *Model) replayEnded(msg replayDoneMsg) tea.Cmd {
 // replayOutcome is the toast closing a run, and whether it reports a failure.
 func replayOutcome(kind replayKind, msg replayDoneMsg) (string, bool) {
 	switch {
+	case msg.nothing && msg.retried:
+		return "the forwarder retries its waiting events now, in order", false
 	case msg.nothing:
 		return "nothing to replay: no forward has failed", false
 	case kind == replayFailed:

@@ -3,6 +3,7 @@ package exchange
 import (
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -114,4 +115,38 @@ func Export(h Source, ids []string, query string, red *Redactor, w EventWriter, 
 		report()
 	}
 	return n, nil
+}
+
+// CreateFile is where a one-file export goes: a temporary file beside path, renamed
+// over it by finish(true) (a failed export leaves no half file); finish(false) removes it.
+func CreateFile(path string) (io.Writer, func(ok bool) error, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("export: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return nil, nil, fmt.Errorf("export: %w", err)
+	}
+	return tmp, func(ok bool) error {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			return nil
+		}
+		err := tmp.Chmod(0o644)
+		if err == nil {
+			err = tmp.Close()
+		} else {
+			tmp.Close()
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), path)
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		return nil
+	}, nil
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -159,33 +157,5 @@ func (a *App) exportTarget(path string, format exchange.Format) (io.Writer, func
 			return err
 		}, nil
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("export: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return nil, nil, fmt.Errorf("export: %w", err)
-	}
-	return tmp, func(ok bool) error {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			return nil
-		}
-		err := tmp.Chmod(0o644)
-		if err == nil {
-			err = tmp.Close()
-		} else {
-			tmp.Close()
-		}
-		if err == nil {
-			err = os.Rename(tmp.Name(), path)
-		}
-		if err != nil {
-			os.Remove(tmp.Name())
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		return nil
-	}, nil
+	return exchange.CreateFile(path)
 }

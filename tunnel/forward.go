@@ -176,8 +176,9 @@ func (f *Forwarder) dispatch(order *reorderer) {
 
 func (f *Forwarder) route(evs []*payloads.Event) {
 	for _, ev := range evs {
-		if ev.Rejected != "" || ev.DerivedFrom != "" {
+		if ev.Rejected != "" || ev.DerivedFrom != "" || ev.Direction == payloads.Outbound {
 			// Refused: no body was kept. Derived: the edited replay that made it sent it.
+			// Outbound: a request we sent (a message, a handler check's probe), not a webhook.
 			continue
 		}
 		picked := routeIndexes(f.cfg.Targets, ev.Path)
@@ -215,7 +216,7 @@ func (f *Forwarder) work(q *targetQueue) {
 // routesTo says whether ev goes to q's target (events read back on resume were not
 // routed yet).
 func (f *Forwarder) routesTo(q *targetQueue, ev *payloads.Event) bool {
-	if ev.Rejected != "" || ev.DerivedFrom != "" {
+	if ev.Rejected != "" || ev.DerivedFrom != "" || ev.Direction == payloads.Outbound {
 		return false
 	}
 	return slices.Contains(routeIndexes(f.cfg.Targets, ev.Path), q.index)

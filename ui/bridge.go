@@ -14,12 +14,22 @@ import (
 // that arrive faster are coalesced into one message (and one render).
 const bridgeCooldown = 100 * time.Millisecond
 
-// bridge is the one goroutine that turns committed events, recorded forward attempts
-// and the listener stopping on its own into program messages. The first news after a
+// bridge is publicBridge without a public side.
+func bridge(ctx context.Context, events <-chan *payloads.Event, recorded <-chan struct{}, stopped <-chan error, notices <-chan Notice, send func(tea.Msg)) {
+	publicBridge(ctx, events, recorded, stopped, notices, nil, send)
+}
+
+// publicBridge is the one goroutine that turns committed events, recorded forward
+// attempts, the listener stopping on its own, notices and the public side's changes
+// (pub, may be nil) into program messages. The first news after a
 // quiet spell is sent at once; later news is gathered and sent at most once per
 // cooldown. It returns when ctx ends; a closed events channel (the listener stopped)
 // only ends the batches.
-func bridge(ctx context.Context, events <-chan *payloads.Event, recorded <-chan struct{}, stopped <-chan error, notices <-chan Notice, send func(tea.Msg)) {
+func publicBridge(ctx context.Context, events <-chan *payloads.Event, recorded <-chan struct{}, stopped <-chan error, notices <-chan Notice, pub PublicSide, send func(tea.Msg)) {
+	var changed <-chan struct{}
+	if pub != nil {
+		changed = pub.Changed()
+	}
 	var pending eventsArrivedMsg
 	var attempts bool
 	var cooldown <-chan time.Time
@@ -64,6 +74,8 @@ func bridge(ctx context.Context, events <-chan *payloads.Event, recorded <-chan 
 			stopped = nil
 			flush()
 			send(listenerStoppedMsg{err: err})
+		case <-changed:
+			send(publicMsg{states: pub.States()})
 		case n := <-notices:
 			send(toastMsg{text: sanitize.Line(n.Text), isError: n.IsError})
 		}

@@ -65,6 +65,7 @@ func (m *Model) header(width int) string {
 			}
 		}
 	}
+	candidates = m.withHeaderBadges(candidates)
 	if m.reveal { // a revealed secret is never the part left out
 		for i := reveal; i < len(candidates)-1; i++ {
 			candidates[i] = append(candidates[i], m.secretText(true))

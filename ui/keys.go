@@ -20,6 +20,7 @@ type KeyMap struct {
 	Trigger, CopyCurl, CopyBody, CopyID     key.Binding
 	Secret                                  key.Binding
 	Replay, Edit, ReplayFailed, Answer      key.Binding
+	CopyURL, Check, Export                  key.Binding
 	Send, CancelEdit                        key.Binding
 	Compose, Timeline, JumpToSent           key.Binding
 	Help, Quit, ForceQuit                   key.Binding
@@ -53,6 +54,9 @@ func DefaultKeyMap() KeyMap {
 		Edit:         b("e", "edit+replay", "e"),
 		ReplayFailed: b("R", "replay failed", "R"),
 		Answer:       b("a", "listener answer menu (500, 429, timeout…)", "a"),
+		CopyURL:      b("u", "copy public URL", "u"),
+		Check:        b("H", "check handler", "H"),
+		Export:       b("x", "export", "x"),
 		Send:         b("ctrl+s", "send", "ctrl+s"),
 		CancelEdit:   b("esc", "cancel", "esc"),
 		Compose:      b("c", "compose", "c"),
@@ -93,7 +97,7 @@ func (k KeyMap) picker() picker.KeyMap {
 // ShortHelp is the one-line help of the list.
 func (k KeyMap) ShortHelp() []key.Binding {
 	tabs := key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab/1-6", "tabs"))
-	return []key.Binding{k.Filter, k.Replay, k.Edit, k.Trigger, k.Compose, k.CopyCurl, k.Help, k.Quit, k.Open, k.ReplayFailed, tabs, k.CopyBody, k.Secret}
+	return []key.Binding{k.Filter, k.Replay, k.Edit, k.Trigger, k.Compose, k.Export, k.CopyCurl, k.Help, k.Quit, k.Open, k.ReplayFailed, tabs, k.CopyBody, k.Secret}
 }
 
 // FullHelp is the help screen, one column per group.
@@ -102,8 +106,8 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.NextTab, k.PrevTab, tabs},
-		{k.Filter, k.Apply, k.Clear, k.Trigger, k.CopyCurl, k.CopyBody, k.CopyID},
-		{k.Replay, k.Edit, k.ReplayFailed, k.Answer, k.Secret, k.Help, k.Quit, k.ForceQuit},
+		{k.Filter, k.Apply, k.Clear, k.Trigger, k.CopyCurl, k.CopyBody, k.CopyID, k.CopyURL},
+		{k.Replay, k.Edit, k.ReplayFailed, k.Answer, k.Check, k.Export, k.Secret, k.Help, k.Quit, k.ForceQuit},
 		{k.Compose, k.Timeline, k.JumpToSent},
 	}
 }

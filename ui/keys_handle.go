@@ -27,6 +27,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.picker.Update(msg)
 	case m.showHelp:
 		return m.helpKey(msg)
+	case m.check.open:
+		return m.checkKey(msg)
 	case m.filtering:
 		return m.filterKey(msg)
 	}
@@ -61,6 +63,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.replayFailedForwards()
 	case key.Matches(msg, k.Answer):
 		return m.openAnswerMenu()
+	case key.Matches(msg, k.CopyURL):
+		return m.copyPublicURL()
+	case key.Matches(msg, k.Check):
+		return m.startCheck()
+	case key.Matches(msg, k.Export):
+		return m.openExport()
 	case key.Matches(msg, k.NextTab):
 		return m.detail.SetTab(m.detail.Tab() + 1)
 	case key.Matches(msg, k.PrevTab):

@@ -13,6 +13,7 @@ import (
 	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/store"
 	"github.com/dexra/dexra-tui/tunnel"
+	"github.com/dexra/dexra-tui/tunnel/public"
 	"github.com/dexra/dexra-tui/ui/detail"
 	"github.com/dexra/dexra-tui/ui/editor"
 	"github.com/dexra/dexra-tui/ui/eventlist"
@@ -100,7 +101,11 @@ type Model struct {
 	attemptsSeen   int  // forwards the forwarder had made at the last refresh of the rows
 	attemptsDirty  bool // a replay recorded attempts since then
 
-	compose composeState // c: the compose form and its send (compose.go)
+	compose composeState   // c: the compose form and its send (compose.go)
+	commits store.Health   // the history's commits (failing: the listener answers 503)
+	public  []public.State // the tunnel and relays, tunnel first
+	check   *checkPanel    // the handler check's card (H)
+	export  *exportRun     // the export in progress (x)
 }
 
 // New builds the console's root model.
@@ -136,12 +141,13 @@ func New(opts Options) *Model {
 	m.bar = newProgressBar(m.styles)
 	m.background = &background{}
 	m.replayed = map[int]payloads.Attempt{}
+	m.check = &checkPanel{}
 	return m
 }
 
 // Init reads the first page and the counters and asks the terminal for its background.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.list.Init(), m.refreshStats(), m.refreshHealth(), seedRate(m.opts.Reader, m.now), tea.RequestBackgroundColor, m.tick())
+	return tea.Batch(m.list.Init(), m.refreshStats(), m.refreshHealth(), m.refreshCommits(), m.readPublic(), seedRate(m.opts.Reader, m.now), tea.RequestBackgroundColor, m.tick())
 }
 
 // tick schedules the next clock tick.

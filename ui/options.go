@@ -72,6 +72,20 @@ type Options struct {
 	// Responder is the listener's simulated answer, cycled with `a`; nil disables it.
 	Responder *tunnel.Responder
 
+	// CommitHealth is the history's commit state (store.Store.Health): while commits
+	// fail (a full disk) the listener answers 503 and the header says so. nil: not shown.
+	CommitHealth func() store.Health
+	// Public is the listener's tunnel and relays (nil: none): the header shows their
+	// state and public URL, u copies it.
+	Public PublicSide
+	// CheckSigning is how H signs the handler check of a forward target URL: scheme,
+	// secret and catalog event (nil: the scheme's default). nil disables H.
+	CheckSigning func(target string) (scheme, secret string, event *catalog.EventType)
+	// ExportSecrets are every configured webhook secret, redacted from what x exports.
+	ExportSecrets []string
+	// Version names the creator in HAR exports.
+	Version string
+
 	Now      func() time.Time // nil: time.Now (tests pass a fixed clock)
 	Location *time.Location   // nil: time.Local; times are shown in it
 	// NoColor draws without colour; Run also sets it when NO_COLOR is set.

@@ -38,7 +38,7 @@ func run(ctx context.Context, opts Options, extra ...tea.ProgramOption) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		bridge(bctx, opts.Events, opts.Recorded.news(), opts.ListenerStopped, opts.Notices, p.Send)
+		publicBridge(bctx, opts.Events, opts.Recorded.news(), opts.ListenerStopped, opts.Notices, opts.Public, p.Send)
 		p.Quit() // ctx ended: leave the terminal as found (a no-op once Run returned)
 	}()
 	_, err := p.Run()

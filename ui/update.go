@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/dexra/dexra-tui/ui/sanitize"
 
@@ -61,6 +62,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.copied(msg)
 	case healthMsg:
 		return m, m.healthArrived(msg)
+	case commitsMsg:
+		return m, m.commitsArrived(msg)
+	case publicMsg:
+		return m, m.publicArrived(msg)
+	case checkDoneMsg, spinner.TickMsg, exportProgressMsg, exportDoneMsg:
+		return m, m.consoleToolMsg(msg)
 	case attemptsRecordedMsg:
 		return m, tea.Batch(m.afterList(m.list.Refresh()), m.detail.Reload())
 	case replayProgressMsg:
@@ -83,7 +90,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.arrivals.seed(msg)
 	case tickMsg:
 		m.now = m.opts.Now()
-		return m, tea.Batch(m.tick(), m.refreshHealth())
+		return m, tea.Batch(m.tick(), m.refreshHealth(), m.refreshCommits())
 	default:
 		return m, m.composeMsg(msg)
 	}
@@ -97,6 +104,8 @@ func (m *Model) menuChosen(msg menu.ChosenMsg) tea.Cmd {
 		return m.setAnswer(msg.Value)
 	case menuTarget:
 		return m.targetChosen(msg.Value)
+	case menuExportScope, menuExportFormat, menuExportPath:
+		return m.exportChosen(msg)
 	}
 	return nil
 }

@@ -69,6 +69,8 @@ func (m *Model) body() []string {
 		return strings.Split(m.picker.View(b.W, b.H), "\n")
 	case m.showHelp:
 		return m.helpBody(b.W, b.H)
+	case m.check.open:
+		return m.checkBody(b.W, b.H)
 	}
 	list := strings.Split(m.list.View(s.List.W, s.List.H), "\n")
 	var det []string
@@ -106,6 +108,9 @@ func (m *Model) welcome(width int) string {
 		st.Label.Render("?") + "  every key",
 		"",
 		"Point the platform (or curl) at " + url + "/dexatel, " + url + "/dexra or any other path.",
+	}
+	if line := m.publicWelcome(); line != "" {
+		lines = append(lines, "", line)
 	}
 	wrap := lipgloss.NewStyle().Width(max(width-1, 1))
 	return wrap.Render(strings.Join(lines, "\n"))
@@ -170,6 +175,10 @@ func (m *Model) statusLine(width int) string {
 		}
 	case m.replay != nil:
 		left = m.replayStatus(width)
+	case m.export != nil:
+		left = m.exportStatus(width)
+	case m.check.running:
+		left = m.checkStatus()
 	case m.list.Query() != "":
 		left = st.TitleActive.Render("filter ") + m.filterText() + st.Muted.Render("  "+m.matchText()+" · / edits · esc clears")
 	}

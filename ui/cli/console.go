@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -88,9 +89,14 @@ func (a *App) console(ctx context.Context, cfg Config) error {
 			scheme, secret := srv.cfg.signingFor(et.Path)
 			return tunnel.Trigger(ctx, tunnel.TriggerRequest{URL: srv.url, Event: et, Scheme: scheme, Secret: secret})
 		},
-		Forwarder: srv.forwarder,
-		Responder: srv.responder,
-		Compose:   ui.ComposeOptions{Profiles: profiles, Recorder: srv.store},
+		Forwarder:     srv.forwarder,
+		Responder:     srv.responder,
+		CommitHealth:  srv.store.Health,
+		Public:        srv.public,
+		CheckSigning:  srv.cfg.checkSigning,
+		ExportSecrets: configuredSecrets(srv.cfg),
+		Version:       a.version(),
+		Compose:       ui.ComposeOptions{Profiles: profiles, Recorder: srv.store},
 		Replay: tunnel.ReplayConfig{
 			History:   srv.store,
 			Targets:   srv.cfg.Forward,
@@ -123,4 +129,18 @@ func stoppedOnItsOwn(serveErr <-chan error) <-chan error {
 		}
 	}()
 	return out
+}
+
+// checkSigning is how the console's handler check signs probes for a forward target:
+// the config's scheme and secret for the target's path, as dexra-tui check does.
+func (c Config) checkSigning(target string) (scheme, secret string, event *catalog.EventType) {
+	path := "/"
+	if u, err := url.Parse(target); err == nil && u.Path != "" {
+		path = u.Path
+	}
+	routeScheme, secret := c.signingFor(path)
+	if secret == "" && len(c.Secrets) > 0 {
+		secret = c.Secrets[0]
+	}
+	return checkScheme("", routeScheme, nil), secret, nil
 }

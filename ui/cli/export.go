@@ -4,13 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/store"
 	"github.com/dexra/dexra-tui/store/exchange"
 	"github.com/dexra/dexra-tui/ui/sanitize"
@@ -60,12 +56,6 @@ func formatNames(list []exchange.Format) []string {
 	return out
 }
 
-// eventWriter is one export format's writer.
-type eventWriter interface {
-	Write(*payloads.Event) error
-	Close() error
-}
-
 func (a *App) export(o exportOptions, ids []string, filterSet bool) error {
 	format, err := exchange.ParseFormat(o.format, exchange.ExportFormats)
 	if err != nil {
@@ -104,12 +94,12 @@ func (a *App) export(o exportOptions, ids []string, filterSet bool) error {
 	if err != nil {
 		return err
 	}
-	w, err := newEventWriter(format, out, o.out, host, a.version())
+	w, err := exchange.NewWriter(format, out, o.out, host, a.version())
 	if err != nil {
 		finish(false)
 		return err
 	}
-	n, err := writeEvents(h, full, o.query, exchange.NewRedactor(configuredSecrets(cfg)...), w)
+	n, err := exchange.Export(h, full, o.query, exchange.NewRedactor(configuredSecrets(cfg)...), w, nil)
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -140,29 +130,6 @@ func configuredSecrets(cfg Config) []string {
 	return secrets
 }
 
-func newEventWriter(format exchange.Format, out io.Writer, path, host, version string) (eventWriter, error) {
-	switch format {
-	case exchange.JSONL:
-		return exchange.NewJSONLWriter(out), nil
-	case exchange.HAR:
-		return exchange.NewHARWriter(out, version), nil
-	case exchange.Curl:
-		return exchange.NewCurlWriter(out, host), nil
-	case exchange.HTTPFile:
-		var dir, ref string
-		if path != "" {
-			ref = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".bodies"
-			dir = filepath.Join(filepath.Dir(path), ref)
-		}
-		return exchange.NewHTTPFileWriter(out, host, dir, ref), nil
-	case exchange.Hurl:
-		return exchange.NewHurlWriter(out), nil
-	case exchange.Fixtures:
-		return exchange.NewFixtureDirWriter(path)
-	}
-	return nil, fmt.Errorf("export: format %s has no writer", format)
-}
-
 // exportTarget is where a one-file format goes: a temporary file renamed over -o on
 // success (a failed export leaves no half file), or standard output, escaped for a
 // terminal. finish(ok) completes it.
@@ -190,89 +157,5 @@ func (a *App) exportTarget(path string, format exchange.Format) (io.Writer, func
 			return err
 		}, nil
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("export: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return nil, nil, fmt.Errorf("export: %w", err)
-	}
-	return tmp, func(ok bool) error {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			return nil
-		}
-		err := tmp.Chmod(0o644)
-		if err == nil {
-			err = tmp.Close()
-		} else {
-			tmp.Close()
-		}
-		if err == nil {
-			err = os.Rename(tmp.Name(), path)
-		}
-		if err != nil {
-			os.Remove(tmp.Name())
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		return nil
-	}, nil
-}
-
-// writeEvents writes the events named (or the query's matches, oldest first),
-// redacted, and counts them.
-func writeEvents(h history, ids []string, query string, red *exchange.Redactor, w eventWriter) (int, error) {
-	n := 0
-	if len(ids) > 0 {
-		for _, id := range ids {
-			ev, err := h.Get(id)
-			if err != nil {
-				return n, err
-			}
-			if err := w.Write(red.Event(ev)); err != nil {
-				return n, err
-			}
-			n++
-		}
-		return n, nil
-	}
-	// The next page is read while this one is written: reading and encoding each take
-	// about half the time, and the machine has more than one core.
-	type result struct {
-		page store.Page
-		err  error
-	}
-	pages := make(chan result, 2)
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		defer close(pages)
-		var cursor uint64
-		for {
-			page, err := h.List(store.ListOptions{Query: query, Cursor: cursor, Limit: pageSize, OldestFirst: true, WithBody: true})
-			select {
-			case pages <- result{page, err}:
-			case <-stop:
-				return
-			}
-			if err != nil || page.Next == 0 {
-				return
-			}
-			cursor = page.Next
-		}
-	}()
-	for r := range pages {
-		if r.err != nil {
-			return n, fmt.Errorf("listing events: %w", r.err)
-		}
-		for _, ev := range r.page.Events {
-			if err := w.Write(red.Event(ev)); err != nil {
-				return n, err
-			}
-			n++
-		}
-	}
-	return n, nil
+	return exchange.CreateFile(path)
 }

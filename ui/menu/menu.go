@@ -283,3 +283,6 @@ func wrap(style lipgloss.Style, text string, width int) []string {
 	}
 	return strings.Split(style.Width(max(width, 1)).Render(sanitize.Line(text)), "\n")
 }
+
+// SetValueForTest replaces what is typed in the input (tests type paths this way).
+func (m *Menu) SetValueForTest(v string) { m.input.SetValue(v) }

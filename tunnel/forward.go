@@ -236,7 +236,7 @@ func (f *Forwarder) settledBefore(q *targetQueue, ev *payloads.Event) bool {
 
 // logOutcome logs a failed delivery (at most one line per target per logEvery, with
 // how many failed since) and a target that answers 2xx again after failing.
-func (f *Forwarder) logOutcome(wasFailing bool, a payloads.Attempt) {
+func (f *Forwarder) logOutcome(wasFailing bool, a payloads.Attempt, retrying bool) {
 	target := a.Target
 	if u, _, ok := strings.Cut(target, "?"); ok {
 		target = u // the query may hold what the history keeps redacted: not for logs
@@ -259,6 +259,10 @@ func (f *Forwarder) logOutcome(wasFailing bool, a payloads.Attempt) {
 	if held > 0 {
 		args = append(args, "more_failures_since_last_line", held)
 	}
+	if retrying {
+		f.log.Warn("forwarder: delivery failed; retrying with backoff, in order", args...)
+		return
+	}
 	f.log.Warn("forwarder: delivery failed; it is recorded on the event and can be replayed", args...)
 }
 
@@ -271,9 +275,10 @@ func (f *Forwarder) recordedURL(q *targetQueue, ev *payloads.Event) string {
 const abandonedError = "not forwarded: dexra-tui stopped before delivering it"
 
 // Stop ends forwarding. Call it after Hub.Close (the listener has shut down) and
-// before the history closes: it delivers everything still queued until ctx ends, then
-// aborts what is in flight and records each event it did not deliver as a failed
-// attempt, so it can be replayed later. If the hub is still open when ctx ends, the
+// before the history closes: it delivers everything still queued until ctx ends (no
+// more retries), then aborts what is in flight. With a history that keeps cursors,
+// what was not delivered is left for the next start to resume; otherwise each such
+// event is recorded as a failed attempt, so it can be replayed later. If the hub is still open when ctx ends, the
 // subscription is dropped with whatever it had not yet handed over.
 func (f *Forwarder) Stop(ctx context.Context) error {
 	f.mu.Lock()
@@ -315,6 +320,9 @@ func (f *Forwarder) Stop(ctx context.Context) error {
 				return
 			}
 			left++
+			if f.cursors != nil {
+				return // never tried: the next start resumes it from the cursor, nothing to record
+			}
 			a := payloads.Attempt{Target: f.recordedURL(q, ev), Mode: ModeForward, At: time.Now().UTC(), Error: abandonedError}
 			q.done(a, ev.Seq, false, time.Time{})
 			f.failed.note(ev, a)

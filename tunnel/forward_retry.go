@@ -85,6 +85,9 @@ type ForwardResult struct {
 	Attempt   payloads.Attempt
 	Try       int
 	NextRetry time.Time
+	// Pending: the forwarder stopped before settling the event; a later start with the
+	// same target resumes it.
+	Pending bool
 	// Err says the attempt could not be recorded in the history.
 	Err error
 }
@@ -109,15 +112,16 @@ func (f *Forwarder) deliver(q *targetQueue, ev *payloads.Event) (settled bool) {
 				next = time.Now().Add(w)
 			}
 		}
-		f.logOutcome(q.done(a, ev.Seq, true, next), a)
+		f.logOutcome(q.done(a, ev.Seq, true, next), a, !next.IsZero())
 		f.failed.note(ev, a)
-		f.writer.add(ForwardResult{EventID: ev.ID, Method: ev.Method, Attempt: a, Try: try, NextRetry: next})
+		unsettled := next.IsZero() && (aborted || (f.isStopping() && Retryable(a)))
+		f.writer.add(ForwardResult{EventID: ev.ID, Method: ev.Method, Attempt: a, Try: try, NextRetry: next,
+			Pending: unsettled && f.cursors != nil})
 		if next.IsZero() {
-			if !aborted && f.isStopping() && Retryable(a) {
+			if unsettled && !aborted {
 				f.unsettled.Add(1)
-				return false
 			}
-			return !aborted
+			return !unsettled
 		}
 		if !q.waitRetry(next, f.stopping, f.deliverCtx.Done()) {
 			q.stopWaiting(ev.Seq) // the next start resumes it

@@ -183,16 +183,24 @@ func TestForwardResumesPendingEventsAfterARestart(t *testing.T) {
 	tl := startListener(t, Config{})
 	tl.Hub.ReadBehind(storeRange(tl.Store)) // as the listener's own hub: events can be read back
 	targets := mustTargets(t, "http://"+addr+"/hooks")
-	f1, err := NewForwarder(ForwardConfig{Targets: targets, Recorder: tl.Store, Retry: fastRetry})
+	var pending atomic.Int32
+	f1, err := NewForwarder(ForwardConfig{Targets: targets, Recorder: tl.Store, Retry: fastRetry,
+		OnAttempt: func(r ForwardResult) {
+			if r.Pending {
+				pending.Add(1)
+			}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f1.Start(tl.Hub)
 	var bodies [][]byte
+	var ids []string
 	for i := range 5 {
 		b := dexatelDelivery(i, 100)
 		bodies = append(bodies, b)
-		tl.post(t, "/x", b, nil)
+		_, id, _ := tl.post(t, "/x", b, nil)
+		ids = append(ids, id)
 	}
 	waitUntil(t, "the first retried", func() bool { return f1.Health()[0].Failed >= 2 })
 	// A restart: this forwarder stops (as a listener does at exit), another starts on
@@ -204,6 +212,12 @@ func TestForwardResumesPendingEventsAfterARestart(t *testing.T) {
 	if stopErr == nil || !strings.Contains(stopErr.Error(), "forwarded when dexra-tui starts again") {
 		t.Fatalf("Stop: %v", stopErr)
 	}
+	// The event waiting to retry and those queued behind it are left to the next start:
+	// no attempt says they were given up.
+	if n := len(attemptsOf(t, tl.Store, ids[4], -1)); n != 0 {
+		t.Fatalf("an event never tried was recorded %d times at Stop", n)
+	}
+	_ = pending.Load()
 	for i := 5; i < 7; i++ { // while no forwarder runs
 		b := dexatelDelivery(i, 100)
 		bodies = append(bodies, b)

@@ -167,7 +167,7 @@ func TestForwarderLogsFailuresEscaped(t *testing.T) {
 	// Whatever the error text holds, and the query of the target (it may hold what
 	// the history redacts), never reaches the log raw.
 	f := startForwarder(t, tl, ForwardConfig{Targets: mustTargets(t, "http://127.0.0.1:1"), Logger: slog.New(log)})
-	f.logOutcome(false, payloads.Attempt{Target: "http://app.test/y?token=tok-9", Error: "odd \x1b]52;c;aGk=\x07 answer"})
+	f.logOutcome(false, payloads.Attempt{Target: "http://app.test/y?token=tok-9", Error: "odd \x1b]52;c;aGk=\x07 answer"}, false)
 	out = log.String()
 	if strings.ContainsAny(out, "\x1b\x07") || strings.Contains(out, "tok-9") || !strings.Contains(out, "http://app.test/y") {
 		t.Fatalf("log:\n%q\nwant the error escaped and the target without its query", out)

@@ -12,5 +12,6 @@ func safeText(s string) string {
 	if len(s) > maxLoggedText {
 		s, cut = s[:maxLoggedText], "…(cut)"
 	}
-	return strconv.QuoteToASCII(s) + cut
+	q := strconv.QuoteToASCII(s)
+	return q[1:len(q)-1] + cut // escaped, without quotes: the log handler quotes what needs it
 }

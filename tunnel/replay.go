@@ -373,7 +373,7 @@ func (r *Replayer) urls(ev *payloads.Event, exact string) ([]string, error) {
 	}
 	targets := RouteTargets(r.cfg.Targets, ev.Path)
 	if len(targets) == 0 {
-		return nil, fmt.Errorf("replay: no target covers path %s", safeText(ev.Path))
+		return nil, fmt.Errorf("replay: no target covers path \"%s\"", safeText(ev.Path))
 	}
 	urls := make([]string, len(targets))
 	for i, t := range targets {

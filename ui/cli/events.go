@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -11,8 +12,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/store"
 	"github.com/dexra/dexra-tui/tunnel"
+	"github.com/dexra/dexra-tui/ui/present"
 	"github.com/dexra/dexra-tui/ui/sanitize"
 )
 
@@ -194,7 +197,43 @@ func (a *App) show(rf readFlags, arg string, asJSON, bodyOnly bool) error {
 		_, err := a.Stdout.Write(ev.Body)
 		return err
 	}
-	return writeShow(a.Stdout, ev, asJSON)
+	if err := writeShow(a.Stdout, ev, asJSON); err != nil {
+		return err
+	}
+	if asJSON || ev.Direction != payloads.Outbound || ev.Correlation == "" {
+		return nil
+	}
+	// A sent message: the status webhooks it caused, as one story.
+	tl, err := tunnel.MessageTimeline(r, ev.Correlation)
+	if err != nil {
+		return fmt.Errorf("reading the timeline of message %s: %w", clean(ev.Correlation), err)
+	}
+	return writeTimeline(a.Stdout, tl)
+}
+
+// writeTimeline prints a sent message's webhooks with times relative to the send.
+func writeTimeline(w io.Writer, tl tunnel.Timeline) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "timeline of message %s\n", clean(tl.MessageID))
+	if len(tl.Entries) == 0 {
+		b.WriteString("  no webhook about it yet\n")
+	}
+	for _, e := range tl.Entries {
+		what := e.Status
+		if what == "" {
+			what = e.Event.Type
+		}
+		line := fmt.Sprintf("  +%.2fs %s %s %s", e.Offset.Seconds(), what, present.Glyph(e.Event.Signature.Status), e.Event.ID)
+		if e.Duplicate {
+			line += " (duplicate)"
+		}
+		if e.OutOfOrder {
+			line += " (out of order)"
+		}
+		b.WriteString(clean(line) + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // warn tells the person, on stderr, what the store did on its own.

@@ -80,8 +80,10 @@ func forwardText(r tunnel.ForwardResult) string {
 	switch {
 	case !r.NextRetry.IsZero():
 		s += " (retry in " + time.Until(r.NextRetry).Round(time.Second).String() + ")"
+	case r.Pending:
+		s += " (forwarded when dexra-tui starts again with this --forward-to)"
 	case !tunnel.AttemptOK(a) && tunnel.Retryable(a):
 		s += " (not retried: replay it with dexra-tui replay --failed)"
 	}
-	return s
+	return s + " · event " + r.EventID
 }

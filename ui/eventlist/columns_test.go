@@ -12,6 +12,7 @@ import (
 	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/payloads/sig"
 	"github.com/dexra/dexra-tui/store"
+	"github.com/dexra/dexra-tui/tunnel"
 	"github.com/dexra/dexra-tui/ui/frame"
 )
 
@@ -95,5 +96,15 @@ func TestRowsShowTheListenersOwnAnswer(t *testing.T) {
 	}
 	if strings.Contains(rows[4], "⇠") {
 		t.Fatalf("a plain 200 shows no answer: %q", rows[4])
+	}
+}
+
+func TestRowsMarkEventsThatCameThroughARelay(t *testing.T) {
+	relayed := event("EV1", t0, "delivery", "delivered")
+	relayed.Headers = http.Header{tunnel.ViaHeader: {tunnel.ViaRelay + " https://smee.io/abc"}}
+	direct := event("EV2", t0.Add(time.Second), "delivery", "delivered")
+	rows := lines(newList(t, storeOf(t, relayed, direct), 5), 80, 4)
+	if !strings.Contains(rows[1], "⇄relay delivered") || strings.Contains(rows[2], "⇄") {
+		t.Fatalf("rows:\n%s", strings.Join(rows, "\n"))
 	}
 }

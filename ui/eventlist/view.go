@@ -140,9 +140,15 @@ func (l *List) row(r present.Row, selected bool, c columns) string {
 		return style.Render(text)
 	}
 	summary := frame.Cell(r.Summary, c.sum)
+	mark := ""
 	if r.Answer != "" { // the listener's own answer, before what the event says
-		a := "⇠" + r.Answer
-		summary = paint(st.Fail, a) + " " + frame.Cell(r.Summary, max(c.sum-frame.Width(a)-1, 1))
+		mark = paint(st.Fail, "⇠"+r.Answer) + " "
+	}
+	if r.Via != "" { // came through a relay or tunnel, not straight
+		mark += paint(st.Muted, "⇄"+r.Via) + " "
+	}
+	if mark != "" {
+		summary = mark + frame.Cell(r.Summary, max(c.sum-frame.Width(mark), 1))
 	}
 	cells := []string{
 		paint(st.Muted, frame.Cell(r.Time, c.time)),

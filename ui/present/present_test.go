@@ -8,6 +8,7 @@ import (
 
 	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/payloads/sig"
+	"github.com/dexra/dexra-tui/tunnel"
 )
 
 // plain joins a document's text, one line per line.
@@ -182,5 +183,18 @@ func TestSignatureTabOfAnUnsignedRequest(t *testing.T) {
 	stale := &payloads.Event{Signature: sig.Verdict{Scheme: "stripe", Status: sig.Fail, SecretIndex: -1, Reason: "timestamp outside tolerance by 196159041s (in the past)"}}
 	if got := plain(Signature(stale)); !strings.Contains(got, "outside tolerance by 2270d 8h (in the past)") {
 		t.Fatalf("the age is not a human duration:\n%s", got)
+	}
+}
+
+// A row says when its event came through a relay or a tunnel rather than straight.
+func TestRowSaysHowTheEventArrived(t *testing.T) {
+	for via, want := range map[string]string{"relay https://smee.io/x": "relay", "tunnel http://p.example": "tunnel", "": "", "forged": ""} {
+		ev := &payloads.Event{ID: "01X", Method: "POST", Path: "/", Headers: http.Header{}}
+		if via != "" {
+			ev.Headers.Set(tunnel.ViaHeader, via)
+		}
+		if got := NewRow(ev, time.UTC, time.Now(), 0).Via; got != want {
+			t.Errorf("via %q: row says %q, want %q", via, got, want)
+		}
 	}
 }

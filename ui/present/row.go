@@ -7,6 +7,7 @@ import (
 
 	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/payloads/sig"
+	"github.com/dexra/dexra-tui/tunnel"
 	"github.com/dexra/dexra-tui/ui/sanitize"
 )
 
@@ -27,6 +28,9 @@ type Row struct {
 	// Answer is what the listener answered when it was not 200: a simulated answer
 	// (--respond or a) or a refusal ("413").
 	Answer string
+	// Via is how the request reached the listener when not straight: "relay" (its
+	// JSON may have been re-serialized) or "tunnel"; "" for a direct request.
+	Via string
 }
 
 // NewRow presents ev as of now (times of another day show their date); deliveries is
@@ -43,6 +47,7 @@ func NewRow(ev *payloads.Event, loc *time.Location, now time.Time, deliveries in
 		Size:    Size(ev.Size),
 		Forward: ForwardOf(ev),
 		Answer:  Answer(ev),
+		Via:     Via(ev),
 	}
 	if ev.DuplicateOf != "" {
 		r.Deliveries = max(deliveries, 2)
@@ -71,6 +76,15 @@ func Answer(ev *payloads.Event) string {
 		return "timeout"
 	case ev.Status != 0 && ev.Status != 200:
 		return strconv.Itoa(ev.Status)
+	}
+	return ""
+}
+
+// Via is how ev reached the listener: "relay", "tunnel", or "" when directly.
+func Via(ev *payloads.Event) string {
+	switch via, _, _ := strings.Cut(tunnel.Via(ev.Headers), " "); via {
+	case tunnel.ViaRelay, tunnel.ViaTunnel:
+		return via
 	}
 	return ""
 }

@@ -21,6 +21,7 @@ func TestMain(m *testing.M) {
 
 // The completion script, sourced into a real bash, completes commands and event IDs.
 func TestBashCompletionScript(t *testing.T) {
+	t.Parallel()
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		t.Skip("bash is not installed: cannot source the completion script")

@@ -59,6 +59,7 @@ func runCheckCLI(t *testing.T, env map[string]string, args ...string) (int, stri
 }
 
 func TestCheckACorrectHandlerExitsZeroWithTheSecretFromTheEnvironment(t *testing.T) {
+	t.Parallel()
 	url := verifyingHandler(t, "dexatel", "env-secret")
 	code, out, e := runCheckCLI(t, map[string]string{"DEXRA_WEBHOOK_SECRET": "env-secret"}, url+"/hook", "--burst", "10")
 	if code != 0 {
@@ -75,6 +76,7 @@ func TestCheckACorrectHandlerExitsZeroWithTheSecretFromTheEnvironment(t *testing
 }
 
 func TestCheckANaiveHandlerFailsWithWhatToFix(t *testing.T) {
+	t.Parallel()
 	url := naiveHandler(t)
 	code, out, e := runCheckCLI(t, map[string]string{}, url+"/hook", "--scheme", "dexatel", "--secret", "s")
 	if code != 1 {
@@ -96,6 +98,7 @@ func TestCheckANaiveHandlerFailsWithWhatToFix(t *testing.T) {
 }
 
 func TestCheckJSONLinesAndJUnitReport(t *testing.T) {
+	t.Parallel()
 	url := naiveHandler(t)
 	file := filepath.Join(t.TempDir(), "check.xml")
 	code, out, e := runCheckCLI(t, map[string]string{}, url+"/stripe", "--scheme", "stripe", "--secret", "whsec_x", "--json", "--report", "junit="+file, "--burst", "5")
@@ -159,6 +162,7 @@ func TestCheckJSONLinesAndJUnitReport(t *testing.T) {
 }
 
 func TestCheckGenericEventAndConfigSecretForThePath(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	file := filepath.Join(home, ".config", "dexra-tui", "config.toml")
 	os.MkdirAll(filepath.Dir(file), 0o700)
@@ -174,6 +178,7 @@ func TestCheckGenericEventAndConfigSecretForThePath(t *testing.T) {
 }
 
 func TestCheckUsageAndFailures(t *testing.T) {
+	t.Parallel()
 	url := naiveHandler(t)
 	for _, args := range [][]string{
 		{},

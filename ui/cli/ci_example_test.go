@@ -14,6 +14,7 @@ import (
 // with a dexra-tui binary built from this tree: against the example app it passes,
 // against the app answering 500 it fails with a per-fixture summary and a JUnit report.
 func TestCIExampleFailsWhenTheAppAnswers500(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("-short: builds two binaries")
 	}

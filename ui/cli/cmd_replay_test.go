@@ -81,6 +81,7 @@ func historyWith(t *testing.T, db, secret string, paths ...string) (*store.Store
 }
 
 func TestReplayCommandSendsEventsAndRecordsAttempts(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
 	st, ids := historyWith(t, db, "s3cret", "/dexatel", "/dexatel", "/dexatel")
@@ -128,6 +129,7 @@ func TestReplayCommandSendsEventsAndRecordsAttempts(t *testing.T) {
 }
 
 func TestReplayCommandExitsOneWhenTheAppRefuses(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
 	st, ids := historyWith(t, db, "s3cret", "/")
@@ -140,6 +142,7 @@ func TestReplayCommandExitsOneWhenTheAppRefuses(t *testing.T) {
 }
 
 func TestReplayCommandWorksWhileAListenerHoldsTheHistory(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
 	st, ids := historyWith(t, db, "s3cret", "/a", "/b", "/b")
@@ -171,6 +174,7 @@ func TestReplayCommandWorksWhileAListenerHoldsTheHistory(t *testing.T) {
 }
 
 func TestReplayCommandFailedRedeliversToWhereItFailed(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
 	st, ids := historyWith(t, db, "s3cret", "/x", "/x", "/x")
@@ -195,6 +199,7 @@ func TestReplayCommandFailedRedeliversToWhereItFailed(t *testing.T) {
 }
 
 func TestReplayCommandResignsWithTheGivenSecret(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
 	st, ids := historyWith(t, db, "old-secret", "/")
@@ -214,6 +219,7 @@ func TestReplayCommandResignsWithTheGivenSecret(t *testing.T) {
 }
 
 func TestReplayCommandWarnsOfStaleCapturedSignatures(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
 	st, err := store.Open(db, store.Options{})
@@ -237,6 +243,7 @@ func TestReplayCommandWarnsOfStaleCapturedSignatures(t *testing.T) {
 }
 
 func TestReplayCommandUsageErrors(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
 	cases := [][]string{

@@ -20,6 +20,7 @@ import (
 
 // The root of the module holds only main.go: every command lives in this package.
 func TestTheRootHoldsOnlyMain(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("../../*.go")
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +40,7 @@ func TestTheRootHoldsOnlyMain(t *testing.T) {
 }
 
 func TestHelpListsEveryCommand(t *testing.T) {
+	t.Parallel()
 	code, out, e := runCLI(t, t.TempDir(), "", "--help")
 	if code != 0 {
 		t.Fatalf("--help: %d %q", code, e)
@@ -56,6 +58,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 }
 
 func TestVersionFlagAndCommand(t *testing.T) {
+	t.Parallel()
 	a := func(args ...string) (int, string) {
 		var out syncBuffer
 		code := (&App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Env: testEnv(nil), Version: "v1.2.3"}).Run(t.Context(), args)
@@ -69,6 +72,7 @@ func TestVersionFlagAndCommand(t *testing.T) {
 }
 
 func TestUnknownCommandSuggestsTheNearest(t *testing.T) {
+	t.Parallel()
 	for typo, want := range map[string]string{"lisen": "did you mean listen?", "evnets": "did you mean events?", "shwo": "did you mean show?"} {
 		code, _, e := runCLI(t, t.TempDir(), "", typo)
 		if code != 2 || !strings.Contains(e, want) {
@@ -83,6 +87,7 @@ func TestUnknownCommandSuggestsTheNearest(t *testing.T) {
 // Each flag shows its real default once: where the flag's own default is shown by
 // the help, its text must not repeat one.
 func TestFlagHelpShowsEachDefaultOnce(t *testing.T) {
+	t.Parallel()
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		c.Flags().VisitAll(func(f *pflag.Flag) {
@@ -102,6 +107,7 @@ func TestFlagHelpShowsEachDefaultOnce(t *testing.T) {
 }
 
 func TestFlagsBeforeOrAfterArguments(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	body := `{"a":1}`
 	_, before, _ := runCLI(t, home, body, "sign", "--scheme", "dexatel", "--secret", "s", "-")
@@ -132,6 +138,7 @@ func ambiguousHistory(t *testing.T, db string) []string {
 }
 
 func TestShortIDs(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "h.db")
 	ids := ambiguousHistory(t, db)
@@ -153,6 +160,7 @@ func TestShortIDs(t *testing.T) {
 
 // Completion is cobra's: the __complete command the shell scripts call.
 func TestCompletionKnowsTheProject(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "h.db")
 	ids := ambiguousHistory(t, db)
@@ -196,6 +204,7 @@ func TestCompletionKnowsTheProject(t *testing.T) {
 // With the listener started on another port, trigger without --to finds it through
 // the control socket beside the history.
 func TestTriggerFindsTheRunningListener(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
 	ln := startListen(t, home, "--db", db, "--secret", "s", "--json")
@@ -207,6 +216,7 @@ func TestTriggerFindsTheRunningListener(t *testing.T) {
 }
 
 func TestSignAndVerifyTakeTheSecretLikeListen(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	body := `{"data":{}}`
 	run := func(env map[string]string, args ...string) (int, string, string) {
@@ -244,6 +254,7 @@ func TestSignAndVerifyTakeTheSecretLikeListen(t *testing.T) {
 }
 
 func TestConfigReadableByOthersIsWarnedOf(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	file := filepath.Join(home, ".config", "dexra-tui", "config.toml")
 	os.MkdirAll(filepath.Dir(file), 0o700)
@@ -260,6 +271,7 @@ func TestConfigReadableByOthersIsWarnedOf(t *testing.T) {
 }
 
 func TestBadAddressesAndURLsAreCalledInvalid(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	if code, _, e := runCLI(t, home, "", "trigger", "dexatel.delivery", "--secret", "s", "--to", "http://127.0.0.1:99999"); code != 2 || !strings.Contains(e, "invalid") {
 		t.Errorf("bad --to port: %d %q", code, e)
@@ -277,6 +289,7 @@ func TestBadAddressesAndURLsAreCalledInvalid(t *testing.T) {
 }
 
 func TestTriggerSetKeepsTheSamplesType(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
 	ln := startListen(t, home, "--db", db, "--secret", "s")
@@ -301,6 +314,7 @@ func TestTriggerSetKeepsTheSamplesType(t *testing.T) {
 
 // Meta's setup handshake works with the verify_token of the config file.
 func TestListenAnswersMetaWithTheConfiguredVerifyToken(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	file := filepath.Join(home, ".config", "dexra-tui", "config.toml")
 	os.MkdirAll(filepath.Dir(file), 0o700)
@@ -320,6 +334,7 @@ func TestListenAnswersMetaWithTheConfiguredVerifyToken(t *testing.T) {
 // listen logs what an operator needs on stderr, and the config's redact_headers are
 // kept redacted in the history.
 func TestListenLogsRefusalsAndRedactsTheConfiguredHeaders(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	file := filepath.Join(home, ".config", "dexra-tui", "config.toml")
 	os.MkdirAll(filepath.Dir(file), 0o700)

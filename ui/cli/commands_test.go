@@ -96,6 +96,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestSignThenVerify(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	body := `{"data":{"event":"delivery"}}`
 	code, out, errOut := runCLI(t, home, body, "sign", "--scheme", "dexatel", "--secret", "s3cret")
@@ -132,6 +133,7 @@ func TestSignThenVerify(t *testing.T) {
 }
 
 func TestSignTimestampedSchemeUsesGivenTime(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runCLI(t, t.TempDir(), "{}", "sign", "--scheme", "stripe", "--secret", "whsec_abc", "--timestamp", "1700000000")
 	if code != 0 || !strings.Contains(out, "Stripe-Signature: t=1700000000,v1=") {
 		t.Fatalf("code %d out %q", code, out)
@@ -139,6 +141,7 @@ func TestSignTimestampedSchemeUsesGivenTime(t *testing.T) {
 }
 
 func TestUnknownCommandAndVersion(t *testing.T) {
+	t.Parallel()
 	if code, _, errOut := runCLI(t, t.TempDir(), "", "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
 		t.Fatalf("code %d err %q", code, errOut)
 	}
@@ -150,6 +153,7 @@ func TestUnknownCommandAndVersion(t *testing.T) {
 // TestListenTriggerEventsShow is the round trip of the capture pipeline, in-process:
 // listen, trigger with the right and a wrong secret, then read it all back.
 func TestListenTriggerEventsShow(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
 	ln := startListen(t, home, "--db", db, "--secret", "right", "--json")
@@ -212,6 +216,7 @@ func TestListenTriggerEventsShow(t *testing.T) {
 }
 
 func TestTriggerFailsWithoutAListener(t *testing.T) {
+	t.Parallel()
 	code, _, errOut := runCLI(t, t.TempDir(), "", "trigger", "dexatel.delivery", "--to", "http://127.0.0.1:1", "--secret", "s")
 	if code != 1 || !strings.Contains(errOut, "listener") {
 		t.Fatalf("code %d err %q", code, errOut)
@@ -223,6 +228,7 @@ func TestTriggerFailsWithoutAListener(t *testing.T) {
 }
 
 func TestEventsWithoutHistoryExplains(t *testing.T) {
+	t.Parallel()
 	code, _, errOut := runCLI(t, t.TempDir(), "", "events", "--db", filepath.Join(t.TempDir(), "none.db"))
 	if code != 1 || !strings.Contains(errOut, "no history") {
 		t.Fatalf("code %d err %q", code, errOut)
@@ -230,6 +236,7 @@ func TestEventsWithoutHistoryExplains(t *testing.T) {
 }
 
 func TestSecondListenerOnTheSameHistoryFailsFast(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
 	startListen(t, home, "--db", db, "--secret", "s")
@@ -245,6 +252,7 @@ func TestSecondListenerOnTheSameHistoryFailsFast(t *testing.T) {
 }
 
 func TestConsoleNeedsATerminal(t *testing.T) {
+	t.Parallel()
 	code, _, errOut := runCLI(t, t.TempDir(), "", "--db", filepath.Join(t.TempDir(), "h.db"), "--secret", "s")
 	if code != 1 || !strings.Contains(errOut, "dexra-tui listen") {
 		t.Fatalf("code %d err %q", code, errOut)
@@ -252,6 +260,7 @@ func TestConsoleNeedsATerminal(t *testing.T) {
 }
 
 func TestSignTwilioJSONBodyGoesThroughTheURL(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	code, out, errOut := runCLI(t, home, `{"a":1}`, "sign", "--scheme", "twilio", "--secret", "tok", "--url", "https://example.com/hook")
 	urlRE := regexp.MustCompile(`send it to (\S+)`)
@@ -266,6 +275,7 @@ func TestSignTwilioJSONBodyGoesThroughTheURL(t *testing.T) {
 }
 
 func TestListenRespondSimulatesFailures(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
 	ln := startListen(t, home, "--db", db, "--secret", "s", "--respond", "503")
@@ -282,6 +292,7 @@ func TestListenRespondSimulatesFailures(t *testing.T) {
 }
 
 func TestGeneratedSecretNotSavedWhenTheListenerCannotStart(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -302,6 +313,7 @@ func TestGeneratedSecretNotSavedWhenTheListenerCannotStart(t *testing.T) {
 
 // trigger signs with the secret the listener checks the event's path with.
 func TestTriggerUsesThePathsSourceSecret(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	file := filepath.Join(home, ".config", "dexra-tui", "config.toml")
 	os.MkdirAll(filepath.Dir(file), 0o700)
@@ -316,6 +328,7 @@ func TestTriggerUsesThePathsSourceSecret(t *testing.T) {
 }
 
 func TestHelpExitsZeroOnStdoutAndVerifyReadErrorsAreUsage(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runCLI(t, t.TempDir(), "", "verify", "--help")
 	if code != 0 || !strings.Contains(out, "--secret") {
 		t.Fatalf("--help: %d %q", code, out)
@@ -327,6 +340,7 @@ func TestHelpExitsZeroOnStdoutAndVerifyReadErrorsAreUsage(t *testing.T) {
 }
 
 func TestShowBodyOnATerminalIsEscaped(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "h.db")
 	st, err := store.Open(db, store.Options{})
@@ -351,6 +365,7 @@ func TestShowBodyOnATerminalIsEscaped(t *testing.T) {
 }
 
 func TestStoppedOnItsOwnPassesOnlyRealFailures(t *testing.T) {
+	t.Parallel()
 	for _, clean := range []error{nil, http.ErrServerClosed} { // Serve returns nil after Shutdown
 		closed := make(chan error, 1)
 		closed <- clean
@@ -370,6 +385,7 @@ func TestStoppedOnItsOwnPassesOnlyRealFailures(t *testing.T) {
 // TestHistoryRangeReadsBySeq: what a subscriber that fell behind reads back is the
 // stored events from..to, bodies included, a page at a time.
 func TestHistoryRangeReadsBySeq(t *testing.T) {
+	t.Parallel()
 	st, err := store.Open(filepath.Join(t.TempDir(), "history.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -425,6 +441,7 @@ func (g *gatedWriter) Write(p []byte) (int, error) {
 // the reader resumes, every event is printed (the rest read back from the history
 // before it closes), and listen exits 0.
 func TestListenPrintsEveryEventAfterAStalledReader(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -463,6 +480,7 @@ func TestListenPrintsEveryEventAfterAStalledReader(t *testing.T) {
 // TestHistoryRangeReadsNoMoreThanTheRange: reading one event back does not load the
 // bodies of the events after it.
 func TestHistoryRangeReadsNoMoreThanTheRange(t *testing.T) {
+	t.Parallel()
 	st, err := store.Open(filepath.Join(t.TempDir(), "history.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)

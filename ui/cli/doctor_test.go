@@ -16,6 +16,7 @@ import (
 // A flipped byte in a stored body is refused by name by the reading commands, found
 // by doctor, and --salvage copies every other event; neither file is written by them.
 func TestDamagedHistoryIsNamedFoundAndSalvaged(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "h.db")
 	st, err := store.Open(db, store.Options{})

@@ -93,6 +93,7 @@ func timeToFile(tb testing.TB, home, file string, args ...string) time.Duration 
 // It takes a while and wants the machine to itself, so it runs when DEXRA_TUI_PERF=1
 // (.ci/run: DEXRA_TUI_PERF=1 go test -run TestExportImport100k ./ui/cli, without -race).
 func TestExportImport100k(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("DEXRA_TUI_PERF") == "" {
 		t.Skip("set DEXRA_TUI_PERF=1 (without -race) to measure export and import of 100,000 events")
 	}

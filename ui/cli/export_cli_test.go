@@ -12,6 +12,7 @@ import (
 )
 
 func TestExportUsageErrors(t *testing.T) {
+	t.Parallel()
 	home, _, events := exportHome(t)
 	for _, args := range [][]string{
 		{"export", "--format", "pdf"},
@@ -34,6 +35,7 @@ func TestExportUsageErrors(t *testing.T) {
 // TestExportToATerminalIsEscaped: raw payload bytes (an ESC in the binary body) never
 // reach a terminal; a pipe gets them exactly.
 func TestExportToATerminalIsEscaped(t *testing.T) {
+	t.Parallel()
 	home, _, _ := exportHome(t)
 	for _, format := range []string{"jsonl", "http", "har"} {
 		var out, errOut bytes.Buffer
@@ -50,6 +52,7 @@ func TestExportToATerminalIsEscaped(t *testing.T) {
 // TestHurlExportShape checks the Hurl file without hurl: each request has its exact
 // body as a base64 literal and a 2xx assert, and header values are escaped.
 func TestHurlExportShape(t *testing.T) {
+	t.Parallel()
 	home, _, events := exportHome(t)
 	code, out, errOut := runCLI(t, home, "", "export", "--format", "hurl")
 	if code != 0 {
@@ -87,6 +90,7 @@ func TestHurlExportShape(t *testing.T) {
 
 // TestImportHandWrittenFixture: a fixture without id or received time gets both.
 func TestImportHandWrittenFixture(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "a.json"), []byte(`{"dexra_fixture":1,"method":"POST","path":"/dexatel","body":"{\"data\":{\"event\":\"delivery\"}}"}`), 0o644)

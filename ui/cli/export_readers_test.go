@@ -69,6 +69,7 @@ func deliverExport(t *testing.T, format string, run func(file, url string) *exec
 }
 
 func TestCurlExportRunsInShell(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not installed (apt-get install curl)")
 	}
@@ -78,6 +79,7 @@ func TestCurlExportRunsInShell(t *testing.T) {
 }
 
 func TestHTTPFileExportRunsInHttpyac(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("httpyac"); err != nil {
 		t.Skip("httpyac is not installed (npm i -g httpyac); skipping the .http reader check")
 	}
@@ -91,6 +93,7 @@ func TestHTTPFileExportRunsInHttpyac(t *testing.T) {
 }
 
 func TestHurlExportRunsInHurl(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("hurl"); err != nil {
 		t.Skip("hurl is not installed (no Debian package here; its npm package downloads a binary from outside); skipping the Hurl reader check")
 	}
@@ -102,6 +105,7 @@ func TestHurlExportRunsInHurl(t *testing.T) {
 // TestHARExportValidates checks the HAR against the HAR 1.2 JSON schema of the
 // har-validator package (the one the HAR-reading tools of npm use).
 func TestHARExportValidates(t *testing.T) {
+	t.Parallel()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("node is not installed; skipping the HAR 1.2 schema check")

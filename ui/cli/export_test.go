@@ -85,6 +85,7 @@ func exportHome(t *testing.T) (home, db string, events []*payloads.Event) {
 // TestExportRedactsSecretsInEveryFormat greps each format's output for the
 // configured secret (and its base64 key) and an API key.
 func TestExportRedactsSecretsInEveryFormat(t *testing.T) {
+	t.Parallel()
 	home, _, _ := exportHome(t)
 	for _, f := range exchange.ExportFormats {
 		out := filepath.Join(t.TempDir(), "export."+string(f))
@@ -117,6 +118,7 @@ func TestExportRedactsSecretsInEveryFormat(t *testing.T) {
 // TestExportImportRoundTrip: export → import into a new history gives byte-identical
 // bodies and headers (but for the import mark) in jsonl, fixtures and har.
 func TestExportImportRoundTrip(t *testing.T) {
+	t.Parallel()
 	home, _, events := exportHome(t)
 	for _, f := range []exchange.Format{exchange.JSONL, exchange.Fixtures, exchange.HAR} {
 		t.Run(string(f), func(t *testing.T) {
@@ -194,6 +196,7 @@ func equalHeaders(a, b http.Header) bool {
 // TestImportRefusesBadInputWhole: a bad entry anywhere names file and entry, and
 // nothing of the file is imported.
 func TestImportRefusesBadInputWhole(t *testing.T) {
+	t.Parallel()
 	home, _, _ := exportHome(t)
 	out := filepath.Join(t.TempDir(), "export.jsonl")
 	if code, _, errOut := runCLI(t, home, "", "export", "-o", out); code != 0 {
@@ -231,6 +234,7 @@ func TestImportRefusesBadInputWhole(t *testing.T) {
 // TestImportForeignHAR: a browser's HAR (HTTP/2 pseudo-headers, no dexra-tui fields)
 // is taken as far as it carries a request, and its signature is checked.
 func TestImportForeignHAR(t *testing.T) {
+	t.Parallel()
 	home, _, _ := exportHome(t)
 	body := `{"data":{"event":"delivery","status":"delivered"}}`
 	dexatel, _ := sig.Lookup("dexatel")

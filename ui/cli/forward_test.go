@@ -14,6 +14,7 @@ import (
 // listen says where it forwards, prints each attempt under its event, and --json
 // carries a forward object per attempt.
 func TestListenPrintsForwardAttempts(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
@@ -66,6 +67,7 @@ func TestListenPrintsForwardAttempts(t *testing.T) {
 // A forward target typed in the console is remembered in the config and used when
 // --forward-to is not given.
 func TestForwardTargetRememberedInTheConfig(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	file := filepath.Join(home, ".config", "dexra-tui", "config.toml")
 	os.MkdirAll(filepath.Dir(file), 0o700)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestJSONOutputEscapesRunesATerminalActsOn(t *testing.T) {
+	t.Parallel()
 	hostile := "a\u009d52;c;aGk=\u009c b\u009b2J c\u202eevil\u2066 d\x1b]0;t\x07"
 	var buf bytes.Buffer
 	if err := writeJSON(&buf, map[string]string{"text": hostile}, false); err != nil {

@@ -33,6 +33,7 @@ func showOutput(t *testing.T, ev *payloads.Event, asJSON bool) string {
 
 // show computes the schema check from the stored event (it is not kept in the history).
 func TestShowChecksTheSchema(t *testing.T) {
+	t.Parallel()
 	ev := showEvent(deliveryWithoutStatus)
 	if got := showOutput(t, ev, false); !strings.Contains(got, "\nschema       invalid · missing /data/status · ") {
 		t.Fatalf("show does not give the schema check:\n%s", got)
@@ -53,6 +54,7 @@ func TestShowChecksTheSchema(t *testing.T) {
 
 // A refused body was not kept: show --json says the check was not made, and why.
 func TestShowSchemaOfARejectedEvent(t *testing.T) {
+	t.Parallel()
 	ev := &payloads.Event{ID: "01JNGQ0000000000000000000B", Method: "POST", Path: "/dexatel", Source: "dexatel",
 		Type: "delivery", Status: 413, Rejected: "body exceeds 100 bytes", BodyKind: payloads.BodyEmpty, Size: 101}
 	var shown map[string]any

@@ -76,6 +76,7 @@ func forwardingSSHServer(t *testing.T, user ssh.PublicKey) string {
 
 // listen --tunnel shows the public URL, and what arrives there is recorded (or refused).
 func TestListenTunnel(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	addr := forwardingSSHServer(t, sshUser(t, home))
 	const secret = "cli-tunnel-secret"
@@ -123,6 +124,7 @@ func TestListenTunnel(t *testing.T) {
 }
 
 func TestPublicFlagsChecked(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -144,6 +146,7 @@ func TestPublicFlagsChecked(t *testing.T) {
 }
 
 func TestConfigKeyTunnel(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "config.toml")
 	os.WriteFile(file, []byte("tunnel = \"localhost.run\"\n"), 0o600)
@@ -154,6 +157,7 @@ func TestConfigKeyTunnel(t *testing.T) {
 }
 
 func TestPublicSideTellsTheConsoleOfChanges(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	addr := forwardingSSHServer(t, sshUser(t, home))
 	cfg := Config{Tunnel: "ssh://tester@" + addr, sshDir: filepath.Join(home, ".ssh")}
@@ -180,6 +184,7 @@ func TestPublicSideTellsTheConsoleOfChanges(t *testing.T) {
 }
 
 func TestListenRelay(t *testing.T) {
+	t.Parallel()
 	const secret = "cli-relay-secret"
 	body := `{"data":{"message_id":"relayed-1","event":"delivery","status":"delivered"}}`
 	m := hmac.New(sha256.New, []byte(secret))

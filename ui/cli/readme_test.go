@@ -12,6 +12,7 @@ import (
 // Every command line the README shows runs a real command with real flags, so the
 // README and the help cannot drift apart.
 func TestREADMECommandLinesMatchTheHelp(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)

@@ -63,6 +63,7 @@ func writeFixtures(t *testing.T, dir, secret string, expect *fixture.Expect) {
 }
 
 func TestReplayFixturesExitCodesAndJUnit(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	const secret = "whsec_Zml4dHVyZS10ZXN0LXNlY3JldC0xMjM0NTY3OA=="
 	dir := t.TempDir()

@@ -54,6 +54,7 @@ func runCLIEnv(t *testing.T, env map[string]string, args ...string) (code int, s
 }
 
 func TestSendWaitDeliveredAgainstTheSandbox(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
 	ln := startListen(t, home, "--db", db, "--secret", "right")
@@ -101,6 +102,7 @@ func TestSendWaitDeliveredAgainstTheSandbox(t *testing.T) {
 }
 
 func TestSendRecordsTheMessageWithoutAListener(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "history.db")
 	sb := startSandboxCmd(t, home, "--webhook-url", "http://127.0.0.1:1/", "--secret", "s", "--webhook-attempts", "1")
@@ -121,6 +123,7 @@ func TestSendRecordsTheMessageWithoutAListener(t *testing.T) {
 }
 
 func TestSendWrongKeySaysToCheckIt(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	sb := startSandboxCmd(t, home, "--webhook-url", "http://127.0.0.1:1/", "--secret", "s")
 	code, _, e := runCLI(t, home, "", "send", "--api-url", sb.api, "--key", "sk_wrong_000000000000", "--db", filepath.Join(home, "h.db"),
@@ -131,6 +134,7 @@ func TestSendWrongKeySaysToCheckIt(t *testing.T) {
 }
 
 func TestSendValidationErrorNamesTheField(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	sb := startSandboxCmd(t, home, "--webhook-url", "http://127.0.0.1:1/", "--secret", "s")
 	code, _, e := runCLI(t, home, "", "send", "--api-url", sb.api, "--key", sandboxTestKey, "--db", filepath.Join(home, "h.db"),
@@ -141,6 +145,7 @@ func TestSendValidationErrorNamesTheField(t *testing.T) {
 }
 
 func TestSendKeyFromProfileAndEnvironment(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	sb := startSandboxCmd(t, home, "--webhook-url", "http://127.0.0.1:1/", "--secret", "s")
 	cfgFile := filepath.Join(home, "config.toml")
@@ -160,6 +165,7 @@ func TestSendKeyFromProfileAndEnvironment(t *testing.T) {
 }
 
 func TestSendUsageErrors(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	req := filepath.Join(home, "req.json")
 	os.WriteFile(req, []byte(`{"channel":"sms"}`), 0o600)
@@ -178,6 +184,7 @@ func TestSendUsageErrors(t *testing.T) {
 }
 
 func TestSendWaitNeedsAListener(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	code, _, e := runCLI(t, home, "", "send", "--api-url", "http://127.0.0.1:1", "--key", "k", "--db", filepath.Join(home, "h.db"),
 		"--channel", "sms", "--to", "+15551234567", "--text", "a", "--wait", "delivered")
@@ -187,6 +194,7 @@ func TestSendWaitNeedsAListener(t *testing.T) {
 }
 
 func TestProfilesInTheConfigFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "config.toml")
 	os.WriteFile(file, []byte("[profiles.sandbox]\napi_key = \"sk_mine\"\n[profiles.staging]\nbase_url = \"https://staging.invalid\"\n"), 0o600)

@@ -25,6 +25,7 @@ const samplesSecret = "dexra_test-secret_0123456789abcdef"
 // TestEverySampleVerifiesAtTheListener sends each trigger sample to a listener that
 // checks with the same secret: each arrives as its source, signed, and passes.
 func TestEverySampleVerifiesAtTheListener(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	l := startListen(t, home, "--secret", samplesSecret)
 	code, list, _ := runCLI(t, home, "", "trigger", "--list")
@@ -66,6 +67,7 @@ func TestEverySampleVerifiesAtTheListener(t *testing.T) {
 // TestSamplesVerifyWithTheProvidersLibraries: stripe-go and the Standard Webhooks
 // library accept what trigger sends for their schemes (and stripe-go parses the event).
 func TestSamplesVerifyWithTheProvidersLibraries(t *testing.T) {
+	t.Parallel()
 	stripeSecret := "whsec_" + "c3RyaXBlLXNhbXBsZS1zZWNyZXQ="
 	stdSecret := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	var mu sync.Mutex
@@ -110,6 +112,7 @@ func TestSamplesVerifyWithTheProvidersLibraries(t *testing.T) {
 // TestTriggerSendsAFixtureResigned: trigger FILE sends an exported fixture, signed
 // afresh with the configured secret, --set applied.
 func TestTriggerSendsAFixtureResigned(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	l := startListen(t, home, "--secret", samplesSecret)
 	if code, _, errOut := runCLI(t, home, "", "trigger", "stripe.charge.failed", "--to", l.url, "--secret", samplesSecret); code != 0 {

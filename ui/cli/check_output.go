@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -102,49 +100,7 @@ func writeCheckJSON(w io.Writer, r tunnel.CheckReport) error {
 	return nil
 }
 
-// JUnit XML as CI systems read it: one testsuite, a testcase per probe.
-type junitSuites struct {
-	XMLName xml.Name     `xml:"testsuites"`
-	Suites  []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
-	Timestamp  string          `xml:"timestamp,attr"`
-	Properties []junitProperty `xml:"properties>property"`
-	Cases      []junitCase     `xml:"testcase"`
-}
-
-type junitProperty struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:"value,attr"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
-type junitSkipped struct {
-	Message string `xml:"message,attr"`
-}
-
-func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
-
-func junitReport(r tunnel.CheckReport, at time.Time) junitSuites {
+func junitReport(r tunnel.CheckReport, at time.Time) junitSuite {
 	suite := junitSuite{Name: "dexra-tui check " + r.URL, Tests: len(r.Probes), Failures: r.Failed(),
 		Timestamp:  at.UTC().Format(time.RFC3339),
 		Properties: []junitProperty{{"url", r.URL}, {"scheme", r.Scheme}, {"event", r.Event}}}
@@ -161,24 +117,16 @@ func junitReport(r tunnel.CheckReport, at time.Time) junitSuites {
 			suite.Skipped++
 			c.Skipped = &junitSkipped{Message: p.Problem}
 		case !p.OK:
-			c.Failure = &junitFailure{Message: p.Problem, Type: p.Name,
+			c.Failure = &junitProblem{Message: p.Problem, Type: p.Name,
 				Text: fmt.Sprintf("answered: %s\nwant: %s\nproblem: %s\nfix: %s\n", p.Answer, p.Want, p.Problem, p.Fix)}
 		}
 		suite.Cases = append(suite.Cases, c)
 	}
 	suite.Time = seconds(total)
-	return junitSuites{Suites: []junitSuite{suite}}
+	return suite
 }
 
 // writeJUnit writes the report for CI; it holds no secret (no headers, no bodies).
 func writeJUnit(file string, r tunnel.CheckReport) error {
-	out, err := xml.MarshalIndent(junitReport(r, time.Now()), "", "  ")
-	if err != nil {
-		return fmt.Errorf("encoding the JUnit report: %w", err)
-	}
-	data := append([]byte(xml.Header), out...)
-	if err := os.WriteFile(file, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("writing the JUnit report: %w (check that the directory exists and is writable)", err)
-	}
-	return nil
+	return writeJUnitFile(file, junitReport(r, time.Now()))
 }

@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"encoding/xml"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -252,44 +250,14 @@ func (a *App) printFixtureSummary(total, failed int, elapsed time.Duration, asJS
 	return err
 }
 
-// JUnit XML, as CI systems (GitHub, GitLab, Jenkins) read it.
-type fixtureSuites struct {
-	XMLName xml.Name       `xml:"testsuites"`
-	Suites  []fixtureSuite `xml:"testsuite"`
-}
-
-type fixtureSuite struct {
-	Name      string        `xml:"name,attr"`
-	Tests     int           `xml:"tests,attr"`
-	Failures  int           `xml:"failures,attr"`
-	Errors    int           `xml:"errors,attr"`
-	Time      string        `xml:"time,attr"`
-	Timestamp string        `xml:"timestamp,attr"`
-	Cases     []fixtureCase `xml:"testcase"`
-}
-
-type fixtureCase struct {
-	Name      string          `xml:"name,attr"`
-	Classname string          `xml:"classname,attr"`
-	Time      string          `xml:"time,attr"`
-	Failure   *fixtureProblem `xml:"failure,omitempty"`
-	Error     *fixtureProblem `xml:"error,omitempty"`
-}
-
-type fixtureProblem struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
 func writeFixtureJUnit(file string, results []fixtureResult, elapsed time.Duration) error {
-	suite := fixtureSuite{Name: "dexra-tui replay --fixtures", Tests: len(results),
+	suite := junitSuite{Name: "dexra-tui replay --fixtures", Tests: len(results),
 		Time: seconds(elapsed), Timestamp: time.Now().UTC().Format("2006-01-02T15:04:05")}
 	for _, r := range results {
 		src, typ := r.fixture.Source, r.fixture.Type
-		c := fixtureCase{Name: r.fixture.File, Classname: "fixtures." + orDash(src) + "." + orDash(typ), Time: seconds(r.latency())}
+		c := junitCase{Name: r.fixture.File, Classname: "fixtures." + orDash(src) + "." + orDash(typ), Time: seconds(r.latency())}
 		if !r.ok() {
-			p := &fixtureProblem{Message: xmlSafe(r.problem()), Type: "status", Text: xmlSafe(r.problem())}
+			p := &junitProblem{Message: xmlSafe(r.problem()), Type: "status", Text: xmlSafe(r.problem())}
 			if sentNothing(r) {
 				p.Type = "not sent"
 				c.Error = p
@@ -301,17 +269,7 @@ func writeFixtureJUnit(file string, results []fixtureResult, elapsed time.Durati
 		}
 		suite.Cases = append(suite.Cases, c)
 	}
-	data, err := xml.MarshalIndent(fixtureSuites{Suites: []fixtureSuite{suite}}, "", "  ")
-	if err != nil {
-		return fmt.Errorf("writing the JUnit report: %w", err)
-	}
-	if dir := filepath.Dir(file); dir != "" {
-		os.MkdirAll(dir, 0o755)
-	}
-	if err := os.WriteFile(file, append([]byte(xml.Header), append(data, '\n')...), 0o644); err != nil {
-		return fmt.Errorf("writing the JUnit report: %w", err)
-	}
-	return nil
+	return writeJUnitFile(file, suite)
 }
 
 func sentNothing(r fixtureResult) bool {

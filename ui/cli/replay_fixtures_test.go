@@ -130,13 +130,13 @@ func TestReplayFixturesExitCodesAndJUnit(t *testing.T) {
 	}
 }
 
-func parseFixtureJUnit(t *testing.T, file string) fixtureSuites {
+func parseFixtureJUnit(t *testing.T, file string) junitSuites {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s fixtureSuites
+	var s junitSuites
 	if err := xml.Unmarshal(data, &s); err != nil || len(s.Suites) != 1 {
 		t.Fatalf("junit does not parse: %v\n%s", err, data)
 	}

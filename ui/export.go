@@ -45,11 +45,9 @@ type exportRun struct {
 
 	seen exportProgressMsg // what Update last heard
 
-	wake     chan struct{}      // capacity 1: written changed
-	finished chan exportDoneMsg // capacity 1
-	mu       sync.Mutex
-	written  int
-	lastSent time.Time // touched by next only
+	runNews[exportDoneMsg]
+	mu      sync.Mutex
+	written int
 }
 
 // exportProgressMsg is how many events export gen has written.
@@ -164,7 +162,7 @@ func (m *Model) startExport() tea.Cmd {
 	m.replayGen++ // one counter for the console's background runs
 	run.gen = m.replayGen
 	run.seen = exportProgressMsg{gen: run.gen}
-	run.wake, run.finished = make(chan struct{}, 1), make(chan exportDoneMsg, 1)
+	run.runNews = newRunNews[exportDoneMsg]()
 	red := exchange.NewRedactor(append([]string{m.opts.Secret}, m.opts.ExportSecrets...)...)
 	host, version := m.opts.ListenURL, m.opts.Version
 	var ids []string
@@ -207,10 +205,7 @@ func writeExport(ctx context.Context, source exchange.Source, ids []string, run 
 		run.mu.Lock()
 		run.written = n
 		run.mu.Unlock()
-		select {
-		case run.wake <- struct{}{}:
-		default: // the waiter reads the newest count
-		}
+		run.changed()
 	})
 	if err == nil {
 		err = ctx.Err() // the console quit meanwhile: keep no half file
@@ -230,22 +225,11 @@ func writeExport(ctx context.Context, source exchange.Source, ids []string, run 
 
 // next waits for the export's next news, at most every progressEvery, or its end.
 func (r *exportRun) next() tea.Msg {
-	if wait := time.Until(r.lastSent.Add(progressEvery)); wait > 0 {
-		select {
-		case done := <-r.finished:
-			return done
-		case <-time.After(wait):
-		}
-	}
-	select {
-	case done := <-r.finished:
-		return done
-	case <-r.wake:
-		r.lastSent = time.Now()
+	return r.runNews.next(func() tea.Msg {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		return exportProgressMsg{gen: r.gen, written: r.written}
-	}
+	})
 }
 
 func (m *Model) exportProgressed(msg exportProgressMsg) tea.Cmd {

@@ -40,9 +40,7 @@ type replayRun struct {
 	// what Update last heard, read by the view
 	seen replayProgressMsg
 
-	wake     chan struct{}      // capacity 1: the progress changed
-	finished chan replayDoneMsg // capacity 1
-	lastSent time.Time          // touched by next only, which runs one call at a time
+	runNews[replayDoneMsg]
 
 	mu       sync.Mutex
 	progress replayProgressMsg
@@ -53,8 +51,7 @@ func newReplayRun(gen uint64, kind replayKind, id string) *replayRun {
 	return &replayRun{
 		gen: gen, kind: kind, id: id,
 		seen:     replayProgressMsg{gen: gen},
-		wake:     make(chan struct{}, 1),
-		finished: make(chan replayDoneMsg, 1),
+		runNews:  newRunNews[replayDoneMsg](),
 		progress: replayProgressMsg{gen: gen},
 	}
 }
@@ -93,31 +90,17 @@ func (r *replayRun) report(p tunnel.ReplayProgress) {
 		r.results = append(r.results, res)
 	}
 	r.mu.Unlock()
-	select {
-	case r.wake <- struct{}{}:
-	default: // the waiter has not taken the last change yet; it will read this one too
-	}
+	r.changed()
 }
 
 // next waits for the run's next news: its progress (at most every progressEvery), or
 // its end.
 func (r *replayRun) next() tea.Msg {
-	if wait := time.Until(r.lastSent.Add(progressEvery)); wait > 0 {
-		select {
-		case done := <-r.finished:
-			return done
-		case <-time.After(wait):
-		}
-	}
-	select {
-	case done := <-r.finished:
-		return done
-	case <-r.wake:
-		r.lastSent = time.Now()
+	return r.runNews.next(func() tea.Msg {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		return r.progress
-	}
+	})
 }
 
 // wait is next as a command, for the message after a progress message.

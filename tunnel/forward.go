@@ -334,11 +334,11 @@ func (f *Forwarder) Stop(ctx context.Context) error {
 		err = errors.Join(err, f.cursors.close())
 	}
 	if left > 0 {
-		resumes := ""
+		what := "each is recorded as forward-failed (replay them with dexra-tui replay --failed)"
 		if f.cursors != nil {
-			resumes = "; they are forwarded when dexra-tui starts again with the same --forward-to"
+			what = "they are forwarded when dexra-tui starts again with the same --forward-to"
 		}
-		err = errors.Join(fmt.Errorf("forwarder: stopped with %d event(s) not delivered; each is recorded as forward-failed%s", left, resumes), err)
+		err = errors.Join(fmt.Errorf("forwarder: stopped with %d event(s) not delivered; %s", left, what), err)
 	}
 	return err
 }

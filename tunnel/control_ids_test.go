@@ -1,6 +1,7 @@
 package tunnel
 
 import (
+	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -47,5 +48,13 @@ func TestControlTellsWhereTheListenerIs(t *testing.T) {
 	defer c2.Close()
 	if c2.ListenURL() != "http://127.0.0.1:5101" {
 		t.Fatalf("got %q", c2.ListenURL())
+	}
+}
+
+// Without a forwarder in the holding process, a retry request says so.
+func TestControlRetryForwardsWithoutAForwarderIsUnsupported(t *testing.T) {
+	_, c, _ := controlFixture(t)
+	if _, _, err := c.RetryForwards(); !errors.Is(err, ErrControlUnsupported) {
+		t.Fatalf("got %v", err)
 	}
 }

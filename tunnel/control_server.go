@@ -30,6 +30,7 @@ type ControlServer struct {
 	// listenURL is where this process's webhook listener answers, told to clients
 	// (trigger, send, check) so they find it without --to.
 	listenURL atomic.Pointer[string]
+	forwarder forwarderSlot // SetForwarder
 }
 
 // SetListenURL tells clients where this process's webhook listener answers.
@@ -65,7 +66,7 @@ func ServeControl(sockPath string, r store.Reader, log *slog.Logger) (*ControlSe
 	}
 	cs := &ControlServer{path: sockPath, ln: ln, info: info, done: make(chan struct{})}
 	cs.server = &http.Server{
-		Handler:           controlHandler(r, cs.ping),
+		Handler:           cs.handler(r),
 		ReadHeaderTimeout: 5 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -101,7 +102,15 @@ func (cs *ControlServer) Close() error {
 	return err
 }
 
-func controlHandler(r store.Reader, ping func() pingAnswer) http.Handler {
+// handler is the control protocol over r, with the calls that reach this process's
+// forwarder.
+func (cs *ControlServer) handler(r store.Reader) http.Handler {
+	mux := controlHandler(r, cs.ping)
+	handle(mux, controlRetry, cs.retryForwards)
+	return mux
+}
+
+func controlHandler(r store.Reader, ping func() pingAnswer) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+controlPing, func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, ping())
@@ -162,3 +171,4 @@ func handle[Req any](mux *http.ServeMux, path string, fn func(Req) (any, error))
 		writeJSON(w, http.StatusOK, v)
 	})
 }
+

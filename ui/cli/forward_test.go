@@ -2,11 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -84,5 +87,55 @@ func TestForwardTargetRememberedInTheConfig(t *testing.T) {
 	}
 	if err := saveForwardTarget(file, "localhost:99999"); err == nil {
 		t.Fatal("an invalid target was saved")
+	}
+}
+
+// replay --failed from another terminal, while the listener still retries, has the
+// listener's forwarder retry now, in order, and sends nothing twice.
+func TestReplayFailedAsksTheListenersForwarderFirst(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // the app is down for now
+	home := t.TempDir()
+	db := filepath.Join(home, "h.db")
+	l := startListen(t, home, "--db", db, "--secret", "s", "--forward-to", "http://"+addr+"/hooks", "--json")
+	for range 2 {
+		if code, o, e := runCLI(t, home, "", "trigger", "dexatel.delivery", "--to", l.url, "--secret", "s"); code != 0 {
+			t.Fatalf("trigger: %d %q %q", code, o, e)
+		}
+	}
+	waitFor(t, "a forward attempt", func() bool { return strings.Contains(l.out.String(), `"forward"`) })
+	var mu sync.Mutex
+	var got []string
+	app := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, string(b))
+		mu.Unlock()
+	})}
+	aln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("the app's port was taken meanwhile: %v", err)
+	}
+	go app.Serve(aln)
+	defer app.Close()
+	code, o, e := runCLI(t, home, "", "replay", "--failed", "--db", db)
+	if code != 0 || !strings.Contains(e, "retries its waiting events now") {
+		t.Fatalf("replay --failed: %d %q %q", code, o, e)
+	}
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(got) }
+	waitFor(t, "both events delivered", func() bool { return count() >= 2 })
+	_, list, _ := runCLI(t, home, "", "events", "--db", db, "--oldest-first", "--json")
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 {
+		t.Fatalf("the app got %d requests, want each event once", len(got))
+	}
+	if !strings.Contains(list, "delivery") || strings.Index(got[0], "message_id") < 0 {
+		t.Fatalf("got %q", got)
 	}
 }

@@ -122,7 +122,24 @@ func (a *App) replay(ctx context.Context, fs *pflag.FlagSet, o replayOptions, po
 	if err != nil {
 		return err
 	}
-	items, err := replayItems(history, ids, *query, *failed, len(targets) > 0)
+	var items []tunnel.ReplayItem
+	asked := false
+	if c, ok := history.(*tunnel.ControlClient); ok && *failed {
+		// A listener holds the history: its forwarder retries what it still holds, in
+		// order, and only what it gave up on is replayed here, so nothing goes twice.
+		if retried, givenUp, rerr := c.RetryForwards(); rerr == nil {
+			if retried {
+				fmt.Fprintln(a.Stderr, "dexra-tui: the listener's forwarder retries its waiting events now, in order")
+			}
+			if len(targets) > 0 {
+				givenUp = distinctIDs(givenUp)
+			}
+			items, asked = givenUp, true
+		}
+	}
+	if !asked {
+		items, err = replayItems(history, ids, *query, *failed, len(targets) > 0)
+	}
 	if err != nil {
 		return err
 	}

@@ -245,6 +245,7 @@ func serveHistory(cfg Config, st *store.Store, generated generated, hooks server
 			return nil, fmt.Errorf("starting forwarding: %w", err)
 		}
 		s.forwarder.Start(s.hub)
+		s.control.SetForwarder(s.forwarder) // replay --failed from another terminal asks it first
 	}
 	// Subscribed before anything can deliver: the first events, relayed ones included,
 	// are printed and shown too.

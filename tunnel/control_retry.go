@@ -24,7 +24,9 @@ type retryAnswer struct {
 }
 
 // forwarderSlot holds the forwarder the control socket answers for (nil: none runs).
-type forwarderSlot struct{ p atomic.Pointer[forwardRetrier] }
+type forwarderSlot struct {
+	p atomic.Pointer[forwardRetrier]
+}
 
 // SetForwarder lets clients ask this process's forwarder to retry now (nil: none runs).
 func (cs *ControlServer) SetForwarder(f *Forwarder) {

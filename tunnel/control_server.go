@@ -171,4 +171,3 @@ func handle[Req any](mux *http.ServeMux, path string, fn func(Req) (any, error))
 		writeJSON(w, http.StatusOK, v)
 	})
 }
-

@@ -1,27 +1,11 @@
 package catalog
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 )
-
-// decodeJSON parses body as one JSON value (numbers kept as json.Number); ok=false if it is not.
-func decodeJSON(body []byte) (any, bool) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, false
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, false // trailing data after the value
-	}
-	return v, true
-}
 
 // at walks object keys; nil when any step is missing or not an object. An integer-like
 // key also indexes arrays ("0").

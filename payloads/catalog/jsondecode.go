@@ -136,7 +136,7 @@ func (d *jsonDecoder) array() (any, bool) {
 	if d.depth++; d.depth > maxJSONDepth {
 		return nil, false
 	}
-	d.pos++ // '['
+	d.pos++             // '['
 	a := make([]any, 0) // encoding/json gives [] for an empty array, never nil
 	d.skipSpace()
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {

@@ -19,8 +19,17 @@ import (
 // whatever the number of headers a hostile request carries.
 func headerValue(h http.Header, name string) (string, bool) {
 	forms := headerForms(name)
-	for _, key := range [...]string{forms[0], forms[1], name} {
-		if v := h[key]; len(v) > 0 {
+	if v := h[forms[0]]; len(v) > 0 {
+		return trimOWS(v[0]), true
+	}
+	// Each form once: scheme header names are canonical, so name is usually forms[0].
+	if forms[1] != forms[0] {
+		if v := h[forms[1]]; len(v) > 0 {
+			return trimOWS(v[0]), true
+		}
+	}
+	if name != forms[0] && name != forms[1] {
+		if v := h[name]; len(v) > 0 {
 			return trimOWS(v[0]), true
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"strings"
+	"sync"
 )
 
 // algorithm is a hash an HMAC is built on.
@@ -38,11 +39,63 @@ func algorithmByName(name string) (algorithm, bool) {
 }
 
 func (a algorithm) mac(key []byte, parts ...[]byte) []byte {
-	m := hmac.New(a.new, key)
+	pool := keyedPool(a, key)
+	var m hash.Hash
+	if pool != nil {
+		m = pool.Get().(hash.Hash)
+		m.Reset()
+	} else {
+		m = hmac.New(a.new, key)
+	}
 	for _, p := range parts {
 		m.Write(p)
 	}
-	return m.Sum(nil)
+	out := m.Sum(nil)
+	if pool != nil {
+		pool.Put(m)
+	}
+	return out
+}
+
+// maxKeyedPools bounds the keyed HMACs kept: keys are the configured secrets (a few),
+// so beyond this a key is one no configuration names and is not worth keeping.
+const maxKeyedPools = 64
+
+var keyedPools struct {
+	sync.RWMutex
+	byAlg map[string]map[string]*sync.Pool // algorithm name → key → HMACs keyed with it
+	n     int
+}
+
+// keyedPool holds reusable HMACs keyed with key: hmac.New hashes the padded key twice
+// and allocates on every call, a Reset of a used one only restores the saved state.
+// nil when the bound is reached.
+func keyedPool(a algorithm, key []byte) *sync.Pool {
+	keyedPools.RLock()
+	pool := keyedPools.byAlg[a.name][string(key)]
+	keyedPools.RUnlock()
+	if pool != nil {
+		return pool
+	}
+	keyedPools.Lock()
+	defer keyedPools.Unlock()
+	if pool = keyedPools.byAlg[a.name][string(key)]; pool != nil {
+		return pool
+	}
+	if keyedPools.n >= maxKeyedPools {
+		return nil
+	}
+	if keyedPools.byAlg == nil {
+		keyedPools.byAlg = map[string]map[string]*sync.Pool{}
+	}
+	if keyedPools.byAlg[a.name] == nil {
+		keyedPools.byAlg[a.name] = map[string]*sync.Pool{}
+	}
+	own := string(key) // a copy: the caller's bytes may change
+	pool = &sync.Pool{New: func() any { return hmac.New(a.new, []byte(own)) }}
+	keyedPools.byAlg[a.name][own] = pool
+	keyedPools.n++
+	return pool
 }
 
 // encoding is how a MAC is written into a header.

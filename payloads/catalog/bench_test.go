@@ -2,8 +2,10 @@ package catalog
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // benchBody is a ~1 KiB Dexatel message, the payload BenchmarkIngest posts.
@@ -48,3 +50,87 @@ func BenchmarkBaselineUnmarshal(b *testing.B) {
 		}
 	}
 }
+
+// alternate times base and cand in alternating rounds of calls inside one benchmark, so
+// both see the same machine load, and reports each one's ns/call, allocs/call and ratio.
+func alternate(b *testing.B, base, cand func()) {
+	const round = 20
+	baseAllocs, candAllocs := testing.AllocsPerRun(50, base), testing.AllocsPerRun(50, cand)
+	var baseTime, candTime time.Duration
+	calls := 0
+	for b.Loop() {
+		start := time.Now()
+		for range round {
+			base()
+		}
+		mid := time.Now()
+		for range round {
+			cand()
+		}
+		candTime += time.Since(mid)
+		baseTime += mid.Sub(start)
+		calls += round
+	}
+	b.ReportMetric(float64(baseTime.Nanoseconds())/float64(calls), "base-ns/call")
+	b.ReportMetric(float64(candTime.Nanoseconds())/float64(calls), "new-ns/call")
+	b.ReportMetric(float64(candTime)/float64(baseTime), "new/base")
+	b.ReportMetric(baseAllocs, "base-allocs/call")
+	b.ReportMetric(candAllocs, "new-allocs/call")
+}
+
+// BenchmarkDecodeJSON is decodeJSON against encoding/json (the decoder it replaced) on
+// the ~1 KiB Dexatel delivery the listener benchmark posts and on every sample.
+func BenchmarkDecodeJSON(b *testing.B) {
+	bodies := []struct {
+		name string
+		body []byte
+	}{{"dexatel.delivery-1KiB", benchDelivery1KiB}}
+	for _, e := range Samples() {
+		body, err := e.Sample(time.Unix(1700000000, 0), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if e.ContentType == "" {
+			bodies = append(bodies, struct {
+				name string
+				body []byte
+			}{e.Name(), body})
+		}
+	}
+	for _, c := range bodies {
+		b.Run(c.name, func(b *testing.B) {
+			if _, ok := decodeJSON(c.body); !ok {
+				b.Fatal("sample is not JSON")
+			}
+			alternate(b, func() { decodeJSONStd(c.body) }, func() { decodeJSON(c.body) })
+		})
+	}
+}
+
+// BenchmarkCatalogAnalyze is what payloads.Analyze asks the catalog per event (IsJSON,
+// Classify, Derive) on the ~1 KiB delivery, with the body parsed by encoding/json
+// (base) and by decodeJSON (new).
+func BenchmarkCatalogAnalyze(b *testing.B) {
+	h := hdr("X-Dexatel-Signature", seedSignature)
+	run := func(decode func([]byte) (any, bool)) func() {
+		return func() {
+			p := Parse(benchDelivery1KiB)
+			p.b.v, p.b.ok = decode(p.b.raw)
+			p.b.done = true
+			p.IsJSON()
+			src, typ := p.Classify("/dexatel", h)
+			if typ != "delivery" {
+				b.Fatal(src, typ)
+			}
+			p.Derive(src, typ, h)
+		}
+	}
+	alternate(b, run(decodeJSONStd), run(decodeJSON))
+}
+
+// benchDelivery1KiB is the ~1 KiB signed Dexatel delivery BenchmarkIngest posts
+// (tunnel/listener_helpers_test.go dexatelDelivery).
+var benchDelivery1KiB = func() []byte {
+	body := `{"data":{"account_id":"4ca07d94-7b4d-4434-97aa-9ec34772f111","message_id":"4ca07d94-7b4d-4434-97aa-000000000042","event":"delivery","status":"delivered","timestamp":"2022-03-01 13:00:00","note":"%s"}}`
+	return []byte(fmt.Sprintf(body, strings.Repeat("x", 1024-len(body)+2)))
+}()

@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // maxJSONDepth is encoding/json's nesting limit (scanner.go maxNestingDepth): deeper is invalid.
@@ -35,6 +36,24 @@ type jsonDecoder struct {
 	data  []byte
 	pos   int
 	depth int
+	// text holds the bytes of every decoded string and number, so a document costs one
+	// allocation for them instead of one each; bytes once written are never changed.
+	text []byte
+}
+
+// keep returns b as a string stored in d.text, never sharing memory with the body.
+func (d *jsonDecoder) keep(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if cap(d.text)-len(d.text) < len(b) {
+		// What is left of the body bounds what is left to store, but for invalid UTF-8
+		// (one byte becomes three); then another block.
+		d.text = make([]byte, 0, max(len(b), len(d.data)-d.pos))
+	}
+	start := len(d.text)
+	d.text = append(d.text, b...)
+	return unsafe.String(&d.text[start], len(b))
 }
 
 func (d *jsonDecoder) skipSpace() {
@@ -200,7 +219,7 @@ func (d *jsonDecoder) number() (any, bool) {
 			return nil, false
 		}
 	}
-	return json.Number(d.data[start:d.pos]), true
+	return json.Number(d.keep(d.data[start:d.pos])), true
 }
 
 func (d *jsonDecoder) digits() int {
@@ -220,7 +239,7 @@ func (d *jsonDecoder) key() (string, bool) {
 		if k, ok := commonKeys[string(d.data[start:end])]; ok {
 			return k, true
 		}
-		return string(d.data[start:end]), true
+		return d.keep(d.data[start:end]), true
 	}
 	return d.string()
 }
@@ -243,7 +262,7 @@ func (d *jsonDecoder) string() (string, bool) {
 	}
 	if r < len(d.data) && d.data[r] == '"' {
 		d.pos = r + 1
-		return string(d.data[start:r]), true
+		return d.keep(d.data[start:r]), true
 	}
 	return d.unquote(start, r)
 }
@@ -257,7 +276,7 @@ func (d *jsonDecoder) unquote(start, r int) (string, bool) {
 		switch c := s[r]; {
 		case c == '"':
 			d.pos = r + 1
-			return string(b), true
+			return d.keep(b), true
 		case c == '\\':
 			if r+1 >= len(s) {
 				return "", false

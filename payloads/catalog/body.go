@@ -60,12 +60,14 @@ func form(body []byte) url.Values {
 
 // parsedBody parses a body on first use, so the derivations of one event share one parse.
 type parsedBody struct {
-	raw      []byte
-	v        any
-	ok       bool
-	done     bool
-	vals     url.Values
-	formDone bool
+	raw       []byte
+	v         any
+	ok        bool
+	done      bool
+	valid     bool // validJSON(raw), once validDone
+	validDone bool
+	vals      url.Values
+	formDone  bool
 }
 
 func parse(body []byte) *parsedBody { return &parsedBody{raw: body} }
@@ -74,9 +76,34 @@ func parse(body []byte) *parsedBody { return &parsedBody{raw: body} }
 func (p *parsedBody) json() (any, bool) {
 	if !p.done {
 		p.done = true
-		p.v, p.ok = decodeJSON(p.raw)
+		if !p.validDone || p.valid {
+			p.v, p.ok = decodeJSON(p.raw)
+		}
 	}
 	return p.v, p.ok
+}
+
+// isJSON reports whether the body is one JSON value, without decoding it.
+func (p *parsedBody) isJSON() bool {
+	if p.done {
+		return p.ok
+	}
+	if !p.validDone {
+		p.validDone = true
+		p.valid = validJSON(p.raw)
+	}
+	return p.valid
+}
+
+// str is str(p.doc(), path...), read from the body while no derivation needed the tree.
+func (p *parsedBody) str(path ...string) string {
+	if p.done {
+		return str(p.v, path...)
+	}
+	if !p.isJSON() {
+		return ""
+	}
+	return strAt(p.raw, path...)
 }
 
 // doc is the JSON value, nil when the body is not JSON.

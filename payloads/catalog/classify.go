@@ -22,11 +22,11 @@ func classify(path string, h http.Header, b *parsedBody) (string, string) {
 	doc := b.doc
 	switch {
 	case header(h, "X-Dexatel-Signature") != "":
-		return "dexatel", str(doc(), "data", "event")
+		return "dexatel", b.str("data", "event")
 	case header(h, "X-Dexra-Signature") != "":
-		return "dexra", str(doc(), "event")
+		return "dexra", b.str("event")
 	case header(h, "Stripe-Signature") != "":
-		return "stripe", str(doc(), "type")
+		return "stripe", b.str("type")
 	case header(h, "X-GitHub-Event") != "":
 		return "github", header(h, "X-GitHub-Event")
 	case header(h, "X-Hub-Signature-256") != "" || header(h, "X-Hub-Signature") != "":
@@ -48,15 +48,15 @@ func classify(path string, h http.Header, b *parsedBody) (string, string) {
 	}
 	if src := pathSource(path); src != "" {
 		if src == "dexatel" {
-			return src, str(doc(), "data", "event")
+			return src, b.str("data", "event")
 		}
-		return src, str(doc(), "event")
+		return src, b.str("event")
 	}
 	switch {
 	case header(h, "Webhook-Signature") != "" || header(h, "Webhook-Id") != "":
-		return "standard", str(doc(), "type")
+		return "standard", b.str("type")
 	case header(h, "Svix-Signature") != "" || header(h, "Svix-Id") != "":
-		return "svix", str(doc(), "type")
+		return "svix", b.str("type")
 	}
 	if src, typ, ok := unsignedShape(doc()); ok {
 		return src, typ

@@ -21,8 +21,7 @@ func Parse(body []byte) *Parsed { return &Parsed{b: parse(body)} }
 
 // IsJSON reports whether the body is exactly one JSON value, as json.Valid does.
 func (p *Parsed) IsJSON() bool {
-	_, ok := p.b.json()
-	return ok
+	return p.b.isJSON()
 }
 
 // Classify is the package-level Classify on the shared parse.

@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/binary"
 	"encoding/json"
+	"math"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -19,6 +20,18 @@ const maxJSONDepth = 10000
 // encoding/json's answer.
 func decodeJSON(body []byte) (any, bool) {
 	d := jsonDecoder{data: body}
+	return d.document()
+}
+
+// validJSON is decodeJSON's ok without building anything.
+func validJSON(body []byte) bool {
+	d := jsonDecoder{data: body, skip: true}
+	_, ok := d.document()
+	return ok
+}
+
+// document reads the whole body as one value.
+func (d *jsonDecoder) document() (any, bool) {
 	d.skipSpace()
 	v, ok := d.value()
 	if !ok {
@@ -31,6 +44,100 @@ func decodeJSON(body []byte) (any, bool) {
 	return v, true
 }
 
+// strAt is str(v, path...) for v decoded from body, which must be valid JSON, read from
+// the body without decoding more than the answer: the listener asks for a few fields of
+// every event and needs no tree for them.
+func strAt(body []byte, path ...string) string {
+	d := jsonDecoder{data: body, skip: true}
+	d.skipSpace()
+	for _, k := range path {
+		if !d.enter(k) {
+			return ""
+		}
+	}
+	switch c := body[d.pos]; {
+	case c == '"':
+		d.skip, d.exact = false, true
+		s, _ := d.string()
+		return s
+	case c == '-' || '0' <= c && c <= '9':
+		start := d.pos
+		d.number()
+		return string(body[start:d.pos])
+	}
+	return ""
+}
+
+// enter moves d from the value at pos to its member k as at() finds it: an object's
+// last k, or an array's element k.
+func (d *jsonDecoder) enter(k string) bool {
+	switch d.data[d.pos] {
+	case '{':
+		d.pos++
+		d.skipSpace()
+		if d.data[d.pos] == '}' {
+			return false
+		}
+		found := -1
+		for {
+			match := d.keyIs(k)
+			d.skipSpace()
+			d.pos++ // ':'
+			d.skipSpace()
+			if match {
+				found = d.pos // a later equal key replaces it, as in the decoded map
+			}
+			d.value()
+			d.skipSpace()
+			if d.data[d.pos] == ',' {
+				d.pos++
+				d.skipSpace()
+				continue
+			}
+			break // '}'
+		}
+		if found < 0 {
+			return false
+		}
+		d.pos = found
+		return true
+	case '[':
+		i, ok := index(k, math.MaxInt)
+		if !ok {
+			return false
+		}
+		d.pos++
+		d.skipSpace()
+		if d.data[d.pos] == ']' {
+			return false
+		}
+		for n := 0; n < i; n++ {
+			d.value()
+			d.skipSpace()
+			if d.data[d.pos] != ',' {
+				return false // fewer than i+1 elements
+			}
+			d.pos++
+			d.skipSpace()
+		}
+		return true
+	}
+	return false
+}
+
+// keyIs reads the object key at pos and reports whether it decodes to k.
+func (d *jsonDecoder) keyIs(k string) bool {
+	start := d.pos + 1
+	if end := plainRun(d.data, start); end < len(d.data) && d.data[end] == '"' {
+		d.pos = end + 1
+		return string(d.data[start:end]) == k
+	}
+	d.skip, d.exact = false, true
+	key, _ := d.string()
+	d.skip, d.exact = true, false
+	return key == k
+}
+
 // jsonDecoder reads one JSON text; pos is the next unread byte.
 type jsonDecoder struct {
 	data  []byte
@@ -39,12 +146,18 @@ type jsonDecoder struct {
 	// text holds the bytes of every decoded string and number, so a document costs one
 	// allocation for them instead of one each; bytes once written are never changed.
 	text []byte
+	// skip validates and moves past values without building them; exact stores a
+	// string on its own instead of in text.
+	skip, exact bool
 }
 
 // keep returns b as a string stored in d.text, never sharing memory with the body.
 func (d *jsonDecoder) keep(b []byte) string {
 	if len(b) == 0 {
 		return ""
+	}
+	if d.exact {
+		return string(b)
 	}
 	if cap(d.text)-len(d.text) < len(b) {
 		// What is left of the body bounds what is left to store, but for invalid UTF-8
@@ -78,8 +191,8 @@ func (d *jsonDecoder) value() (any, bool) {
 		return d.array()
 	case c == '"':
 		s, ok := d.string()
-		if !ok {
-			return nil, false
+		if !ok || d.skip {
+			return nil, ok
 		}
 		return s, true
 	case c == 't':
@@ -107,7 +220,10 @@ func (d *jsonDecoder) object() (any, bool) {
 		return nil, false
 	}
 	d.pos++ // '{'
-	m := make(map[string]any)
+	var m map[string]any
+	if !d.skip {
+		m = make(map[string]any)
+	}
 	d.skipSpace()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
@@ -132,7 +248,9 @@ func (d *jsonDecoder) object() (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		m[k] = v // a repeated key keeps its last value, as encoding/json does
+		if !d.skip {
+			m[k] = v // a repeated key keeps its last value, as encoding/json does
+		}
 		d.skipSpace()
 		if d.pos >= len(d.data) {
 			return nil, false
@@ -155,8 +273,11 @@ func (d *jsonDecoder) array() (any, bool) {
 	if d.depth++; d.depth > maxJSONDepth {
 		return nil, false
 	}
-	d.pos++             // '['
-	a := make([]any, 0) // encoding/json gives [] for an empty array, never nil
+	d.pos++ // '['
+	var a []any
+	if !d.skip {
+		a = make([]any, 0) // encoding/json gives [] for an empty array, never nil
+	}
 	d.skipSpace()
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
@@ -168,7 +289,9 @@ func (d *jsonDecoder) array() (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		a = append(a, v)
+		if !d.skip {
+			a = append(a, v)
+		}
 		d.skipSpace()
 		if d.pos >= len(d.data) {
 			return nil, false
@@ -219,6 +342,9 @@ func (d *jsonDecoder) number() (any, bool) {
 			return nil, false
 		}
 	}
+	if d.skip {
+		return nil, true
+	}
 	return json.Number(d.keep(d.data[start:d.pos])), true
 }
 
@@ -236,6 +362,9 @@ func (d *jsonDecoder) key() (string, bool) {
 	end := plainRun(d.data, start)
 	if end < len(d.data) && d.data[end] == '"' {
 		d.pos = end + 1
+		if d.skip {
+			return "", true
+		}
 		if k, ok := commonKeys[string(d.data[start:end])]; ok {
 			return k, true
 		}
@@ -262,6 +391,9 @@ func (d *jsonDecoder) string() (string, bool) {
 	}
 	if r < len(d.data) && d.data[r] == '"' {
 		d.pos = r + 1
+		if d.skip {
+			return "", true
+		}
 		return d.keep(d.data[start:r]), true
 	}
 	return d.unquote(start, r)
@@ -276,6 +408,9 @@ func (d *jsonDecoder) unquote(start, r int) (string, bool) {
 		switch c := s[r]; {
 		case c == '"':
 			d.pos = r + 1
+			if d.skip {
+				return "", true
+			}
 			return d.keep(b), true
 		case c == '\\':
 			if r+1 >= len(s) {

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -34,9 +35,39 @@ func sameAsStd(t *testing.T, body []byte) {
 	if gotOK != wantOK || !reflect.DeepEqual(got, want) {
 		t.Fatalf("decodeJSON(%.200q) = %#v, %v; encoding/json gives %#v, %v", body, got, gotOK, want, wantOK)
 	}
-	if gotOK != json.Valid(body) {
-		t.Fatalf("decodeJSON(%.200q) ok=%v but json.Valid says %v", body, gotOK, !gotOK)
+	if gotOK != json.Valid(body) || validJSON(body) != gotOK {
+		t.Fatalf("decodeJSON(%.200q) ok=%v, validJSON %v, json.Valid %v", body, gotOK, validJSON(body), json.Valid(body))
 	}
+	if !wantOK {
+		return
+	}
+	for _, path := range pathsOf(want, nil, 0) {
+		if got, want := strAt(body, path...), str(want, path...); got != want {
+			t.Fatalf("strAt(%.200q, %q) = %q; str of encoding/json's tree gives %q", body, path, got, want)
+		}
+	}
+}
+
+// pathsOf lists paths into v, present and absent, for strAt to be checked on: every key
+// and index down to depth 3, an index past the end, a missing key, and a path into a scalar.
+func pathsOf(v any, prefix []string, depth int) [][]string {
+	p := func(k string) []string { return append(append([]string(nil), prefix...), k) }
+	out := [][]string{prefix, p("missing"), p("0")}
+	if depth >= 3 {
+		return out
+	}
+	switch n := v.(type) {
+	case map[string]any:
+		for k, e := range n {
+			out = append(out, pathsOf(e, p(k), depth+1)...)
+		}
+	case []any:
+		for i, e := range n {
+			out = append(out, pathsOf(e, p(fmt.Sprint(i)), depth+1)...)
+		}
+		out = append(out, p(fmt.Sprint(len(n))), p("01"), p("-1"))
+	}
+	return out
 }
 
 func TestDecodeJSONMatchesEncodingJSON(t *testing.T) {
@@ -80,6 +111,50 @@ func TestDecodeJSONKeepsNoBody(t *testing.T) {
 	}
 	if got := str(v, "note"); got != "abcdefgh12345678" {
 		t.Fatalf("decoded string changed with the body: %q", got)
+	}
+}
+
+// FuzzStrAt holds strAt to str on encoding/json's tree for any path, the fuzzer's own
+// keys included (FuzzDecodeJSON tries the paths present in each body).
+func FuzzStrAt(f *testing.F) {
+	f.Add([]byte(`{"data":{"event":"delivery","event":"message"}}`), "data.event")
+	f.Add([]byte(`{"a":[{"b":1},{"b":"\u0041"}]}`), "a.1.b")
+	f.Add([]byte(`{"k\u00e9":"v","k\u00e9":2.5e3}`), "k\u00e9")
+	f.Add([]byte(`{"a\"b":{"":[null,true,"x"]}}`), "a\"b..2")
+	f.Add([]byte(`[[],[1],{"0":"zero"}]`), "2.0")
+	f.Fuzz(func(t *testing.T, body []byte, path string) {
+		want, ok := decodeJSONStd(body)
+		if !ok {
+			return
+		}
+		keys := strings.SplitN(path, ".", 6)
+		if got, want := strAt(body, keys...), str(want, keys...); got != want {
+			t.Fatalf("strAt(%q, %q) = %q; str of encoding/json's tree gives %q", body, keys, got, want)
+		}
+	})
+}
+
+// TestDexatelFieldsWithoutTree checks the listener's derivations for a signed Dexatel
+// event read their fields from the body and decode no tree, and agree with the tree.
+func TestDexatelFieldsWithoutTree(t *testing.T) {
+	h := hdr("X-Dexatel-Signature", seedSignature)
+	for _, body := range [][]byte{benchDelivery1KiB, []byte(seedMessage)} {
+		lazy := Parse(body)
+		src, typ := lazy.Classify("/dexatel", h)
+		isJSON := lazy.IsJSON()
+		d := lazy.Derive(src, typ, h)
+		if lazy.b.done {
+			t.Fatalf("%s.%s: the whole body was decoded", src, typ)
+		}
+		full := Parse(body)
+		full.b.json()
+		fsrc, ftyp := full.Classify("/dexatel", h)
+		if fsrc != src || ftyp != typ || !isJSON || full.Derive(fsrc, ftyp, h) != d {
+			t.Fatalf("lazy %s.%s %+v differs from the decoded tree's %s.%s %+v", src, typ, d, fsrc, ftyp, full.Derive(fsrc, ftyp, h))
+		}
+		if d.Summary == "" {
+			t.Fatalf("nothing derived: %+v", d)
+		}
 	}
 }
 

@@ -43,24 +43,23 @@ func bodyKey(body []byte) string {
 
 // eventID is the id the platform gives the event itself (not the object it is about).
 func eventID(source string, h http.Header, b *parsedBody) string {
-	doc := b.doc
 	switch source {
 	case "conversa":
-		return firstOf(str(doc(), "id"), header(h, "Webhook-Id"))
+		return firstOf(b.str("id"), header(h, "Webhook-Id"))
 	case "dexra":
-		return firstOf(str(doc(), "event_id"), header(h, "Webhook-Id"))
+		return firstOf(b.str("event_id"), header(h, "Webhook-Id"))
 	case "stripe":
-		return str(doc(), "id")
+		return b.str("id")
 	case "github":
 		return header(h, "X-GitHub-Delivery")
 	case "shopify":
 		return firstOf(header(h, "X-Shopify-Webhook-Id"), header(h, "X-Shopify-Event-Id"))
 	case "slack":
-		if id := str(doc(), "event_id"); id != "" {
+		if id := b.str("event_id"); id != "" {
 			return id
 		}
 	case "telegram":
-		return str(doc(), "update_id")
+		return b.str("update_id")
 	case "twilio":
 		return header(h, "I-Twilio-Idempotency-Token")
 	case "dexatel", "whatsapp", "meta":
@@ -80,10 +79,11 @@ func correlation(source, typ string, b *parsedBody) string {
 		vals := b.form()
 		return firstOf(vals.Get("MessageSid"), vals.Get("SmsSid"), vals.Get("CallSid"))
 	}
+	if source == "dexatel" {
+		return b.str("data", "message_id")
+	}
 	d := b.doc()
 	switch source {
-	case "dexatel":
-		return str(d, "data", "message_id")
 	case "dexra":
 		if typ == "user_updated" {
 			return firstOf(str(d, "data", "user_id"), str(d, "user_id"))

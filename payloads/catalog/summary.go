@@ -20,13 +20,14 @@ func summary(source, typ string, b *parsedBody) string {
 	if source == "twilio" {
 		return twilioSummary(typ, b.form())
 	}
+	if source == "dexatel" {
+		return dexatelSummary(typ, b)
+	}
 	d := b.doc()
 	if d == nil {
 		return ""
 	}
 	switch source {
-	case "dexatel":
-		return dexatelSummary(typ, d)
 	case "dexra":
 		return dexraSummary(typ, d)
 	case "conversa":
@@ -53,12 +54,11 @@ func summary(source, typ string, b *parsedBody) string {
 	return ""
 }
 
-func dexatelSummary(typ string, d any) string {
-	data := at(d, "data")
+func dexatelSummary(typ string, b *parsedBody) string {
 	if typ == "message" {
-		return join(text(str(data, "text")), str(data, "channel"))
+		return join(text(b.str("data", "text")), b.str("data", "channel"))
 	}
-	return str(data, "status")
+	return b.str("data", "status")
 }
 
 func dexraSummary(typ string, d any) string {

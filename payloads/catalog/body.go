@@ -66,6 +66,7 @@ type parsedBody struct {
 	done      bool
 	valid     bool // validJSON(raw), once validDone
 	validDone bool
+	longs     longStrings // where validJSON found long strings, for str
 	vals      url.Values
 	formDone  bool
 }
@@ -90,7 +91,7 @@ func (p *parsedBody) isJSON() bool {
 	}
 	if !p.validDone {
 		p.validDone = true
-		p.valid = validJSON(p.raw)
+		p.valid = validJSON(p.raw, &p.longs)
 	}
 	return p.valid
 }
@@ -103,7 +104,7 @@ func (p *parsedBody) str(path ...string) string {
 	if !p.isJSON() {
 		return ""
 	}
-	return strAt(p.raw, path...)
+	return strAt(p.raw, &p.longs, path...)
 }
 
 // doc is the JSON value, nil when the body is not JSON.

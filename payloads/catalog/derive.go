@@ -14,10 +14,10 @@ type Derived struct {
 // Parsed is a request body parsed at most once and shared by every catalog derivation
 // of one event: Classify then Derive cost one JSON parse instead of four. Not safe for
 // concurrent use.
-type Parsed struct{ b *parsedBody }
+type Parsed struct{ b parsedBody }
 
 // Parse wraps body; nothing is parsed until a derivation needs it.
-func Parse(body []byte) *Parsed { return &Parsed{b: parse(body)} }
+func Parse(body []byte) *Parsed { return &Parsed{b: parsedBody{raw: body}} }
 
 // IsJSON reports whether the body is exactly one JSON value, as json.Valid does.
 func (p *Parsed) IsJSON() bool {
@@ -26,19 +26,19 @@ func (p *Parsed) IsJSON() bool {
 
 // Classify is the package-level Classify on the shared parse.
 func (p *Parsed) Classify(path string, h http.Header) (src, typ string) {
-	src, typ = classify(path, h, p.b)
+	src, typ = classify(path, h, &p.b)
 	return src, cleanText(typ, maxTypeRunes)
 }
 
 // Check is the package-level Check on the shared parse.
-func (p *Parsed) Check(source, typ string) Result { return check(source, typ, p.b) }
+func (p *Parsed) Check(source, typ string) Result { return check(source, typ, &p.b) }
 
 // Derive is DedupKey, Correlation and Summary on the shared parse.
 func (p *Parsed) Derive(source, typ string, h http.Header) Derived {
 	return Derived{
-		DedupKey:    dedupKey(source, h, p.b),
-		Correlation: cleanText(correlation(source, typ, p.b), maxIDLen),
-		Summary:     cleanText(summary(source, typ, p.b), maxSummaryRunes),
+		DedupKey:    dedupKey(source, h, &p.b),
+		Correlation: cleanText(correlation(source, typ, &p.b), maxIDLen),
+		Summary:     cleanText(summary(source, typ, &p.b), maxSummaryRunes),
 	}
 }
 

@@ -23,9 +23,10 @@ func decodeJSON(body []byte) (any, bool) {
 	return d.document()
 }
 
-// validJSON is decodeJSON's ok without building anything.
-func validJSON(body []byte) bool {
-	d := jsonDecoder{data: body, skip: true}
+// validJSON is decodeJSON's ok without building anything; longs (may be nil) gets
+// where the long strings are, for strAt.
+func validJSON(body []byte, longs *longStrings) bool {
+	d := jsonDecoder{data: body, skip: true, longs: longs, recordLongs: longs != nil}
 	_, ok := d.document()
 	return ok
 }
@@ -47,8 +48,8 @@ func (d *jsonDecoder) document() (any, bool) {
 // strAt is str(v, path...) for v decoded from body, which must be valid JSON, read from
 // the body without decoding more than the answer: the listener asks for a few fields of
 // every event and needs no tree for them.
-func strAt(body []byte, path ...string) string {
-	d := jsonDecoder{data: body, skip: true}
+func strAt(body []byte, longs *longStrings, path ...string) string {
+	d := jsonDecoder{data: body, skip: true, longs: longs}
 	d.skipSpace()
 	for _, k := range path {
 		if !d.enter(k) {
@@ -149,6 +150,10 @@ type jsonDecoder struct {
 	// skip validates and moves past values without building them; exact stores a
 	// string on its own instead of in text.
 	skip, exact bool
+	// longs, when set, is filled by a validating pass (recordLongs) or used by a read
+	// of the same body.
+	longs       *longStrings
+	recordLongs bool
 }
 
 // keep returns b as a string stored in d.text, never sharing memory with the body.
@@ -376,6 +381,53 @@ func (d *jsonDecoder) key() (string, bool) {
 // string reads a quoted string at pos, decoding escapes and turning each invalid UTF-8
 // byte into U+FFFD exactly as encoding/json's unquote does.
 func (d *jsonDecoder) string() (string, bool) {
+	if d.longs == nil || !d.skip {
+		return d.readString()
+	}
+	if d.recordLongs {
+		start := d.pos
+		s, ok := d.readString()
+		if ok {
+			d.longs.add(start, d.pos)
+		}
+		return s, ok
+	}
+	if end, ok := d.longs.end(d.pos); ok {
+		d.pos = end
+		return "", true
+	}
+	return d.readString()
+}
+
+// minLongString is the length from which the validating pass notes where a string ends.
+const minLongString = 128
+
+// longStrings are where the body's first long strings start and end, noted by the pass
+// that validates it, so the reads of single fields that follow jump over them instead
+// of scanning a long text once per field.
+type longStrings struct {
+	n     int
+	spans [8]struct{ start, end int }
+}
+
+func (l *longStrings) add(start, end int) {
+	if end-start >= minLongString && l.n < len(l.spans) {
+		l.spans[l.n].start, l.spans[l.n].end = start, end
+		l.n++
+	}
+}
+
+// end is where the string starting at start ends, if it is one of l.
+func (l *longStrings) end(start int) (int, bool) {
+	for _, s := range l.spans[:l.n] {
+		if s.start == start {
+			return s.end, true
+		}
+	}
+	return 0, false
+}
+
+func (d *jsonDecoder) readString() (string, bool) {
 	start := d.pos + 1
 	r := plainRun(d.data, start)
 	for r < len(d.data) {

@@ -35,15 +35,19 @@ func sameAsStd(t *testing.T, body []byte) {
 	if gotOK != wantOK || !reflect.DeepEqual(got, want) {
 		t.Fatalf("decodeJSON(%.200q) = %#v, %v; encoding/json gives %#v, %v", body, got, gotOK, want, wantOK)
 	}
-	if gotOK != json.Valid(body) || validJSON(body) != gotOK {
-		t.Fatalf("decodeJSON(%.200q) ok=%v, validJSON %v, json.Valid %v", body, gotOK, validJSON(body), json.Valid(body))
+	if gotOK != json.Valid(body) || validJSON(body, nil) != gotOK {
+		t.Fatalf("decodeJSON(%.200q) ok=%v, validJSON %v, json.Valid %v", body, gotOK, validJSON(body, nil), json.Valid(body))
 	}
 	if !wantOK {
 		return
 	}
+	var longs longStrings
+	validJSON(body, &longs)
 	for _, path := range pathsOf(want, nil, 0) {
-		if got, want := strAt(body, path...), str(want, path...); got != want {
-			t.Fatalf("strAt(%.200q, %q) = %q; str of encoding/json's tree gives %q", body, path, got, want)
+		for _, l := range []*longStrings{nil, &longs} {
+			if got, want := strAt(body, l, path...), str(want, path...); got != want {
+				t.Fatalf("strAt(%.200q, %q, long strings %v) = %q; str of encoding/json's tree gives %q", body, path, l != nil, got, want)
+			}
 		}
 	}
 }
@@ -122,14 +126,21 @@ func FuzzStrAt(f *testing.F) {
 	f.Add([]byte(`{"k\u00e9":"v","k\u00e9":2.5e3}`), "k\u00e9")
 	f.Add([]byte(`{"a\"b":{"":[null,true,"x"]}}`), "a\"b..2")
 	f.Add([]byte(`[[],[1],{"0":"zero"}]`), "2.0")
+	long := strings.Repeat("long text ", 20)
+	f.Add([]byte(`{"a":{"n":"`+long+`","k":"`+long+`\n","k":"v"},"b":["`+long+`","x"]}`), "a.k")
+	f.Add([]byte(`{"`+long+`":1,"a":"`+long+`"}`), long)
 	f.Fuzz(func(t *testing.T, body []byte, path string) {
 		want, ok := decodeJSONStd(body)
 		if !ok {
 			return
 		}
 		keys := strings.SplitN(path, ".", 6)
-		if got, want := strAt(body, keys...), str(want, keys...); got != want {
-			t.Fatalf("strAt(%q, %q) = %q; str of encoding/json's tree gives %q", body, keys, got, want)
+		var longs longStrings
+		validJSON(body, &longs)
+		for _, l := range []*longStrings{nil, &longs} {
+			if got, want := strAt(body, l, keys...), str(want, keys...); got != want {
+				t.Fatalf("strAt(%q, %q, long strings %v) = %q; str of encoding/json's tree gives %q", body, keys, l != nil, got, want)
+			}
 		}
 	})
 }

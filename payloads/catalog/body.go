@@ -67,8 +67,13 @@ type parsedBody struct {
 	valid     bool // validJSON(raw), once validDone
 	validDone bool
 	longs     longStrings // where validJSON found long strings, for str
-	vals      url.Values
-	formDone  bool
+	// parentPos is where str found the value of parentKey, the first key of its last path.
+	parentKey  string
+	parentPos  int
+	parentOK   bool
+	parentDone bool
+	vals       url.Values
+	formDone   bool
 }
 
 func parse(body []byte) *parsedBody { return &parsedBody{raw: body} }
@@ -104,7 +109,22 @@ func (p *parsedBody) str(path ...string) string {
 	if !p.isJSON() {
 		return ""
 	}
-	return strAt(p.raw, &p.longs, path...)
+	if len(path) < 2 {
+		return strAt(p.raw, &p.longs, path...)
+	}
+	// The fields asked for share their parent ("data"): find it once per body.
+	if !p.parentDone || p.parentKey != path[0] {
+		p.parentDone, p.parentKey = true, path[0]
+		p.parentPos, p.parentOK = rawValueAt(p.raw, &p.longs, rootAt(p.raw), path[0])
+	}
+	if !p.parentOK {
+		return ""
+	}
+	pos, ok := rawValueAt(p.raw, &p.longs, p.parentPos, path[1:]...)
+	if !ok {
+		return ""
+	}
+	return strValue(p.raw, pos)
 }
 
 // doc is the JSON value, nil when the body is not JSON.

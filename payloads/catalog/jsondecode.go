@@ -49,22 +49,43 @@ func (d *jsonDecoder) document() (any, bool) {
 // the body without decoding more than the answer: the listener asks for a few fields of
 // every event and needs no tree for them.
 func strAt(body []byte, longs *longStrings, path ...string) string {
-	d := jsonDecoder{data: body, skip: true, longs: longs}
+	pos, ok := rawValueAt(body, longs, rootAt(body), path...)
+	if !ok {
+		return ""
+	}
+	return strValue(body, pos)
+}
+
+// rootAt is where the value of valid JSON body starts.
+func rootAt(body []byte) int {
+	d := jsonDecoder{data: body}
 	d.skipSpace()
+	return d.pos
+}
+
+// rawValueAt finds the value at path from the one at pos in valid JSON, as at() does.
+func rawValueAt(body []byte, longs *longStrings, pos int, path ...string) (int, bool) {
+	d := jsonDecoder{data: body, pos: pos, skip: true, longs: longs}
 	for _, k := range path {
 		if !d.enter(k) {
-			return ""
+			return 0, false
 		}
 	}
-	switch c := body[d.pos]; {
+	return d.pos, true
+}
+
+// strValue is str's answer for the value at pos of valid JSON: its text when it is a
+// string or a number.
+func strValue(body []byte, pos int) string {
+	d := jsonDecoder{data: body, pos: pos, exact: true}
+	switch c := body[pos]; {
 	case c == '"':
-		d.skip, d.exact = false, true
 		s, _ := d.string()
 		return s
 	case c == '-' || '0' <= c && c <= '9':
-		start := d.pos
+		d.skip = true
 		d.number()
-		return string(body[start:d.pos])
+		return string(body[pos:d.pos])
 	}
 	return ""
 }

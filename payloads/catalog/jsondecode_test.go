@@ -43,7 +43,11 @@ func sameAsStd(t *testing.T, body []byte) {
 	}
 	var longs longStrings
 	validJSON(body, &longs)
+	shared := parse(body) // one parse asked every path in turn, as the derivations do
 	for _, path := range pathsOf(want, nil, 0) {
+		if got, want := shared.str(path...), str(want, path...); got != want {
+			t.Fatalf("parsedBody.str(%.200q, %q) = %q; str of encoding/json's tree gives %q", body, path, got, want)
+		}
 		for _, l := range []*longStrings{nil, &longs} {
 			if got, want := strAt(body, l, path...), str(want, path...); got != want {
 				t.Fatalf("strAt(%.200q, %q, long strings %v) = %q; str of encoding/json's tree gives %q", body, path, l != nil, got, want)
@@ -141,6 +145,11 @@ func FuzzStrAt(f *testing.F) {
 			if got, want := strAt(body, l, keys...), str(want, keys...); got != want {
 				t.Fatalf("strAt(%q, %q, long strings %v) = %q; str of encoding/json's tree gives %q", body, keys, l != nil, got, want)
 			}
+		}
+		shared := parse(body)
+		shared.str(keys[0], "other")
+		if got, want := shared.str(keys...), str(want, keys...); got != want {
+			t.Fatalf("parsedBody.str(%q, %q) = %q; str of encoding/json's tree gives %q", body, keys, got, want)
 		}
 	})
 }

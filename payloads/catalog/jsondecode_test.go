@@ -64,13 +64,18 @@ func pathsOf(v any, prefix []string, depth int) [][]string {
 	if depth >= 3 {
 		return out
 	}
+	const width = 6 // members per level, so a wide body does not cost the fuzzer width^3 lookups
 	switch n := v.(type) {
 	case map[string]any:
+		seen := 0
 		for k, e := range n {
+			if seen++; seen > width {
+				break
+			}
 			out = append(out, pathsOf(e, p(k), depth+1)...)
 		}
 	case []any:
-		for i, e := range n {
+		for i, e := range n[:min(len(n), width)] {
 			out = append(out, pathsOf(e, p(fmt.Sprint(i)), depth+1)...)
 		}
 		out = append(out, p(fmt.Sprint(len(n))), p("01"), p("-1"))

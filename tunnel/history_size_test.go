@@ -140,7 +140,7 @@ func measureFile(t testing.TB, path string, h *historySize) {
 	if sys, ok := info.Sys().(*syscall.Stat_t); ok {
 		h.diskBytes = sys.Blocks * 512
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, PreLoadFreelist: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,17 +160,19 @@ func measureFile(t testing.TB, path string, h *historySize) {
 }
 
 func (h historySize) log(t testing.TB) {
-	t.Logf("%d events, page size %d: used %.0f B/event (file %.0f, on disk %.0f), requests %.0f B on the wire: ratio %.3f",
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d events, page size %d: used %.0f B/event (file %.0f, on disk %.0f), requests %.0f B on the wire: ratio %.3f",
 		h.events, h.pageSize, h.perEvent(h.usedBytes), h.perEvent(h.fileBytes), h.perEvent(h.diskBytes), h.wirePerEvent(), h.ratio())
-	for _, name := range []string{"events", "bodies", "ids", "index", "dedup", "counts", "attempts"} {
+	for _, name := range []string{"events", "bodies", "ids", "index", "dedup", "counts", "attempts", "meta"} {
 		s := h.buckets[name]
 		alloc := s.LeafAlloc + s.BranchAlloc
 		fill := 0.0
 		if alloc > 0 {
 			fill = float64(s.LeafInuse+s.BranchInuse) / float64(alloc)
 		}
-		t.Logf("  %-8s %7.1f B/event allocated, %3.0f%% used", name, h.perEvent(int64(alloc)), 100*fill)
+		fmt.Fprintf(&b, "\n  %-8s %7.1f B/event allocated, %3.0f%% used", name, h.perEvent(int64(alloc)), 100*fill)
 	}
+	t.Log(b.String())
 }
 
 // TestHistoryBytesPerEvent: an event takes at most 1.3 times its request's bytes

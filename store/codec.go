@@ -58,7 +58,8 @@ const (
 const recordPrefix = 9
 
 // encodeRest encodes every field of ev but the head's, Seq, Body and Attempts, with
-// secret header values redacted (record format 4).
+// secret header values redacted (record format 4). The received time is stored
+// relative to ev.ID, so the record's head must carry the same ID.
 // TestRecordKeepsEveryField fails when a field of payloads.Event is missing here.
 func encodeRest(ev *payloads.Event) []byte {
 	w := wireWriter{b: make([]byte, 0, 256)}
@@ -192,17 +193,17 @@ func decodeHeadUnchecked(seq uint64, v []byte) (ev *payloads.Event, rest []byte,
 		return decodeHeadV3(seq, v)
 	}
 	r := wireReader{b: v[len(compactMark):]}
-	ev = &payloads.Event{Seq: seq}
-	ev.ID = r.tstr()
-	ev.Path = r.tstr()
-	ev.Source = r.tstr()
-	ev.Type = r.tstr()
-	ev.Signature.Status = sig.Status(r.tstr())
-	ev.DedupKey = r.tstr()
-	ev.DuplicateOf = r.tstr()
-	ev.Correlation = r.tstr()
+	var head [8]string
+	for i := range head {
+		head[i] = r.tstr()
+	}
 	if r.err != nil {
 		return nil, nil, fmt.Errorf("%w: event %d: truncated record", ErrCorrupt, seq)
+	}
+	ev = &payloads.Event{
+		Seq: seq, ID: head[0], Path: head[1], Source: head[2], Type: head[3],
+		Signature: sig.Verdict{Status: sig.Status(head[4])},
+		DedupKey:  head[5], DuplicateOf: head[6], Correlation: head[7],
 	}
 	return ev, r.b, nil
 }

@@ -16,7 +16,7 @@ func BenchmarkRecordFormats(b *testing.B) {
 	v4 := encodeRecord(ev, "", encodeRest(ev), 0)
 	type figures struct{ enc, head, full time.Duration }
 	var f3, f4 figures
-	const rounds = 4
+	const rounds = 64
 	n := max(b.N/rounds, 1)
 	timed := func(fn func()) time.Duration {
 		start := time.Now()

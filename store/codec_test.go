@@ -103,22 +103,35 @@ func TestAttemptKeepsEveryField(t *testing.T) {
 }
 
 // FuzzDecodeRecord: a damaged record is an ErrCorrupt error, never a panic, and one
-// that decodes encodes to a record that decodes to the same event. The fuzzer's bytes
-// are tried as they are (the checksum refuses nearly all) and sealed with a valid
-// prefix, so the decoder behind the checksum is fuzzed too.
+// that decodes encodes (format 4) to a record that decodes to the same event. The
+// fuzzer's bytes are tried as they are (the checksum refuses nearly all) and sealed
+// with a valid prefix of either format, so the decoders behind the checksum are
+// fuzzed too. Seeds: records of both formats, with every compact form.
 func FuzzDecodeRecord(f *testing.F) {
 	for i := range 3 {
 		ev := sampleEvent(i)
 		r := encodeRecord(ev, "", encodeRest(ev), bodySum(ev.Body))
 		f.Add(r)
 		f.Add(r[recordPrefix:])
+		v3 := encodeRecordV3(ev, "", encodeRestWithSchema(ev, false, false, false, nil, nil, nil, ""), bodySum(ev.Body))
+		f.Add(v3)
+		f.Add(v3[recordPrefix:])
 	}
-	f.Add([]byte{recordFormat, 0, 0, 0, 0, 0, 0, 0, 0, 0x80})
+	for _, ev := range []*payloads.Event{listenerEvent(), compactFormsEvent(0), compactFormsEvent(1)} {
+		r := encodeRecord(ev, "01HZX3Q0J8E6T4K2M9V7B5N1CD", encodeRest(ev), 0)
+		f.Add(r[recordPrefix:])
+	}
+	f.Add([]byte{recordFormatV4, 0, 0, 0, 0, 0, 0, 0, 0, 0x80})
+	f.Add([]byte{0x80, 0x00, 0x02, 0x80, 0x00})
 	f.Fuzz(func(t *testing.T, v []byte) {
-		sealed := append(make([]byte, recordPrefix), v...)
-		sealed[0] = recordFormat
-		binary.BigEndian.PutUint32(sealed[1:], crc32.Checksum(sealed[5:], crc32c))
-		for _, rec := range [][]byte{v, sealed} {
+		recs := [][]byte{v}
+		for _, format := range []byte{recordFormatV3, recordFormatV4} {
+			sealed := append(make([]byte, recordPrefix), v...)
+			sealed[0] = format
+			binary.BigEndian.PutUint32(sealed[1:], crc32.Checksum(sealed[5:], crc32c))
+			recs = append(recs, sealed)
+		}
+		for _, rec := range recs {
 			ev, err := decodeMeta(7, rec)
 			if err != nil {
 				if !errors.Is(err, ErrCorrupt) {

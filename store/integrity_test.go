@@ -376,7 +376,7 @@ func TestRandomFlipsInHistory(t *testing.T) {
 	for round := range 8 {
 		data := bytes.Clone(clean)
 		rng := rand.New(rand.NewPCG(uint64(round), 42))
-		pageSize := 4096
+		pageSize := newHistoryPageSize
 		for range 200 {
 			i := pageSize*2 + rng.IntN(len(data)-2*pageSize) // the meta pages have their own check
 			data[i] ^= byte(1 + rng.IntN(255))

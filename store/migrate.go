@@ -131,7 +131,7 @@ func (s *Store) migrateChunk(from uint64) (next uint64, done bool, err error) {
 // upgradeRecord is the format 3 form of a format 2 record of an event with body.
 func upgradeRecord(v, body []byte) []byte {
 	b := make([]byte, recordPrefix, recordPrefix+len(v)-1)
-	b[0] = recordFormat
+	b[0] = recordFormatV3
 	binary.BigEndian.PutUint32(b[5:], bodySum(body))
 	b = append(b, v[1:]...)
 	binary.BigEndian.PutUint32(b[1:], crc32.Checksum(b[5:], crc32c))

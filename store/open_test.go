@@ -207,7 +207,7 @@ func TestCorruptFileRefusedAndUntouched(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	page := os.Getpagesize() // bbolt's page size for a new file
+	page := newHistoryPageSize // bbolt's page size for a new file
 	zeroMeta := append([]byte(nil), full...)
 	clear(zeroMeta[:2*page])
 

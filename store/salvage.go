@@ -50,7 +50,7 @@ func Salvage(path, out string) (*SalvageReport, error) {
 	// Written aside and renamed once complete: a failed salvage leaves no history.
 	tmp := out + ".salvaging"
 	os.Remove(tmp)
-	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: DefaultTimeout, FreelistType: bolt.FreelistMapType})
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: DefaultTimeout, FreelistType: bolt.FreelistMapType, PageSize: newHistoryPageSize})
 	if err != nil {
 		return nil, fmt.Errorf("salvage history %s: create %s: %w", path, out, err)
 	}

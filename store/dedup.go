@@ -69,8 +69,12 @@ type dedupSlot struct {
 	count  uint32
 }
 
-func newDedupTable() *dedupTable {
-	return &dedupTable{newest: map[uint64]uint64{}, extra: map[uint64]uint32{}, overflow: map[string]*dedupSlot{}}
+func newDedupTable() *dedupTable { return newDedupTableSized(0) }
+
+// newDedupTableSized is a table with room for about keys keys: a million-event
+// history's table is built without growing its map (Open time).
+func newDedupTableSized(keys int) *dedupTable {
+	return &dedupTable{newest: make(map[uint64]uint64, keys), extra: map[uint64]uint32{}, overflow: map[string]*dedupSlot{}}
 }
 
 // carrierHead reads what the dedup table needs of the event under seq: its stored
@@ -289,11 +293,17 @@ func encodeCarriers(list []listedCarrier) []byte {
 
 // loadCarriers builds the dedup table from the carrier lists of tx.
 func loadCarriers(tx *bolt.Tx) (*dedupTable, error) {
-	t := newDedupTable()
+	c := tx.Bucket(bucketCarriers).Cursor()
+	hint := uint64(0) // the seqs the lists span: at most one carrier each
+	if k, _ := c.Last(); len(k) == 8 {
+		if f, _ := c.First(); len(f) == 8 && u64(f) <= u64(k) {
+			hint = u64(k) - u64(f) + carrierListMax
+		}
+	}
+	t := newDedupTableSized(int(min(hint, 1<<24)))
 	head := storedCarrier(tx.Bucket(bucketEvents))
 	var list []listedCarrier
 	last := uint64(0)
-	c := tx.Bucket(bucketCarriers).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if len(k) != 8 || u64(k) <= last {
 			return nil, fmt.Errorf("%w: %w key %x: not a seq past the previous list's", ErrCorrupt, errCarrierList, k)

@@ -219,15 +219,28 @@ func loggedCarrier(entries []*loggedEvent, next carrierHead) carrierHead {
 		if i, ok := slices.BinarySearchFunc(entries, seq, func(e *loggedEvent, s uint64) int {
 			return cmpUint64(e.seq, s)
 		}); ok {
-			e := entries[i]
-			first := e.dupOf
-			if first == "" {
-				first = e.id
-			}
-			return e.dedupKey, first, true, nil
+			return loggedHead(entries[i])
 		}
 		return next(seq)
 	}
+}
+
+// pendingCarrier is a carrierHead over the logger's pending carriers, then next.
+func pendingCarrier(pending map[uint64]*loggedEvent, next carrierHead) carrierHead {
+	return func(seq uint64) ([]byte, string, bool, error) {
+		if e, ok := pending[seq]; ok {
+			return loggedHead(e)
+		}
+		return next(seq)
+	}
+}
+
+func loggedHead(e *loggedEvent) ([]byte, string, bool, error) {
+	first := e.dupOf
+	if first == "" {
+		first = e.id
+	}
+	return e.dedupKey, first, true, nil
 }
 
 func cmpUint64(a, b uint64) int {
@@ -494,15 +507,14 @@ func loggedCarrierOf(entries *[]*loggedEvent, next carrierHead) carrierHead {
 
 // dedupInfo is Store.Dedup over the logger's table: stored and acknowledged events.
 func (l *logger) dedupInfo(key []byte) (info DedupInfo, err error) {
+	l.pruning.RLock()
+	defer l.pruning.RUnlock()
 	l.pendingMu.Lock()
 	defer l.pendingMu.Unlock()
-	l.mu.Lock()
-	unapplied := l.unapplied
-	l.mu.Unlock()
 	err = l.db.View(func(tx *bolt.Tx) (err error) {
 		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 		defer recoverCorrupt(&err)
-		info, err = l.dedup.info(key, loggedCarrier(unapplied, storedCarrier(tx.Bucket(bucketEvents))))
+		info, err = l.dedup.info(key, pendingCarrier(l.pendingCarriers, storedCarrier(tx.Bucket(bucketEvents))))
 		return err
 	})
 	return info, err

@@ -115,7 +115,12 @@ func appendAll(t testing.TB, s *Store, n int) []*payloads.Event {
 // and compares them with what is stored.
 func checkConsistency(t testing.TB, s *Store) {
 	t.Helper()
-	err := settledDB(t, s).View(func(tx *bolt.Tx) error {
+	db := settledDB(t, s)
+	if s.log != nil { // the dedup table and the history alike: no prune between
+		s.log.pruning.RLock()
+		defer s.log.pruning.RUnlock()
+	}
+	err := db.View(func(tx *bolt.Tx) error {
 		wantIndex := map[string]bool{} // correlation key, or posting prefix + seq(8)
 		wantCounts := map[string]uint64{}
 		wantCarriers := map[uint64]uint64{} // seq → dedup key fingerprint

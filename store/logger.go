@@ -55,6 +55,12 @@ type logger struct {
 	pendingMu  sync.Mutex
 	pendingIDs map[string]struct{}
 	dedup      *dedupTable
+	// pendingCarriers are the events with a dedup key decided and not yet applied, by
+	// seq: the dedup table's newest carriers that the history may not hold yet.
+	pendingCarriers map[uint64]*loggedEvent
+	// pruning is held by the pruner from its transaction until the dedup table took
+	// its carriers off, and by Dedup: so its counts and its read of the history agree.
+	pruning sync.RWMutex
 }
 
 type pendingAppend struct {
@@ -79,7 +85,7 @@ const maxLogBatch = maxCommitWrites
 
 func newLogger(db *bolt.DB, wal *walFile, writes *committer, last uint64, dedup *dedupTable, onState func(Health), onApplied func(uint64)) *logger {
 	l := &logger{db: db, wal: wal, writes: writes, onApplied: onApplied, onState: onState, stopped: make(chan struct{}),
-		pendingIDs: map[string]struct{}{}, dedup: dedup,
+		pendingIDs: map[string]struct{}{}, dedup: dedup, pendingCarriers: map[uint64]*loggedEvent{},
 		retryFirst: retryFirst, retryMax: retryMax}
 	l.ready.L, l.caughtUp.L = &l.mu, &l.mu
 	l.written.Store(last)
@@ -250,19 +256,15 @@ func (l *logger) decide(batch []*pendingAppend) ([]*loggedEvent, error) {
 	entries := make([]*loggedEvent, 0, len(batch))
 	l.pendingMu.Lock()
 	defer l.pendingMu.Unlock()
-	l.mu.Lock()
-	unapplied := l.unapplied // appliedUpTo, which shortens it, waits for pendingMu
-	l.mu.Unlock()
 	err := l.db.View(func(tx *bolt.Tx) (err error) {
 		defer recoverCorrupt(&err)
 		if l.testHookSnapshot != nil {
 			l.testHookSnapshot()
 		}
 		ids, events := tx.Bucket(bucketIDs), tx.Bucket(bucketEvents)
-		// Newest carriers are in this batch, logged, or stored (visible: applied
-		// advances only after a commit, and not while pendingMu is held).
-		head := loggedCarrier(unapplied, storedCarrier(events))
-		head = loggedCarrierOf(&entries, head)
+		// A newest carrier is pending (decided, maybe in this batch) or stored, and
+		// then visible: appliedUpTo forgets it only after its commit, under pendingMu.
+		head := pendingCarrier(l.pendingCarriers, storedCarrier(events))
 		seq := max(l.written.Load(), events.Sequence())
 		for _, pa := range batch {
 			p := pa.p
@@ -282,7 +284,10 @@ func (l *logger) decide(batch []*pendingAppend) ([]*loggedEvent, error) {
 			seq++
 			pa.res = putResult{seq: seq, duplicateOf: dupOf}
 			e := logEvent(p, seq, dupOf)
-			e.carrier = note
+			if p.dedupKey != nil {
+				e.carrier = note
+				l.pendingCarriers[seq] = e
+			}
 			entries = append(entries, e)
 		}
 		return nil
@@ -301,6 +306,7 @@ func (l *logger) forgetPending(entries []*loggedEvent) {
 		e := entries[i]
 		delete(l.pendingIDs, e.id)
 		if e.dedupKey != nil {
+			delete(l.pendingCarriers, e.seq)
 			l.dedup.undo(e.dedupKey, e.carrier)
 		}
 	}
@@ -353,6 +359,7 @@ func (l *logger) appliedUpTo(last uint64) {
 	l.mu.Unlock()
 	for _, e := range done { // in the history now; the dedup table keeps them
 		delete(l.pendingIDs, e.id)
+		delete(l.pendingCarriers, e.seq)
 	}
 }
 

@@ -64,6 +64,10 @@ func (s *Store) pruneLoop() {
 // pruneOnce deletes up to max of the oldest events beyond the retention limit, in one
 // transaction, and says how many it deleted.
 func (s *Store) pruneOnce(max int) (int, error) {
+	if s.log != nil {
+		s.log.pruning.Lock()
+		defer s.log.pruning.Unlock()
+	}
 	deleted := 0
 	var gone []prunedCarrier // the dedup table takes them off once committed
 	err := s.db.Update(func(tx *bolt.Tx) (err error) {

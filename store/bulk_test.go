@@ -18,16 +18,19 @@ func bulkAppend(t testing.TB, s *Store, from, n int, gen func(int) *payloads.Eve
 	const perTx = 20_000
 	s.db.NoSync = true
 	defer func() { s.db.NoSync = false }()
+
 	for start := from; start < from+n; start += perTx {
 		end := min(start+perTx, from+n)
 		err := settledDB(t, s).Update(func(tx *bolt.Tx) error {
+			s.log.pendingMu.Lock() // the logger's dedup table takes the events
+			defer s.log.pendingMu.Unlock()
 			w := newTxWriter(tx)
 			for i := start; i < end; i++ {
 				p, err := prepareEvent(gen(i))
 				if err != nil {
 					return err
 				}
-				if err := putEvent(w, p); err != nil {
+				if err := putEvent(w, s.log.dedup, p); err != nil {
 					return err
 				}
 			}
@@ -81,11 +84,16 @@ func openFixture(tb testing.TB, n int) *Store {
 	return s
 }
 
-// putEvent decides p's seq and duplicate-of in w's transaction and stores it, as the
-// logger and committer would, without the log: the fixture loader's writer.
-func putEvent(w *txWriter, p *preparedEvent) error {
+// putEvent decides p's seq and duplicate-of in w's transaction (dedup: the store's
+// table, which takes it) and stores it, as the logger and committer would, without
+// the log: the fixture loader's writer.
+func putEvent(w *txWriter, dedup *dedupTable, p *preparedEvent) error {
 	if w.ids.Get([]byte(p.head.ID)) != nil {
 		return fmt.Errorf("%w: %s", ErrDuplicateID, p.head.ID)
 	}
-	return applyLogged(w, logEvent(p, w.events.Sequence()+1, firstCarrier(w.dedup, p.dedupKey)))
+	e, err := carried(dedup, w, p)
+	if err != nil {
+		return err
+	}
+	return applyLogged(w, e)
 }

@@ -156,9 +156,12 @@ func checkSchema(r *Report, tx *bolt.Tx) (st schemaState, ok bool) {
 	}
 	st.version = u64(meta.Get(schemaKey))
 	switch st.version {
-	case schemaVersion:
+	case 3, schemaVersion:
 		if st.id = bytes.Clone(meta.Get(idKey)); len(st.id) != historyIDLen {
 			r.add(path, 0, "the history ID is missing or damaged")
+		}
+		if st.version == 3 {
+			r.Notes = append(r.Notes, "schema 3: the next writing open (`dexra-tui listen`) upgrades it in place (dedup keys listed in arrival order)")
 		}
 	case 2:
 		r.Notes = append(r.Notes, "schema 2: the next writing open (`dexra-tui listen`) upgrades it in place; records carry no checksums until then")
@@ -166,7 +169,7 @@ func checkSchema(r *Report, tx *bolt.Tx) (st schemaState, ok bool) {
 		r.add(path, 0, "schema version %d: not one this build reads", st.version)
 		return st, false
 	}
-	for _, name := range allBuckets {
+	for _, name := range bucketsOf(st.version) {
 		if tx.Bucket(name) == nil {
 			r.add(path, 0, "bucket %s is missing", name)
 			return st, false
@@ -180,6 +183,7 @@ func checkSchema(r *Report, tx *bolt.Tx) (st schemaState, ok bool) {
 // contentCheck is what the events call for, gathered chunk by chunk.
 type contentCheck struct {
 	index, counts, dedup map[string]uint64 // index key → seq; counter key → count
+	carriers             map[uint64]uint64 // seq → dedup key fingerprint (schema 4)
 	damaged              map[uint64]bool
 	seen                 uint64
 	unreadable           bool // some events could not be read at all
@@ -188,7 +192,8 @@ type contentCheck struct {
 // checkContent checks every event (in chunks: a damaged page costs the events under
 // it, not the rest), then the indexes, counters and other buckets against them.
 func checkContent(r *Report, db *bolt.DB, st schemaState) {
-	c := &contentCheck{index: map[string]uint64{}, counts: map[string]uint64{}, dedup: map[string]uint64{}, damaged: map[uint64]bool{}}
+	c := &contentCheck{index: map[string]uint64{}, counts: map[string]uint64{}, dedup: map[string]uint64{},
+		carriers: map[uint64]uint64{}, damaged: map[uint64]bool{}}
 	eachEvent(db, st.last, func(tx *bolt.Tx, k, v []byte) { c.event(r, tx, st, k, v) }, nil,
 		func(from, to uint64, err error) {
 			c.unreadable = true
@@ -205,7 +210,63 @@ func checkContent(r *Report, db *bolt.DB, st schemaState) {
 	short := len(c.damaged) > 0 || c.unreadable
 	r.view(db, "the index", func(tx *bolt.Tx) { checkIndex(r, tx.Bucket(bucketIndex), c.index, c.damaged, c.unreadable) })
 	r.view(db, "the index counters", func(tx *bolt.Tx) { compareCounts(r, tx.Bucket(bucketCounts), c.counts, "index count", short) })
+	if st.version >= 4 {
+		r.view(db, "the dedup carrier lists", func(tx *bolt.Tx) { checkCarriers(r, tx, c.carriers, c.damaged, c.unreadable) })
+		return
+	}
 	r.view(db, "the dedup bucket", func(tx *bolt.Tx) { compareCounts(r, tx.Bucket(bucketDedup), c.dedup, "dedup count", short) })
+}
+
+// checkCarriers compares the dedup carrier lists (dedup.go) with the events' dedup
+// keys (want: seq → fingerprint): each list well formed and past the one before, each
+// entry naming an event of that key, every such event listed, and the table they
+// make readable (an overflow entry names an event with a key).
+func checkCarriers(r *Report, tx *bolt.Tx, want map[uint64]uint64, damaged map[uint64]bool, unreadable bool) {
+	listed := map[uint64]bool{}
+	last := uint64(0)
+	c := tx.Bucket(bucketCarriers).Cursor()
+	var list []listedCarrier
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) != 8 {
+			r.add(r.History, 0, "dedup carrier lists: malformed key %x", k)
+			continue
+		}
+		var err error
+		if list, err = decodeCarriers(u64(k), v, list[:0]); err != nil {
+			r.add(r.History, 0, "dedup carrier list %d: %v", u64(k), strings.TrimPrefix(err.Error(), ErrCorrupt.Error()+": "))
+			continue
+		}
+		if list[0].seq <= last {
+			r.add(r.History, list[0].seq, "dedup carrier list %d starts before the previous list ends (%d)", u64(k), last)
+		}
+		last = list[len(list)-1].seq
+		for _, lc := range list {
+			fp, ok := want[lc.seq]
+			switch {
+			case damaged[lc.seq] || unreadable:
+			case !ok:
+				r.add(r.History, lc.seq, "a dedup carrier list names it, but the event is missing or carries no dedup key")
+			case fp != lc.note.fp:
+				r.add(r.History, lc.seq, "a dedup carrier list gives it another dedup key's fingerprint")
+			}
+			listed[lc.seq] = true
+		}
+	}
+	var missing []uint64
+	for seq := range want {
+		if !listed[seq] {
+			missing = append(missing, seq)
+		}
+	}
+	slices.Sort(missing)
+	for _, seq := range missing {
+		r.add(r.History, seq, "the dedup carrier lists lack it (its dedup key would not be found)")
+	}
+	if len(missing) == 0 && !unreadable && len(damaged) == 0 {
+		if _, err := loadCarriers(tx); err != nil {
+			r.add(r.History, 0, "dedup carrier lists: %v", err)
+		}
+	}
 }
 
 // eachEvent calls fn for every event of db, salvageChunk events per transaction, and
@@ -267,7 +328,7 @@ func (c *contentCheck) event(r *Report, tx *bolt.Tx, st schemaState, k, v []byte
 	if err == nil {
 		err = checkBody(seq, v, body)
 	}
-	if err == nil && st.version == schemaVersion {
+	if err == nil && st.version >= 3 {
 		_, err = loadAttempts(tx.Bucket(bucketAttempts).Cursor(), seq, true)
 	}
 	if err != nil {
@@ -291,7 +352,11 @@ func (c *contentCheck) event(r *Report, tx *bolt.Tx, st schemaState, k, v []byte
 		}
 	}
 	if ev.DedupKey != "" {
-		c.dedup[string(dedupKey(ev.DedupKey))]++
+		if st.version >= 4 {
+			c.carriers[seq] = dedupFingerprint(dedupKey(ev.DedupKey))
+		} else {
+			c.dedup[string(dedupKey(ev.DedupKey))]++
+		}
 	}
 	r.Events++
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -114,11 +115,16 @@ func appendAll(t testing.TB, s *Store, n int) []*payloads.Event {
 // and compares them with what is stored.
 func checkConsistency(t testing.TB, s *Store) {
 	t.Helper()
-	err := settledDB(t, s).View(func(tx *bolt.Tx) error {
+	db := settledDB(t, s)
+	if s.log != nil { // the dedup table and the history alike: no prune between
+		s.log.pruning.RLock()
+		defer s.log.pruning.RUnlock()
+	}
+	err := db.View(func(tx *bolt.Tx) error {
 		wantIndex := map[string]bool{} // correlation key, or posting prefix + seq(8)
 		wantCounts := map[string]uint64{}
-		wantDedup := map[string]uint64{}
-		wantFirst := map[string]string{} // dedup key → the first ID its events name
+		wantCarriers := map[uint64]uint64{} // seq → dedup key fingerprint
+		wantFirst := map[string]string{}    // dedup key → the first ID its events name
 		n := uint64(0)
 		err := tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
 			n++
@@ -143,7 +149,7 @@ func checkConsistency(t testing.TB, s *Store) {
 			}
 			if ev.DedupKey != "" {
 				k := string(dedupKey(ev.DedupKey))
-				wantDedup[k]++
+				wantCarriers[seq] = dedupFingerprint([]byte(k))
 				first := ev.DuplicateOf
 				if first == "" {
 					first = ev.ID
@@ -255,22 +261,44 @@ func checkConsistency(t testing.TB, s *Store) {
 		if gotCounts != len(wantCounts) {
 			return fmt.Errorf("%d counters, want %d", gotCounts, len(wantCounts))
 		}
-		gotDedup := 0
-		err = tx.Bucket(bucketDedup).ForEach(func(k, v []byte) error {
-			gotDedup++
-			if wantDedup[string(k)] != u64(v) {
-				return fmt.Errorf("dedup %x count %d, want %d", k, u64(v), wantDedup[string(k)])
+		// The dedup carrier lists name exactly the events with a dedup key, and the
+		// table they make is the one the logger keeps.
+		listed := map[uint64]uint64{}
+		c := tx.Bucket(bucketCarriers).Cursor()
+		last := uint64(0)
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			list, err := decodeCarriers(u64(k), v, nil)
+			if err != nil {
+				return err
 			}
-			if first := string(v[8:]); first != wantFirst[string(k)] {
-				return fmt.Errorf("dedup %x first %q, its events name %q", k, first, wantFirst[string(k)])
+			if len(list) > carrierListMax || list[0].seq <= last {
+				return fmt.Errorf("carrier list %d: %d entries, after %d", u64(k), len(list), last)
 			}
-			return nil
-		})
+			last = list[len(list)-1].seq
+			for _, lc := range list {
+				listed[lc.seq] = lc.note.fp
+			}
+		}
+		if len(listed) != len(wantCarriers) {
+			return fmt.Errorf("%d carriers listed, want %d", len(listed), len(wantCarriers))
+		}
+		for seq, fp := range wantCarriers {
+			if listed[seq] != fp {
+				return fmt.Errorf("carrier %d listed with fingerprint %x, want %x", seq, listed[seq], fp)
+			}
+		}
+		rebuilt, err := loadCarriers(tx)
 		if err != nil {
 			return err
 		}
-		if gotDedup != len(wantDedup) {
-			return fmt.Errorf("%d dedup keys, want %d", gotDedup, len(wantDedup))
+		if s.log != nil {
+			s.log.pendingMu.Lock()
+			live := *s.log.dedup
+			same := reflect.DeepEqual(rebuilt, &live)
+			s.log.pendingMu.Unlock()
+			if !same {
+				return fmt.Errorf("the dedup table rebuilt from the lists (%d keys) differs from the logger's (%d keys)", len(rebuilt.newest), len(live.newest))
+			}
 		}
 		return nil
 	})

@@ -7,7 +7,9 @@ import "encoding/binary"
 // attempts out of the event record, posting-list and partitioned indexes in one
 // bucket, hashed dedup keys. Version 3: the history ID (idKey) that its log carries
 // too, and checksums in event records and attempts (codec.go); migrate.go upgrades 2.
-const schemaVersion = 3
+// Version 4: dedup carriers listed in arrival order (dedup.go) instead of bucketDedup;
+// migrate.go upgrades 3 (and 2, through 3's steps).
+const schemaVersion = 4
 
 // Buckets. Every one is created in Open, in one write transaction.
 var (
@@ -17,7 +19,9 @@ var (
 	bucketIDs    = []byte("ids")    // event ID → seq
 	// seq(8) attempt position(4) → the attempt (codec.go), appended, never rewritten
 	bucketAttempts = []byte("attempts")
-	bucketDedup    = []byte("dedup") // dedupKey(key) → count(8) firstID
+	// Schema 2 and 3 only: dedupKey(key) → count(8) firstID. Version 4 lists carriers.
+	bucketDedup    = []byte("dedup")
+	bucketCarriers = []byte("carriers") // seq(8) → the dedup carriers from it on (dedup.go)
 	// Every secondary index (index.go), its keys led by the index's id: one tree for a
 	// commit to update.
 	bucketIndex  = []byte("index")
@@ -25,7 +29,15 @@ var (
 )
 
 var allBuckets = [][]byte{
-	bucketMeta, bucketEvents, bucketBodies, bucketIDs, bucketAttempts, bucketDedup, bucketIndex, bucketCounts,
+	bucketMeta, bucketEvents, bucketBodies, bucketIDs, bucketAttempts, bucketCarriers, bucketIndex, bucketCounts,
+}
+
+// bucketsOf are the buckets a history of schema version v has.
+func bucketsOf(v uint64) [][]byte {
+	if v >= 4 {
+		return allBuckets
+	}
+	return [][]byte{bucketMeta, bucketEvents, bucketBodies, bucketIDs, bucketAttempts, bucketDedup, bucketIndex, bucketCounts}
 }
 
 var (

@@ -49,17 +49,18 @@ type logger struct {
 
 	testHookSnapshot func() // tests: runs once decide has its read of the history
 
-	// Events logged but not yet applied: their IDs and dedup keys, so events after
-	// them are decided as the history will store them.
-	pendingMu   sync.Mutex
-	pendingIDs  map[string]struct{}
-	pendingKeys map[string]pendingKey // by stored dedup key
-}
-
-// pendingKey is a dedup key carried by events logged but not yet applied.
-type pendingKey struct {
-	first    string // the ID of the key's first carrier, which they all name
-	carriers int
+	// The IDs of events logged but not yet applied, and the dedup table of every
+	// event stored or logged (dedup.go), so events after them are decided as the
+	// history will store them.
+	pendingMu  sync.Mutex
+	pendingIDs map[string]struct{}
+	dedup      *dedupTable
+	// pendingCarriers are the events with a dedup key decided and not yet applied, by
+	// seq: the dedup table's newest carriers that the history may not hold yet.
+	pendingCarriers map[uint64]*loggedEvent
+	// pruning is held by the pruner from its transaction until the dedup table took
+	// its carriers off, and by Dedup: so its counts and its read of the history agree.
+	pruning sync.RWMutex
 }
 
 type pendingAppend struct {
@@ -82,9 +83,9 @@ var (
 // maxLogBatch bounds the events of one log write and one apply.
 const maxLogBatch = maxCommitWrites
 
-func newLogger(db *bolt.DB, wal *walFile, writes *committer, last uint64, onState func(Health), onApplied func(uint64)) *logger {
+func newLogger(db *bolt.DB, wal *walFile, writes *committer, last uint64, dedup *dedupTable, onState func(Health), onApplied func(uint64)) *logger {
 	l := &logger{db: db, wal: wal, writes: writes, onApplied: onApplied, onState: onState, stopped: make(chan struct{}),
-		pendingIDs: map[string]struct{}{}, pendingKeys: map[string]pendingKey{},
+		pendingIDs: map[string]struct{}{}, dedup: dedup, pendingCarriers: map[uint64]*loggedEvent{},
 		retryFirst: retryFirst, retryMax: retryMax}
 	l.ready.L, l.caughtUp.L = &l.mu, &l.mu
 	l.written.Store(last)
@@ -249,6 +250,8 @@ func (l *logger) log(batch []*pendingAppend) {
 // decide gives each event of batch its seq and duplicate-of, as the history will
 // store them: after every event already logged. pendingMu is held across the read of
 // the history, so no apply can land between the two and leave an event in neither.
+// An event whose duplicate-of cannot be decided (its key's newest carrier is damaged)
+// gets its own error; the others go on.
 func (l *logger) decide(batch []*pendingAppend) ([]*loggedEvent, error) {
 	entries := make([]*loggedEvent, 0, len(batch))
 	l.pendingMu.Lock()
@@ -258,34 +261,34 @@ func (l *logger) decide(batch []*pendingAppend) ([]*loggedEvent, error) {
 		if l.testHookSnapshot != nil {
 			l.testHookSnapshot()
 		}
-		ids, dedup := tx.Bucket(bucketIDs), tx.Bucket(bucketDedup)
-		seq := max(l.written.Load(), tx.Bucket(bucketEvents).Sequence())
+		ids, events := tx.Bucket(bucketIDs), tx.Bucket(bucketEvents)
+		// A newest carrier is pending (decided, maybe in this batch) or stored, and
+		// then visible: appliedUpTo forgets it only after its commit, under pendingMu.
+		head := pendingCarrier(l.pendingCarriers, storedCarrier(events))
+		seq := max(l.written.Load(), events.Sequence())
 		for _, pa := range batch {
 			p := pa.p
 			if _, dup := l.pendingIDs[p.head.ID]; dup || ids.Get([]byte(p.head.ID)) != nil {
 				pa.err = fmt.Errorf("%w: %s", ErrDuplicateID, p.head.ID)
 				continue
 			}
-			dupOf := ""
+			dupOf, note := "", carrierNote{}
 			if p.dedupKey != nil {
-				// A key with carriers in flight keeps the first carrier they were given,
-				// even if pruning removes it from the history meanwhile.
-				k, ok := l.pendingKeys[string(p.dedupKey)]
-				if !ok {
-					k.first = firstCarrier(dedup, p.dedupKey)
+				var err error
+				if dupOf, note, err = l.dedup.carry(p.dedupKey, seq+1, head); err != nil {
+					pa.err = fmt.Errorf("decide whether it repeats an earlier event: %w", err)
+					continue
 				}
-				if k.first == "" {
-					k.first = p.head.ID
-				} else {
-					dupOf = k.first
-				}
-				k.carriers++
-				l.pendingKeys[string(p.dedupKey)] = k
 			}
 			l.pendingIDs[p.head.ID] = struct{}{}
 			seq++
 			pa.res = putResult{seq: seq, duplicateOf: dupOf}
-			entries = append(entries, logEvent(p, seq, dupOf))
+			e := logEvent(p, seq, dupOf)
+			if p.dedupKey != nil {
+				e.carrier = note
+				l.pendingCarriers[seq] = e
+			}
+			entries = append(entries, e)
 		}
 		return nil
 	})
@@ -296,19 +299,15 @@ func (l *logger) decide(batch []*pendingAppend) ([]*loggedEvent, error) {
 	return entries, nil
 }
 
-// forgetPending removes entries from the pending maps (they are in the history now,
-// or were never logged); pendingMu must be held.
+// forgetPending forgets entries, which were never logged (newest last): their IDs
+// and their dedup table entries; pendingMu must be held.
 func (l *logger) forgetPending(entries []*loggedEvent) {
-	for _, e := range entries {
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
 		delete(l.pendingIDs, e.id)
-		if e.dedupKey == nil {
-			continue
-		}
-		if k := l.pendingKeys[string(e.dedupKey)]; k.carriers <= 1 {
-			delete(l.pendingKeys, string(e.dedupKey))
-		} else {
-			k.carriers--
-			l.pendingKeys[string(e.dedupKey)] = k
+		if e.dedupKey != nil {
+			delete(l.pendingCarriers, e.seq)
+			l.dedup.undo(e.dedupKey, e.carrier)
 		}
 	}
 }
@@ -358,7 +357,10 @@ func (l *logger) appliedUpTo(last uint64) {
 	}
 	l.caughtUp.Broadcast()
 	l.mu.Unlock()
-	l.forgetPending(done)
+	for _, e := range done { // in the history now; the dedup table keeps them
+		delete(l.pendingIDs, e.id)
+		delete(l.pendingCarriers, e.seq)
+	}
 }
 
 // rewindWhenCaughtUp starts the log file again when the history holds all of it;

@@ -23,10 +23,16 @@ import (
 //  2. every event record still in format 2 is rewritten in format 3 with its
 //     attempts, a chunk per transaction: a crash midway leaves a history whose next
 //     Open carries on (an event's format byte says whether it is done);
-//  3. the schema 2 log is removed (the history holds all it held) and then the new
-//     history ID and schema version 3 are written in one last transaction.
+//  3. the schema 2 log is removed (the history holds all it held) and then, in one
+//     last transaction, the dedup carriers are listed as schema 4 keeps them, and the
+//     new history ID and schema version 4 are written.
 //
-// A read-only Open of a schema 2 history is refused with ErrRecoveryNeeded.
+// A history of schema 3 is upgraded to 4 in one transaction: every stored event with
+// a dedup key is listed in the carrier lists (dedup.go), in seq order, the dedup
+// bucket is removed and the version written. A crash before its commit leaves schema
+// 3 untouched; its log (of the current format) is applied afterwards, as at any Open.
+//
+// A read-only Open of a schema 2 or 3 history is refused with ErrRecoveryNeeded.
 
 // formatLegacy is the event record format of schema 2: format(1) then the head.
 const formatLegacy = 2
@@ -40,7 +46,7 @@ func (s *Store) migrate(st schemaState, logged []*loggedEvent) (schemaState, err
 	fail := func(err error) (schemaState, error) {
 		return st, fmt.Errorf("upgrade history %s from schema 2 (nothing was lost; the next open carries on): %w", s.path, err)
 	}
-	total, err := s.replayLog(logged, st.total)
+	total, err := s.replayLog(logged, st.total, nil)
 	if err != nil {
 		return fail(err)
 	}
@@ -67,6 +73,9 @@ func (s *Store) migrate(st schemaState, logged []*loggedEvent) (schemaState, err
 	}
 	err = s.db.Update(func(tx *bolt.Tx) (err error) {
 		defer recoverCorrupt(&err)
+		if err := listAllCarriers(tx); err != nil {
+			return err
+		}
 		meta := tx.Bucket(bucketMeta)
 		if err := meta.Put(idKey, id); err != nil {
 			return err
@@ -80,6 +89,25 @@ func (s *Store) migrate(st schemaState, logged []*loggedEvent) (schemaState, err
 	st.version, st.id, st.total = schemaVersion, id, total
 	if s.warn != nil {
 		s.warn(fmt.Sprintf("history %s: upgraded in place from schema 2 to %d (%d events, %d of them from its log); nothing was lost", s.path, schemaVersion, total, len(logged)))
+	}
+	return st, nil
+}
+
+// migrate3 upgrades a schema 3 history (st) to 4 (see the comment above).
+func (s *Store) migrate3(st schemaState) (schemaState, error) {
+	err := s.db.Update(func(tx *bolt.Tx) (err error) {
+		defer recoverCorrupt(&err)
+		if err := listAllCarriers(tx); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(schemaKey, seqKey(schemaVersion))
+	})
+	if err != nil {
+		return st, fmt.Errorf("upgrade history %s from schema 3 (nothing was changed; the next open tries again): %w", s.path, err)
+	}
+	st.version = schemaVersion
+	if s.warn != nil {
+		s.warn(fmt.Sprintf("history %s: upgraded in place from schema 3 to %d (%d events); nothing was lost", s.path, schemaVersion, st.total))
 	}
 	return st, nil
 }

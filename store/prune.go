@@ -64,10 +64,15 @@ func (s *Store) pruneLoop() {
 // pruneOnce deletes up to max of the oldest events beyond the retention limit, in one
 // transaction, and says how many it deleted.
 func (s *Store) pruneOnce(max int) (int, error) {
+	if s.log != nil {
+		s.log.pruning.Lock()
+		defer s.log.pruning.Unlock()
+	}
 	deleted := 0
+	var gone []prunedCarrier // the dedup table takes them off once committed
 	err := s.db.Update(func(tx *bolt.Tx) (err error) {
 		defer recoverCorrupt(&err)
-		deleted = 0
+		deleted, gone = 0, nil
 		total := u64(tx.Bucket(bucketMeta).Get(totalKey))
 		if !s.overRetention(total) {
 			return nil
@@ -88,10 +93,17 @@ func (s *Store) pruneOnce(max int) (int, error) {
 			}
 			deleted++
 		}
-		return w.flush()
+		if err := w.flush(); err != nil {
+			return err
+		}
+		gone = w.pruned
+		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("prune history %s: %w", s.path, err)
+	}
+	if s.log != nil && len(gone) > 0 {
+		s.log.dedupPruned(gone)
 	}
 	return deleted, nil
 }

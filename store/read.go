@@ -125,18 +125,7 @@ func (s *Store) Stats() (Stats, error) {
 // Dedup says which event first carried key and how many stored events carry it; a key
 // no stored event carries gives the zero DedupInfo.
 func (s *Store) Dedup(key string) (DedupInfo, error) {
-	var info DedupInfo
-	if key == "" {
-		return info, nil
-	}
-	err := s.view(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketDedup).Get(dedupKey(key))
-		if len(v) > 8 {
-			info = DedupInfo{FirstID: string(v[8:]), Count: int(u64(v))}
-		}
-		s.tailDedup(key, &info)
-		return nil
-	})
+	info, err := s.dedupInfo(key) // dedup.go
 	if err != nil {
 		return DedupInfo{}, fmt.Errorf("look up dedup key: %w", err)
 	}

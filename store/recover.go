@@ -61,8 +61,15 @@ func (s *Store) logRefused(why string) error {
 	}
 }
 
-// replayLog applies entries (readLog) and returns the stored event count.
-func (s *Store) replayLog(entries []*loggedEvent, total uint64) (uint64, error) {
+// replayLog applies entries (readLog) and returns the stored event count. dedup is
+// the history's dedup table, which takes them first; nil while schema 2 is upgraded
+// (its last step lists every event's dedup key).
+func (s *Store) replayLog(entries []*loggedEvent, total uint64, dedup *dedupTable) (uint64, error) {
+	if dedup != nil && len(entries) > 0 {
+		if err := s.carryLogged(dedup, entries); err != nil {
+			return 0, fmt.Errorf("open history %s: apply its log %s: %w", s.path, walPath(s.path), err)
+		}
+	}
 	for len(entries) > 0 {
 		n := min(len(entries), maxLogBatch)
 		chunk := entries[:n]

@@ -66,7 +66,8 @@ func Salvage(path, out string) (*SalvageReport, error) {
 		return nil, fmt.Errorf("salvage history %s: %w", path, err)
 	}
 	r := &SalvageReport{}
-	st, err := salvageHistory(r, path, dst)
+	dedup := newDedupTable() // the new history's, as its events are copied
+	st, err := salvageHistory(r, path, dst, dedup)
 	if err != nil {
 		return r, err
 	}
@@ -74,7 +75,7 @@ func Salvage(path, out string) (*SalvageReport, error) {
 	if err != nil {
 		return r, err
 	}
-	n, err := putSalvaged(r, dst, events)
+	n, err := putSalvaged(r, dst, dedup, events)
 	r.FromLog = n
 	if err != nil {
 		return r, err
@@ -95,7 +96,7 @@ func Salvage(path, out string) (*SalvageReport, error) {
 }
 
 // salvageHistory copies the readable events of the bbolt file at path to dst.
-func salvageHistory(r *SalvageReport, path string, dst *bolt.DB) (schemaState, error) {
+func salvageHistory(r *SalvageReport, path string, dst *bolt.DB, dedup *dedupTable) (schemaState, error) {
 	var st schemaState
 	if info, err := os.Stat(path); err != nil || info.Size() == 0 {
 		return st, nil // nothing there: the log may still hold events
@@ -142,7 +143,7 @@ func salvageHistory(r *SalvageReport, path string, dst *bolt.DB) (schemaState, e
 		}
 	}, func() {
 		if werr == nil {
-			_, werr = putSalvaged(r, dst, chunk)
+			_, werr = putSalvaged(r, dst, dedup, chunk)
 		}
 		chunk = nil
 	}, func(from, to uint64, err error) {
@@ -302,7 +303,7 @@ func mapsKeys(m map[uint64]*loggedEvent) func(func(uint64) bool) {
 
 // putSalvaged stores events in dst after what it holds, in chunks, deciding seqs and
 // duplicate-of as Append would; an ID stored already is reported, not stored twice.
-func putSalvaged(r *SalvageReport, dst *bolt.DB, events []*payloads.Event) (int, error) {
+func putSalvaged(r *SalvageReport, dst *bolt.DB, t *dedupTable, events []*payloads.Event) (int, error) {
 	stored := 0
 	for len(events) > 0 {
 		chunk := events[:min(len(events), salvageChunk)]
@@ -319,7 +320,11 @@ func putSalvaged(r *SalvageReport, dst *bolt.DB, events []*payloads.Event) (int,
 				if w.ids.Get([]byte(p.head.ID)) != nil {
 					continue // reported below, once the transaction is committed
 				}
-				if err := applyLogged(w, logEvent(p, w.events.Sequence()+1, firstCarrier(w.dedup, p.dedupKey))); err != nil {
+				e, err := carried(t, w, p)
+				if err != nil {
+					return err
+				}
+				if err := applyLogged(w, e); err != nil {
 					return err
 				}
 				n++

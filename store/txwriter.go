@@ -16,13 +16,17 @@ import (
 // mostly share their source, type and signature, so a batch writes each list and
 // counter once, not once per event.
 type txWriter struct {
-	meta, events, bodies, ids, attempts, dedup *bolt.Bucket
-	index, counts                              *bolt.Bucket
+	meta, events, bodies, ids, attempts *bolt.Bucket
+	index, counts, carriers             *bolt.Bucket
 
 	added, removed map[string][]uint64 // posting prefix → seqs
 	countDelta     map[string]int64    // posting prefix (its counter's key) → change
 	total          uint64              // stored event count when the transaction began
 	totalDelta     int64
+	// Dedup carriers to list and to take off the lists (dedup.go), and those taken off.
+	listed   []listedCarrier
+	unlisted []prunedCarrier
+	pruned   []prunedCarrier
 }
 
 func newTxWriter(tx *bolt.Tx) *txWriter {
@@ -32,7 +36,7 @@ func newTxWriter(tx *bolt.Tx) *txWriter {
 		bodies:     tx.Bucket(bucketBodies),
 		ids:        tx.Bucket(bucketIDs),
 		attempts:   tx.Bucket(bucketAttempts),
-		dedup:      tx.Bucket(bucketDedup),
+		carriers:   tx.Bucket(bucketCarriers),
 		index:      tx.Bucket(bucketIndex),
 		counts:     tx.Bucket(bucketCounts),
 		added:      make(map[string][]uint64, 8),
@@ -96,6 +100,9 @@ func (w *txWriter) currentTotal() uint64 {
 
 // flush writes the gathered posting list and counter changes, in key order.
 func (w *txWriter) flush() error {
+	if err := w.flushCarriers(); err != nil {
+		return err
+	}
 	for _, p := range slices.Sorted(maps.Keys(w.removed)) {
 		if err := w.removePostings([]byte(p), w.removed[p]); err != nil {
 			return err

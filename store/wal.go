@@ -105,6 +105,7 @@ type loggedEvent struct {
 	values     [len(indexes)]string // index values, KeyDup's included
 	dedupKey   []byte               // stored form (dedupKey); nil: none
 	dupOf      string
+	carrier    carrierNote // its dedup table entry (dedup.go), when dedupKey is set
 }
 
 // walHeader is the log's first bytes for the history with the given ID.

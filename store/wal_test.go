@@ -517,19 +517,24 @@ func TestPrunedFirstCarrierKeepsPendingDuplicates(t *testing.T) {
 		close(stall)
 		t.Fatal(err)
 	}
-	// Prune first as retention would (the committer is stalled outside a transaction).
+	// Prune first as retention would (the committer is stalled outside a transaction),
+	// the dedup table told once it is committed.
+	var gone []prunedCarrier
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		w := newTxWriter(tx)
 		record := bytes.Clone(tx.Bucket(bucketEvents).Get(seqKey(first.Seq)))
 		if err := removeEvent(w, first.Seq, record); err != nil {
 			return err
 		}
-		return w.flush()
+		err := w.flush()
+		gone = w.pruned
+		return err
 	})
 	if err != nil {
 		close(stall)
 		t.Fatalf("prune the first carrier: %v", err)
 	}
+	s.log.dedupPruned(gone)
 	if err := s.Append(third); err != nil {
 		close(stall)
 		t.Fatal(err)

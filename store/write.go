@@ -2,7 +2,6 @@ package store
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -129,12 +128,8 @@ func applyLogged(w *txWriter, e *loggedEvent) error {
 		return err
 	}
 	key := seqKey(e.seq)
-	first := e.id
-	if e.dupOf != "" {
-		first = e.dupOf // the first carrier may have been pruned since it was named
-	}
-	if err := countDedup(w.dedup, e.dedupKey, first); err != nil {
-		return err
+	if e.dedupKey != nil {
+		w.listCarrier(e.seq, e.carrier)
 	}
 	if err := w.events.Put(key, e.record); err != nil {
 		return fmt.Errorf("store event record: %w", err)
@@ -162,8 +157,7 @@ func applyLogged(w *txWriter, e *loggedEvent) error {
 }
 
 // removeEvent deletes the event stored under seq with its body, attempts, index
-// entries and counters. The dedup entry keeps the first ID while later events still
-// carry the key.
+// entries, counters and dedup carrier entry (the oldest: pruning goes oldest first).
 func removeEvent(w *txWriter, seq uint64, record []byte) error {
 	ev, _, err := decodeHead(seq, record) // the head has every field indexes use
 	if err != nil {
@@ -176,19 +170,7 @@ func removeEvent(w *txWriter, seq uint64, record []byte) error {
 		}
 	}
 	if ev.DedupKey != "" {
-		k := dedupKey(ev.DedupKey)
-		if v := w.dedup.Get(k); v != nil {
-			if n := u64(v); n <= 1 {
-				err = w.dedup.Delete(k)
-			} else {
-				nv := append([]byte(nil), v...)
-				binary.BigEndian.PutUint64(nv, n-1)
-				err = w.dedup.Put(k, nv)
-			}
-			if err != nil {
-				return fmt.Errorf("update dedup count: %w", err)
-			}
-		}
+		w.unlistCarrier(seq, dedupKey(ev.DedupKey))
 	}
 	if err := w.ids.Delete([]byte(ev.ID)); err != nil {
 		return fmt.Errorf("unindex event ID: %w", err)
@@ -203,39 +185,6 @@ func removeEvent(w *txWriter, seq uint64, record []byte) error {
 		return fmt.Errorf("delete event: %w", err)
 	}
 	w.totalDelta--
-	return nil
-}
-
-// firstCarrier is the ID of the first stored event that carried the stored dedup key
-// (nil: none), "" if none did.
-func firstCarrier(dedup *bolt.Bucket, key []byte) string {
-	if key == nil {
-		return ""
-	}
-	if v := dedup.Get(key); len(v) > 8 {
-		return string(v[8:])
-	}
-	return ""
-}
-
-// countDedup counts one more event carrying the stored dedup key (nil: none); a key
-// no stored event carries gets first as the ID of its first carrier.
-func countDedup(dedup *bolt.Bucket, key []byte, first string) error {
-	if key == nil {
-		return nil
-	}
-	if v := dedup.Get(key); len(v) > 8 {
-		nv := append([]byte(nil), v...)
-		binary.BigEndian.PutUint64(nv, u64(v)+1)
-		if err := dedup.Put(key, nv); err != nil {
-			return fmt.Errorf("update dedup count: %w", err)
-		}
-		return nil
-	}
-	v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(first)), 1)
-	if err := dedup.Put(key, append(v, first...)); err != nil {
-		return fmt.Errorf("record dedup key: %w", err)
-	}
 	return nil
 }
 

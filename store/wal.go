@@ -25,9 +25,10 @@ import (
 // copy, a restore) is refused instead of merged or dropped.
 //
 // A record is: length(4) crc32c(4) of the length and what follows, lap(8), seq(8),
-// uvarint(seq - the first seq of its batch), then the event's stored record, body and
-// attempts as uvarint-length-prefixed byte strings. Each batch (one write, one sync)
-// is followed by an end mark, 8 zero bytes, which the next batch overwrites. Records
+// uvarint(seq - h), then the event's stored record, body and attempts as
+// uvarint-length-prefixed byte strings; h, the batch's "horizon", is the first seq not
+// yet acknowledged when its batch was written. Each batch (one write, one sync) is
+// followed by an end mark, 8 zero bytes, which the next batch overwrites. Records
 // are written from just past the header again once the history holds all of them, so
 // the file stays small; each such lap has a new random number, and what is left of
 // earlier laps lies behind the end mark.
@@ -42,10 +43,14 @@ import (
 //   - otherwise the log is damaged: records were acknowledged past the bad bytes.
 //     Open refuses, changing neither file, and says what to do (doctor, salvage).
 //
-// A record "a later batch wrote" is one whose batch starts past the first seq the
-// history lacks: that batch was written after the sync of the one holding the bad
-// bytes returned, so those were acknowledged. Whole records of the same batch past a
-// torn one (a power cut writes pages in any order) are not proof of that. Leftovers of
+// A record "a later batch wrote" is one whose horizon is past the first seq the
+// history lacks: its batch was written after the sync of the one holding the bad
+// bytes returned, so those were acknowledged. The logger writes the next batch while
+// the previous one's sync runs (two syncs may overlap: the disk takes them together
+// in about the time of one), so a batch's horizon may precede its first seq; whole
+// records of such a batch, or of the same batch past a torn one (a power cut writes
+// pages in any order), are not proof. Batches are acknowledged in order, and when a
+// sync fails the batch and the one written after it are taken back together. Leftovers of
 // earlier laps hold only seqs the history has (a lap starts once the history holds
 // all the log), so they are never taken for either.
 
@@ -85,12 +90,13 @@ type walFile struct {
 	off    int64  // where the next batch goes
 	filled int64  // the file's bytes written so far (zeros ahead of off)
 	// dirty is how far past off a failed write may have put bytes; heal zeroes them.
-	dirty     int64
-	lastWrite int64 // the records of the last write, which unwrite takes back
-	buf       []byte
-	zeros     []byte
+	dirty int64
+	buf   []byte
+	zeros []byte
 	// failSync, in tests, makes syncs fail as a failing disk would.
 	failSync atomic.Pointer[error]
+	// afterSync, in tests (set before any append), runs after each sync and may fail it.
+	afterSync func() error
 }
 
 // loggedEvent is an event with everything the history decides (seq, duplicate-of)
@@ -170,11 +176,12 @@ func appendBytes(buf, b []byte) []byte {
 }
 
 // write appends the records of batch, then an end mark, to the file (not synced: see
-// sync). On failure the file may hold part of them: heal must run before the next.
-func (w *walFile) write(batch []*loggedEvent) error {
+// sync); horizon is the first seq not acknowledged when it is written. On failure
+// the file may hold part of them: heal must run before the next.
+func (w *walFile) write(batch []*loggedEvent, horizon uint64) error {
 	w.buf = w.buf[:0]
 	for _, e := range batch {
-		e.batchFirst = batch[0].seq
+		e.batchFirst = horizon
 		w.buf = appendRecord(w.buf, w.lap, e)
 	}
 	w.buf = append(w.buf, make([]byte, walEndMark)...)
@@ -186,19 +193,18 @@ func (w *walFile) write(batch []*loggedEvent) error {
 		w.dirty = max(w.dirty, int64(n))
 		return fmt.Errorf("write history log %s: %w", w.path, err)
 	}
-	w.lastWrite = int64(len(w.buf) - walEndMark)
-	w.off += w.lastWrite
+	w.off += int64(len(w.buf) - walEndMark)
 	if cap(w.buf) > 1<<20 {
 		w.buf = nil // one large batch should not pin its buffer
 	}
 	return nil
 }
 
-// unwrite takes back the last write, whose sync failed: the next batch goes where it
-// went, and heal zeroes what it left.
-func (w *walFile) unwrite() {
-	w.off -= w.lastWrite
-	w.dirty = w.lastWrite + walEndMark
+// unwriteTo takes back every write from start on (a batch whose sync failed and
+// those after it): the next batch goes there, and heal zeroes what they left.
+func (w *walFile) unwriteTo(start int64) {
+	end := w.off + max(w.dirty, walEndMark)
+	w.off, w.dirty = start, end-start
 }
 
 // heal makes the log end where the last synced batch ended (zeroing what a failed
@@ -257,6 +263,9 @@ func (w *walFile) sync() error {
 	err := syncData(w.f)
 	if p := w.failSync.Load(); p != nil && err == nil {
 		err = *p
+	}
+	if w.afterSync != nil && err == nil {
+		err = w.afterSync()
 	}
 	if err != nil {
 		return fmt.Errorf("sync history log %s: %w", w.path, err)

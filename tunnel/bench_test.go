@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -42,6 +44,8 @@ func BenchmarkIngest(b *testing.B) {
 }
 
 func benchIngest(b *testing.B, clients int) {
+	defer restoreGC(debug.SetGCPercent(-1), debug.SetMemoryLimit(-1))
+	TuneGC(os.Getenv) // as main does
 	ps := uniqueDexatelPayloads(b.N, 900)
 	bareURL, stopBare := serveBare(b)
 	defer stopBare()
@@ -84,6 +88,11 @@ func benchIngest(b *testing.B, clients int) {
 	if err != nil || len(page.Events) != 1 || page.Events[0].Signature.Status != sig.Pass {
 		b.Fatalf("newest stored event %+v, err %v; want a passing signature", page.Events, err)
 	}
+}
+
+func restoreGC(percent int, limit int64) {
+	debug.SetGCPercent(percent)
+	debug.SetMemoryLimit(limit)
 }
 
 // uniqueDexatelPayloads are n signed delivery reports of about size bytes, each for its

@@ -220,8 +220,17 @@ func (l *logger) log(batch []*pendingAppend, prev *inflight) *inflight {
 		answer(batch, err)
 		return nil
 	}
-	if l.wal.off >= walRewindSize {
-		l.acknowledge(prev, nil) // the log may only start again once it is all synced
+	if l.wal.off >= walRewindSize && prev != nil {
+		// The log may only start again once it is all synced. If prev's sync failed,
+		// these seqs follow events that were taken back: this batch is refused too.
+		l.acknowledge(prev, nil)
+		if l.logged.Load() < prev.entries[len(prev.entries)-1].seq {
+			l.pendingMu.Lock()
+			l.forgetPending(entries)
+			l.pendingMu.Unlock()
+			answer(batch, l.failingErr(prev.err))
+			return nil
+		}
 		prev = nil
 	}
 	if err := l.rewindWhenCaughtUp(); err != nil {

@@ -60,9 +60,6 @@ const (
 	recHeaderLen = 8 // length(4) crc32c(4)
 	walEndMark   = 8
 	historyIDLen = 16
-	// walRewindSize is how long the log may grow while the history lags; past it the
-	// logger waits for the history to catch up and starts the file again.
-	walRewindSize = 32 << 20
 	// walMaxRecord bounds one record when reading, against a damaged length field.
 	walMaxRecord = 1 << 30
 	// walMinPayload is the shortest record payload: lap, seq, batch delta and three
@@ -76,6 +73,10 @@ const (
 )
 
 var walMagic = []byte("dexrawal")
+
+// walRewindSize is how long the log may grow while the history lags; past it the
+// logger waits for the history to catch up and starts the file again (tests shorten it).
+var walRewindSize int64 = 32 << 20
 
 var crc32c = crc32.MakeTable(crc32.Castagnoli)
 

@@ -163,3 +163,41 @@ func TestFailedSyncTakesBackTheBatchAfterIt(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedSyncBeforeARewindRefusesTheNextBatch: a batch that must wait for the one
+// syncing before it (the log is due to start again) is refused when that sync fails:
+// its seqs follow events that were taken back, and storing it would leave a gap.
+func TestFailedSyncBeforeARewindRefusesTheNextBatch(t *testing.T) {
+	retryFirst, retryMax = 20*time.Millisecond, 100*time.Millisecond
+	defer func(size int64) { walRewindSize = size }(walRewindSize)
+	walRewindSize = 1 // every batch is past it
+	t.Cleanup(func() { retryFirst, retryMax = 250*time.Millisecond, time.Second })
+	s := openTest(t, Options{})
+	acked := appendAll(t, s, 2)
+	o := holdFirstSync(t, s)
+	first := appendAsync(s, sampleEvent(10))
+	<-o.held
+	second := appendAsync(s, sampleEvent(11))
+	waitFor(t, "the second batch is numbered", func() bool {
+		s.log.pendingMu.Lock()
+		defer s.log.pendingMu.Unlock()
+		return len(s.log.pendingIDs) == 2
+	})
+	o.release <- syscall.EIO
+	for name, done := range map[string]<-chan error{"first": first, "second": second} {
+		if err := <-done; err == nil {
+			t.Fatalf("the %s append succeeded although the first batch's sync failed", name)
+		}
+	}
+	var ev *payloads.Event
+	waitFor(t, "appends are taken again", func() bool {
+		ev = sampleEvent(20)
+		return s.Append(ev) == nil
+	})
+	if ev.Seq != 3 {
+		t.Fatalf("the first event after healing got seq %d, want 3", ev.Seq)
+	}
+	if st, err := s.Stats(); err != nil || st.Total != len(acked)+1 || st.LastSeq != 3 {
+		t.Fatalf("stats %+v, %v; want the %d acknowledged events", st, err, len(acked)+1)
+	}
+}

@@ -223,14 +223,15 @@ func (l *logger) log(batch []*pendingAppend, prev *inflight) *inflight {
 	if l.wal.off >= walRewindSize && prev != nil {
 		// The log may only start again once it is all synced. If prev's sync failed,
 		// these seqs follow events that were taken back: this batch is refused too.
-		l.acknowledge(prev, nil)
-		if l.logged.Load() < prev.entries[len(prev.entries)-1].seq {
+		if err := l.waitSynced(prev); err != nil {
 			l.pendingMu.Lock()
-			l.forgetPending(entries)
+			l.forgetPending(entries) // the newest first
 			l.pendingMu.Unlock()
-			answer(batch, l.failingErr(prev.err))
+			l.acknowledge(prev, nil)
+			answer(batch, l.failingErr(err))
 			return nil
 		}
+		l.acknowledge(prev, nil)
 		prev = nil
 	}
 	if err := l.rewindWhenCaughtUp(); err != nil {
@@ -276,13 +277,7 @@ func (l *logger) acknowledge(b, later *inflight) (tookLater bool) {
 	if b == nil {
 		return false
 	}
-	l.mu.Lock()
-	for !b.finished {
-		l.ready.Wait()
-	}
-	err := b.err
-	l.mu.Unlock()
-	if err == nil {
+	if err := l.waitSynced(b); err == nil {
 		l.mu.Lock()
 		l.unapplied = append(l.unapplied, b.entries...)
 		l.mu.Unlock()
@@ -291,6 +286,7 @@ func (l *logger) acknowledge(b, later *inflight) (tookLater bool) {
 		answer(b.batch, nil)
 		return false
 	}
+	err := b.err
 	// Not acknowledged: the next batch takes these seqs and this place. A later batch
 	// is taken back too, whatever its own sync says: its records follow these.
 	if later != nil {
@@ -313,6 +309,16 @@ func (l *logger) acknowledge(b, later *inflight) (tookLater bool) {
 		answer(later.batch, l.failingErr(err))
 	}
 	return later != nil
+}
+
+// waitSynced waits for b's sync and says how it ended.
+func (l *logger) waitSynced(b *inflight) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for !b.finished {
+		l.ready.Wait()
+	}
+	return b.err
 }
 
 // logFailed starts a spell of failing commits for a log write or sync that failed

@@ -98,6 +98,8 @@ type walFile struct {
 	failSync atomic.Pointer[error]
 	// afterSync, in tests (set before any append), runs after each sync and may fail it.
 	afterSync func() error
+	// syncFile, in tests (set before any append), replaces syncData (models the kernel).
+	syncFile func(*os.File) error
 }
 
 // loggedEvent is an event with everything the history decides (seq, duplicate-of)
@@ -261,7 +263,11 @@ func (w *walFile) fillTo(target int64) error {
 // sync makes every record written before it began survive a crash of the process or
 // the machine. Any goroutine may call it, also while the next batch is written.
 func (w *walFile) sync() error {
-	err := syncData(w.f)
+	syncFile := syncData
+	if w.syncFile != nil {
+		syncFile = w.syncFile
+	}
+	err := syncFile(w.f)
 	if p := w.failSync.Load(); p != nil && err == nil {
 		err = *p
 	}

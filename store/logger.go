@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"os"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -191,7 +192,8 @@ func (l *logger) loop() {
 type inflight struct {
 	batch      []*pendingAppend
 	entries    []*loggedEvent
-	start, end int64 // where its records lie in the log file
+	start, end int64    // where its records lie in the log file
+	file       *os.File // the log's description its sync uses: not prev's (wal.go)
 	// finished and err are set, under the logger's mu, when its sync returns.
 	finished bool
 	err      error
@@ -251,7 +253,10 @@ func (l *logger) log(batch []*pendingAppend, prev *inflight) *inflight {
 		l.logFailed(err, batch)
 		return nil
 	}
-	cur.end = l.wal.off
+	cur.end, cur.file = l.wal.off, l.wal.f
+	if prev != nil && prev.file == l.wal.f {
+		cur.file = l.wal.f2
+	}
 	l.written.Store(entries[len(entries)-1].seq)
 	go l.syncBatch(cur)
 	if l.acknowledge(prev, cur) {
@@ -262,7 +267,7 @@ func (l *logger) log(batch []*pendingAppend, prev *inflight) *inflight {
 
 // syncBatch syncs the log for b and tells the loop.
 func (l *logger) syncBatch(b *inflight) {
-	err := l.wal.sync()
+	err := l.wal.syncOn(b.file)
 	l.mu.Lock()
 	b.err, b.finished = err, true
 	l.ready.Broadcast()

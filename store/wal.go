@@ -85,7 +85,11 @@ func walPath(path string) string { return path + ".wal" }
 
 // walFile is the log's write side: one owner (the logger goroutine) at a time.
 type walFile struct {
-	f      *os.File
+	f *os.File
+	// f2 is a second open file description of the log, for the sync of a batch that
+	// overlaps the previous one's: Linux reports a failed writeback once per
+	// description, so on a shared one the later sync may take the earlier's error.
+	f2     *os.File
 	path   string
 	lap    uint64 // random, new at every rewind
 	off    int64  // where the next batch goes
@@ -139,12 +143,16 @@ func openWAL(path string, id []byte) (*walFile, error) {
 		return nil, fmt.Errorf("open history log %s: write its header: %w", path, err)
 	}
 	w.filled = int64(len(start))
-	if err := w.sync(); err != nil {
+	if w.f2, err = os.OpenFile(path, os.O_RDWR, 0); err != nil {
 		f.Close()
+		return nil, fmt.Errorf("open history log %s: %w", path, err)
+	}
+	if err := w.sync(); err != nil {
+		w.close()
 		return nil, err
 	}
 	if err := syncDir(filepath.Dir(path)); err != nil {
-		f.Close()
+		w.close()
 		return nil, fmt.Errorf("open history log %s: %w", path, err)
 	}
 	return w, nil
@@ -229,7 +237,11 @@ func (w *walFile) heal() error {
 	if err := w.fillTo(w.off + walFillChunk); err != nil {
 		return err
 	}
+	// Both descriptions: a writeback error either has not reported yet fails heal.
 	if err := w.sync(); err != nil {
+		return err
+	}
+	if err := w.syncOn(w.f2); err != nil {
 		return err
 	}
 	w.dirty = 0
@@ -262,12 +274,15 @@ func (w *walFile) fillTo(target int64) error {
 
 // sync makes every record written before it began survive a crash of the process or
 // the machine. Any goroutine may call it, also while the next batch is written.
-func (w *walFile) sync() error {
+func (w *walFile) sync() error { return w.syncOn(w.f) }
+
+// syncOn is sync through f, w.f or w.f2: two syncs that overlap must use one each.
+func (w *walFile) syncOn(f *os.File) error {
 	syncFile := syncData
 	if w.syncFile != nil {
 		syncFile = w.syncFile
 	}
-	err := syncFile(w.f)
+	err := syncFile(f)
 	if p := w.failSync.Load(); p != nil && err == nil {
 		err = *p
 	}
@@ -284,7 +299,13 @@ func (w *walFile) sync() error {
 // holds every record written so far.
 func (w *walFile) rewind() { w.off, w.lap = walHeaderLen, rand.Uint64() }
 
-func (w *walFile) close() error { return w.f.Close() }
+func (w *walFile) close() error {
+	err := w.f.Close()
+	if w.f2 != nil {
+		err = errors.Join(err, w.f2.Close())
+	}
+	return err
+}
 
 // walContents is what a log holds.
 type walContents struct {

@@ -209,6 +209,15 @@ func answer(batch []*pendingAppend, err error) {
 	}
 }
 
+// refuse ends the wait of batch's writers, all with err, even those decided
+// duplicates: the event they duplicate may be one of those not logged.
+func refuse(batch []*pendingAppend, err error) {
+	for _, pa := range batch {
+		pa.err = err
+		close(pa.done)
+	}
+}
+
 // log writes batch to the log and starts its sync, then answers the writers of prev
 // (the batch written before, whose sync has been running meanwhile) and returns the
 // batch now syncing, nil if none. Writers whose event cannot be stored get their own
@@ -218,8 +227,11 @@ func answer(batch []*pendingAppend, err error) {
 func (l *logger) log(batch []*pendingAppend, prev *inflight) *inflight {
 	entries, err := l.decide(batch)
 	if err != nil || len(entries) == 0 {
-		l.acknowledge(prev, nil)
-		answer(batch, err)
+		if l.acknowledge(prev, nil); prev != nil && prev.err != nil {
+			refuse(batch, l.failingErr(prev.err)) // duplicates of prev's, taken back
+		} else {
+			answer(batch, err)
+		}
 		return nil
 	}
 	if l.wal.off >= walRewindSize && prev != nil {
@@ -230,7 +242,7 @@ func (l *logger) log(batch []*pendingAppend, prev *inflight) *inflight {
 			l.pendingMu.Lock()
 			l.forgetPending(entries)
 			l.pendingMu.Unlock()
-			answer(batch, l.failingErr(prev.err))
+			refuse(batch, l.failingErr(prev.err))
 			return nil
 		}
 		prev = nil
@@ -315,7 +327,7 @@ func (l *logger) acknowledge(b, later *inflight) (tookLater bool) {
 	l.pendingMu.Unlock()
 	l.logFailed(err, b.batch)
 	if later != nil {
-		answer(later.batch, l.failingErr(err))
+		refuse(later.batch, l.failingErr(err))
 	}
 	return later != nil
 }
@@ -325,7 +337,7 @@ func (l *logger) acknowledge(b, later *inflight) (tookLater bool) {
 func (l *logger) logFailed(err error, batch []*pendingAppend) {
 	err = l.failingErr(err)
 	l.fail(err, true, false)
-	answer(batch, err)
+	refuse(batch, err)
 }
 
 // failingErr is what writers are told when the log did not take their events.

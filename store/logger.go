@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"os"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -191,7 +192,8 @@ func (l *logger) loop() {
 type inflight struct {
 	batch      []*pendingAppend
 	entries    []*loggedEvent
-	start, end int64 // where its records lie in the log file
+	start, end int64    // where its records lie in the log file
+	file       *os.File // the log's description its sync uses: not prev's (wal.go)
 	// finished and err are set, under the logger's mu, when its sync returns.
 	finished bool
 	err      error
@@ -207,6 +209,15 @@ func answer(batch []*pendingAppend, err error) {
 	}
 }
 
+// refuse ends the wait of batch's writers, all with err, even those decided
+// duplicates: the event they duplicate may be one of those not logged.
+func refuse(batch []*pendingAppend, err error) {
+	for _, pa := range batch {
+		pa.err = err
+		close(pa.done)
+	}
+}
+
 // log writes batch to the log and starts its sync, then answers the writers of prev
 // (the batch written before, whose sync has been running meanwhile) and returns the
 // batch now syncing, nil if none. Writers whose event cannot be stored get their own
@@ -216,8 +227,11 @@ func answer(batch []*pendingAppend, err error) {
 func (l *logger) log(batch []*pendingAppend, prev *inflight) *inflight {
 	entries, err := l.decide(batch)
 	if err != nil || len(entries) == 0 {
-		l.acknowledge(prev, nil)
-		answer(batch, err)
+		if l.acknowledge(prev, nil); prev != nil && prev.err != nil {
+			refuse(batch, l.failingErr(prev.err)) // duplicates of prev's, taken back
+		} else {
+			answer(batch, err)
+		}
 		return nil
 	}
 	if l.wal.off >= walRewindSize && prev != nil {
@@ -228,7 +242,7 @@ func (l *logger) log(batch []*pendingAppend, prev *inflight) *inflight {
 			l.forgetPending(entries) // the newest first
 			l.pendingMu.Unlock()
 			l.acknowledge(prev, nil)
-			answer(batch, l.failingErr(err))
+			refuse(batch, l.failingErr(err))
 			return nil
 		}
 		l.acknowledge(prev, nil)
@@ -252,7 +266,10 @@ func (l *logger) log(batch []*pendingAppend, prev *inflight) *inflight {
 		l.logFailed(err, batch)
 		return nil
 	}
-	cur.end = l.wal.off
+	cur.end, cur.file = l.wal.off, l.wal.f
+	if prev != nil && prev.file == l.wal.f {
+		cur.file = l.wal.f2
+	}
 	l.written.Store(entries[len(entries)-1].seq)
 	go l.syncBatch(cur)
 	if l.acknowledge(prev, cur) {
@@ -263,7 +280,7 @@ func (l *logger) log(batch []*pendingAppend, prev *inflight) *inflight {
 
 // syncBatch syncs the log for b and tells the loop.
 func (l *logger) syncBatch(b *inflight) {
-	err := l.wal.sync()
+	err := l.wal.syncOn(b.file)
 	l.mu.Lock()
 	b.err, b.finished = err, true
 	l.ready.Broadcast()
@@ -306,7 +323,7 @@ func (l *logger) acknowledge(b, later *inflight) (tookLater bool) {
 	l.pendingMu.Unlock()
 	l.logFailed(err, b.batch)
 	if later != nil {
-		answer(later.batch, l.failingErr(err))
+		refuse(later.batch, l.failingErr(err))
 	}
 	return later != nil
 }
@@ -326,7 +343,7 @@ func (l *logger) waitSynced(b *inflight) error {
 func (l *logger) logFailed(err error, batch []*pendingAppend) {
 	err = l.failingErr(err)
 	l.fail(err, true, false)
-	answer(batch, err)
+	refuse(batch, err)
 }
 
 // failingErr is what writers are told when the log did not take their events.

@@ -50,7 +50,10 @@ import (
 // in about the time of one), so a batch's horizon may precede its first seq; whole
 // records of such a batch, or of the same batch past a torn one (a power cut writes
 // pages in any order), are not proof. Batches are acknowledged in order, and when a
-// sync fails the batch and the one written after it are taken back together. Leftovers of
+// sync fails the batch and the one written after it are taken back together. The
+// price: damage to the last two batches (acknowledged, not yet in the history) looks
+// like a torn write, where before it was the last one; the history takes them within
+// a commit (milliseconds), after which no log damage can lose them. Leftovers of
 // earlier laps hold only seqs the history has (a lap starts once the history holds
 // all the log), so they are never taken for either.
 
@@ -85,7 +88,11 @@ func walPath(path string) string { return path + ".wal" }
 
 // walFile is the log's write side: one owner (the logger goroutine) at a time.
 type walFile struct {
-	f      *os.File
+	f *os.File
+	// f2 is a second open file description of the log, for the sync of a batch that
+	// overlaps the previous one's: Linux reports a failed writeback once per
+	// description, so on a shared one the later sync may take the earlier's error.
+	f2     *os.File
 	path   string
 	lap    uint64 // random, new at every rewind
 	off    int64  // where the next batch goes
@@ -98,6 +105,8 @@ type walFile struct {
 	failSync atomic.Pointer[error]
 	// afterSync, in tests (set before any append), runs after each sync and may fail it.
 	afterSync func() error
+	// syncFile, in tests (set before any append), replaces syncData (models the kernel).
+	syncFile func(*os.File) error
 }
 
 // loggedEvent is an event with everything the history decides (seq, duplicate-of)
@@ -137,12 +146,16 @@ func openWAL(path string, id []byte) (*walFile, error) {
 		return nil, fmt.Errorf("open history log %s: write its header: %w", path, err)
 	}
 	w.filled = int64(len(start))
-	if err := w.sync(); err != nil {
+	if w.f2, err = os.OpenFile(path, os.O_RDWR, 0); err != nil {
 		f.Close()
+		return nil, fmt.Errorf("open history log %s: %w", path, err)
+	}
+	if err := w.sync(); err != nil {
+		w.close()
 		return nil, err
 	}
 	if err := syncDir(filepath.Dir(path)); err != nil {
-		f.Close()
+		w.close()
 		return nil, fmt.Errorf("open history log %s: %w", path, err)
 	}
 	return w, nil
@@ -227,7 +240,11 @@ func (w *walFile) heal() error {
 	if err := w.fillTo(w.off + walFillChunk); err != nil {
 		return err
 	}
+	// Both descriptions: a writeback error either has not reported yet fails heal.
 	if err := w.sync(); err != nil {
+		return err
+	}
+	if err := w.syncOn(w.f2); err != nil {
 		return err
 	}
 	w.dirty = 0
@@ -260,8 +277,15 @@ func (w *walFile) fillTo(target int64) error {
 
 // sync makes every record written before it began survive a crash of the process or
 // the machine. Any goroutine may call it, also while the next batch is written.
-func (w *walFile) sync() error {
-	err := syncData(w.f)
+func (w *walFile) sync() error { return w.syncOn(w.f) }
+
+// syncOn is sync through f, w.f or w.f2: two syncs that overlap must use one each.
+func (w *walFile) syncOn(f *os.File) error {
+	syncFile := syncData
+	if w.syncFile != nil {
+		syncFile = w.syncFile
+	}
+	err := syncFile(f)
 	if p := w.failSync.Load(); p != nil && err == nil {
 		err = *p
 	}
@@ -278,7 +302,13 @@ func (w *walFile) sync() error {
 // holds every record written so far.
 func (w *walFile) rewind() { w.off, w.lap = walHeaderLen, rand.Uint64() }
 
-func (w *walFile) close() error { return w.f.Close() }
+func (w *walFile) close() error {
+	err := w.f.Close()
+	if w.f2 != nil {
+		err = errors.Join(err, w.f2.Close())
+	}
+	return err
+}
 
 // walContents is what a log holds.
 type walContents struct {

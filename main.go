@@ -11,6 +11,7 @@ import (
 
 	"github.com/charmbracelet/x/term"
 
+	"github.com/dexra/dexra-tui/tunnel"
 	"github.com/dexra/dexra-tui/ui/cli"
 )
 
@@ -18,6 +19,7 @@ import (
 var version = "dev"
 
 func main() {
+	tunnel.TuneGC(os.Getenv) // before anything allocates much
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	app := &cli.App{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Env: os.Getenv, Version: version,

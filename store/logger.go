@@ -2,7 +2,9 @@ package store
 
 import (
 	"fmt"
+	"os"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,7 +45,6 @@ type logger struct {
 	unapplied   []*loggedEvent // logged, not yet applied: what a retry applies again
 	stopped     chan struct{}
 
-	lastBatch int // size of the previous batch; only the loop uses it
 	// The newest seq written to the log, synced there (acknowledged), and in the history.
 	written, logged, applied atomic.Uint64
 
@@ -69,16 +70,6 @@ type pendingAppend struct {
 	err  error
 	done chan struct{}
 }
-
-// When writers arrive together the logger lets the queue grow while it keeps growing,
-// logLingerStep at a time and logLingerMax at most: a sync costs the machine about
-// 100µs of CPU, so fewer, larger log writes leave more of it to the requests. Longer
-// waits leave the processor idle. (BenchmarkIngest, ratio: 0.30 with no wait, 0.42
-// with 50µs/300µs, 0.32 with 100µs/1ms.)
-var (
-	logLingerStep = 50 * time.Microsecond
-	logLingerMax  = 300 * time.Microsecond
-)
 
 // maxLogBatch bounds the events of one log write and one apply.
 const maxLogBatch = maxCommitWrites
@@ -153,10 +144,19 @@ func (l *logger) loop() {
 	debug.SetPanicOnFault(true) // see Store.view
 	defer close(l.stopped)
 	var batch []*pendingAppend
+	var syncing *inflight // the batch whose sync runs while the next is taken
 	for {
 		l.mu.Lock()
-		for len(l.queue) == 0 && !l.closed && !l.retryDue {
+		for len(l.queue) == 0 && !l.closed && !l.retryDue && (syncing == nil || !syncing.finished) {
 			l.ready.Wait()
+		}
+		if syncing != nil && (syncing.finished || len(l.queue) == 0 || l.retryDue) {
+			// Its writers are answered before anything else happens: a retry, the
+			// end, or no new batch to overlap it with.
+			l.mu.Unlock()
+			l.acknowledge(syncing, nil)
+			syncing = nil
+			continue
 		}
 		if l.retryDue {
 			l.retryDue = false
@@ -168,12 +168,7 @@ func (l *logger) loop() {
 			l.mu.Unlock()
 			return
 		}
-		if l.lastBatch > 1 || len(l.queue) > 1 {
-			lingerWhileGrowing(&l.mu, func() int { return len(l.queue) }, func() bool { return l.closed },
-				maxLogBatch, logLingerStep, logLingerMax)
-		}
 		n := min(len(l.queue), maxLogBatch)
-		l.lastBatch = n
 		batch = append(batch[:0], l.queue[:n]...)
 		rest := copy(l.queue, l.queue[n:])
 		clear(l.queue[rest:])
@@ -189,9 +184,20 @@ func (l *logger) loop() {
 			clear(batch)
 			continue
 		}
-		l.log(batch)
+		syncing = l.log(slices.Clone(batch), syncing)
 		clear(batch)
 	}
+}
+
+// inflight is a batch written to the log whose writers wait for its sync.
+type inflight struct {
+	batch      []*pendingAppend
+	entries    []*loggedEvent
+	start, end int64    // where its records lie in the log file
+	file       *os.File // the log's description its sync uses: not prev's (wal.go)
+	// finished and err are set, under the logger's mu, when its sync returns.
+	finished bool
+	err      error
 }
 
 // answer ends the wait of batch's writers; err goes to those without their own.
@@ -204,47 +210,146 @@ func answer(batch []*pendingAppend, err error) {
 	}
 }
 
-// log makes batch durable, queues it for the history and answers its writers.
-// Writers whose event cannot be stored get their own error. The next batch waits
-// (and grows) meanwhile: one sync per batch costs the machine far less than
-// overlapping syncs of smaller batches.
-func (l *logger) log(batch []*pendingAppend) {
+// refuse ends the wait of batch's writers, all with err, even those decided
+// duplicates: the event they duplicate may be one of those not logged.
+func refuse(batch []*pendingAppend, err error) {
+	for _, pa := range batch {
+		pa.err = err
+		close(pa.done)
+	}
+}
+
+// log writes batch to the log and starts its sync, then answers the writers of prev
+// (the batch written before, whose sync has been running meanwhile) and returns the
+// batch now syncing, nil if none. Writers whose event cannot be stored get their own
+// error. Two syncs may overlap: the sync of one batch does not wait for the previous
+// one, and the batches are acknowledged in order (wal.go says why a crash then loses
+// nothing acknowledged).
+func (l *logger) log(batch []*pendingAppend, prev *inflight) *inflight {
 	entries, err := l.decide(batch)
 	if err != nil || len(entries) == 0 {
-		answer(batch, err)
-		return
+		if l.acknowledge(prev, nil); prev != nil && prev.err != nil {
+			refuse(batch, l.failingErr(prev.err)) // duplicates of prev's, taken back
+		} else {
+			answer(batch, err)
+		}
+		return nil
+	}
+	if l.wal.off >= walRewindSize && prev != nil {
+		// The log may only start again once it is all synced. If prev's sync failed,
+		// these seqs follow events that were taken back: this batch is refused too.
+		if err := l.waitSynced(prev); err != nil {
+			l.pendingMu.Lock()
+			l.forgetPending(entries) // the newest first
+			l.pendingMu.Unlock()
+			l.acknowledge(prev, nil)
+			refuse(batch, l.failingErr(err))
+			return nil
+		}
+		l.acknowledge(prev, nil)
+		prev = nil
 	}
 	if err := l.rewindWhenCaughtUp(); err != nil {
+		l.acknowledge(prev, nil)
 		l.pendingMu.Lock()
 		l.forgetPending(entries)
 		l.pendingMu.Unlock()
 		answer(batch, err)
-		return
+		return nil
 	}
-	err = l.wal.write(entries)
-	if err == nil {
-		l.written.Store(entries[len(entries)-1].seq)
-		if err = l.wal.sync(); err != nil {
-			// Not acknowledged: the next batch takes these seqs and this place.
-			l.wal.unwrite()
-			l.written.Store(l.logged.Load())
-		}
-	}
-	if err != nil {
+	cur := &inflight{batch: batch, entries: entries, start: l.wal.off}
+	// Records carry what was acknowledged when they were written (wal.go).
+	if err := l.wal.write(entries, l.logged.Load()+1); err != nil {
 		l.pendingMu.Lock()
-		l.forgetPending(entries)
+		l.forgetPending(entries) // the newest first: prev's may be forgotten next
 		l.pendingMu.Unlock()
-		err = fmt.Errorf("%w; appends fail until the log takes writes again (retried every second)", err)
-		l.fail(err, true, false)
-		answer(batch, err)
-		return
+		l.acknowledge(prev, nil)
+		l.logFailed(err, batch)
+		return nil
 	}
+	cur.end, cur.file = l.wal.off, l.wal.f
+	if prev != nil && prev.file == l.wal.f {
+		cur.file = l.wal.f2
+	}
+	l.written.Store(entries[len(entries)-1].seq)
+	go l.syncBatch(cur)
+	if l.acknowledge(prev, cur) {
+		return nil
+	}
+	return cur
+}
+
+// syncBatch syncs the log for b and tells the loop.
+func (l *logger) syncBatch(b *inflight) {
+	err := l.wal.syncOn(b.file)
 	l.mu.Lock()
-	l.unapplied = append(l.unapplied, entries...)
+	b.err, b.finished = err, true
+	l.ready.Broadcast()
 	l.mu.Unlock()
-	l.logged.Store(entries[len(entries)-1].seq)
-	l.queueApply(entries)
-	answer(batch, nil)
+}
+
+// acknowledge waits for b's sync (nil b: nothing to do) and answers its writers. If
+// the sync failed, b and later (written after b, nil if none) are taken back from
+// the log and their writers get the error; it returns whether later was taken back.
+func (l *logger) acknowledge(b, later *inflight) (tookLater bool) {
+	if b == nil {
+		return false
+	}
+	if err := l.waitSynced(b); err == nil {
+		l.mu.Lock()
+		l.unapplied = append(l.unapplied, b.entries...)
+		l.mu.Unlock()
+		l.logged.Store(b.entries[len(b.entries)-1].seq)
+		l.queueApply(b.entries)
+		answer(b.batch, nil)
+		return false
+	}
+	err := b.err
+	// Not acknowledged: the next batch takes these seqs and this place. A later batch
+	// is taken back too, whatever its own sync says: its records follow these.
+	if later != nil {
+		l.mu.Lock()
+		for !later.finished {
+			l.ready.Wait()
+		}
+		l.mu.Unlock()
+		l.pendingMu.Lock()
+		l.forgetPending(later.entries)
+		l.pendingMu.Unlock()
+	}
+	l.wal.unwriteTo(b.start)
+	l.written.Store(l.logged.Load())
+	l.pendingMu.Lock()
+	l.forgetPending(b.entries)
+	l.pendingMu.Unlock()
+	l.logFailed(err, b.batch)
+	if later != nil {
+		refuse(later.batch, l.failingErr(err))
+	}
+	return later != nil
+}
+
+// waitSynced waits for b's sync and says how it ended.
+func (l *logger) waitSynced(b *inflight) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for !b.finished {
+		l.ready.Wait()
+	}
+	return b.err
+}
+
+// logFailed starts a spell of failing commits for a log write or sync that failed
+// and answers batch with it.
+func (l *logger) logFailed(err error, batch []*pendingAppend) {
+	err = l.failingErr(err)
+	l.fail(err, true, false)
+	refuse(batch, err)
+}
+
+// failingErr is what writers are told when the log did not take their events.
+func (l *logger) failingErr(err error) error {
+	return fmt.Errorf("%w; appends fail until the log takes writes again (retried every second)", err)
 }
 
 // decide gives each event of batch its seq and duplicate-of, as the history will

@@ -25,9 +25,10 @@ import (
 // copy, a restore) is refused instead of merged or dropped.
 //
 // A record is: length(4) crc32c(4) of the length and what follows, lap(8), seq(8),
-// uvarint(seq - the first seq of its batch), then the event's stored record, body and
-// attempts as uvarint-length-prefixed byte strings. Each batch (one write, one sync)
-// is followed by an end mark, 8 zero bytes, which the next batch overwrites. Records
+// uvarint(seq - h), then the event's stored record, body and attempts as
+// uvarint-length-prefixed byte strings; h, the batch's "horizon", is the first seq not
+// yet acknowledged when its batch was written. Each batch (one write, one sync) is
+// followed by an end mark, 8 zero bytes, which the next batch overwrites. Records
 // are written from just past the header again once the history holds all of them, so
 // the file stays small; each such lap has a new random number, and what is left of
 // earlier laps lies behind the end mark.
@@ -42,10 +43,17 @@ import (
 //   - otherwise the log is damaged: records were acknowledged past the bad bytes.
 //     Open refuses, changing neither file, and says what to do (doctor, salvage).
 //
-// A record "a later batch wrote" is one whose batch starts past the first seq the
-// history lacks: that batch was written after the sync of the one holding the bad
-// bytes returned, so those were acknowledged. Whole records of the same batch past a
-// torn one (a power cut writes pages in any order) are not proof of that. Leftovers of
+// A record "a later batch wrote" is one whose horizon is past the first seq the
+// history lacks: its batch was written after the sync of the one holding the bad
+// bytes returned, so those were acknowledged. The logger writes the next batch while
+// the previous one's sync runs (two syncs may overlap: the disk takes them together
+// in about the time of one), so a batch's horizon may precede its first seq; whole
+// records of such a batch, or of the same batch past a torn one (a power cut writes
+// pages in any order), are not proof. Batches are acknowledged in order, and when a
+// sync fails the batch and the one written after it are taken back together. The
+// price: damage to the last two batches (acknowledged, not yet in the history) looks
+// like a torn write, where before it was the last one; the history takes them within
+// a commit (milliseconds), after which no log damage can lose them. Leftovers of
 // earlier laps hold only seqs the history has (a lap starts once the history holds
 // all the log), so they are never taken for either.
 
@@ -55,9 +63,6 @@ const (
 	recHeaderLen = 8 // length(4) crc32c(4)
 	walEndMark   = 8
 	historyIDLen = 16
-	// walRewindSize is how long the log may grow while the history lags; past it the
-	// logger waits for the history to catch up and starts the file again.
-	walRewindSize = 32 << 20
 	// walMaxRecord bounds one record when reading, against a damaged length field.
 	walMaxRecord = 1 << 30
 	// walMinPayload is the shortest record payload: lap, seq, batch delta and three
@@ -72,6 +77,10 @@ const (
 
 var walMagic = []byte("dexrawal")
 
+// walRewindSize is how long the log may grow while the history lags; past it the
+// logger waits for the history to catch up and starts the file again (tests shorten it).
+var walRewindSize int64 = 32 << 20
+
 var crc32c = crc32.MakeTable(crc32.Castagnoli)
 
 // walPath is the log of the history at path.
@@ -79,18 +88,25 @@ func walPath(path string) string { return path + ".wal" }
 
 // walFile is the log's write side: one owner (the logger goroutine) at a time.
 type walFile struct {
-	f      *os.File
+	f *os.File
+	// f2 is a second open file description of the log, for the sync of a batch that
+	// overlaps the previous one's: Linux reports a failed writeback once per
+	// description, so on a shared one the later sync may take the earlier's error.
+	f2     *os.File
 	path   string
 	lap    uint64 // random, new at every rewind
 	off    int64  // where the next batch goes
 	filled int64  // the file's bytes written so far (zeros ahead of off)
 	// dirty is how far past off a failed write may have put bytes; heal zeroes them.
-	dirty     int64
-	lastWrite int64 // the records of the last write, which unwrite takes back
-	buf       []byte
-	zeros     []byte
+	dirty int64
+	buf   []byte
+	zeros []byte
 	// failSync, in tests, makes syncs fail as a failing disk would.
 	failSync atomic.Pointer[error]
+	// afterSync, in tests (set before any append), runs after each sync and may fail it.
+	afterSync func() error
+	// syncFile, in tests (set before any append), replaces syncData (models the kernel).
+	syncFile func(*os.File) error
 }
 
 // loggedEvent is an event with everything the history decides (seq, duplicate-of)
@@ -131,12 +147,16 @@ func openWAL(path string, id []byte) (*walFile, error) {
 		return nil, fmt.Errorf("open history log %s: write its header: %w", path, err)
 	}
 	w.filled = int64(len(start))
-	if err := w.sync(); err != nil {
+	if w.f2, err = os.OpenFile(path, os.O_RDWR, 0); err != nil {
 		f.Close()
+		return nil, fmt.Errorf("open history log %s: %w", path, err)
+	}
+	if err := w.sync(); err != nil {
+		w.close()
 		return nil, err
 	}
 	if err := syncDir(filepath.Dir(path)); err != nil {
-		f.Close()
+		w.close()
 		return nil, fmt.Errorf("open history log %s: %w", path, err)
 	}
 	return w, nil
@@ -171,11 +191,12 @@ func appendBytes(buf, b []byte) []byte {
 }
 
 // write appends the records of batch, then an end mark, to the file (not synced: see
-// sync). On failure the file may hold part of them: heal must run before the next.
-func (w *walFile) write(batch []*loggedEvent) error {
+// sync); horizon is the first seq not acknowledged when it is written. On failure
+// the file may hold part of them: heal must run before the next.
+func (w *walFile) write(batch []*loggedEvent, horizon uint64) error {
 	w.buf = w.buf[:0]
 	for _, e := range batch {
-		e.batchFirst = batch[0].seq
+		e.batchFirst = horizon
 		w.buf = appendRecord(w.buf, w.lap, e)
 	}
 	w.buf = append(w.buf, make([]byte, walEndMark)...)
@@ -187,19 +208,18 @@ func (w *walFile) write(batch []*loggedEvent) error {
 		w.dirty = max(w.dirty, int64(n))
 		return fmt.Errorf("write history log %s: %w", w.path, err)
 	}
-	w.lastWrite = int64(len(w.buf) - walEndMark)
-	w.off += w.lastWrite
+	w.off += int64(len(w.buf) - walEndMark)
 	if cap(w.buf) > 1<<20 {
 		w.buf = nil // one large batch should not pin its buffer
 	}
 	return nil
 }
 
-// unwrite takes back the last write, whose sync failed: the next batch goes where it
-// went, and heal zeroes what it left.
-func (w *walFile) unwrite() {
-	w.off -= w.lastWrite
-	w.dirty = w.lastWrite + walEndMark
+// unwriteTo takes back every write from start on (a batch whose sync failed and
+// those after it): the next batch goes there, and heal zeroes what they left.
+func (w *walFile) unwriteTo(start int64) {
+	end := w.off + max(w.dirty, walEndMark)
+	w.off, w.dirty = start, end-start
 }
 
 // heal makes the log end where the last synced batch ended (zeroing what a failed
@@ -221,7 +241,11 @@ func (w *walFile) heal() error {
 	if err := w.fillTo(w.off + walFillChunk); err != nil {
 		return err
 	}
+	// Both descriptions: a writeback error either has not reported yet fails heal.
 	if err := w.sync(); err != nil {
+		return err
+	}
+	if err := w.syncOn(w.f2); err != nil {
 		return err
 	}
 	w.dirty = 0
@@ -254,10 +278,20 @@ func (w *walFile) fillTo(target int64) error {
 
 // sync makes every record written before it began survive a crash of the process or
 // the machine. Any goroutine may call it, also while the next batch is written.
-func (w *walFile) sync() error {
-	err := syncData(w.f)
+func (w *walFile) sync() error { return w.syncOn(w.f) }
+
+// syncOn is sync through f, w.f or w.f2: two syncs that overlap must use one each.
+func (w *walFile) syncOn(f *os.File) error {
+	syncFile := syncData
+	if w.syncFile != nil {
+		syncFile = w.syncFile
+	}
+	err := syncFile(f)
 	if p := w.failSync.Load(); p != nil && err == nil {
 		err = *p
+	}
+	if w.afterSync != nil && err == nil {
+		err = w.afterSync()
 	}
 	if err != nil {
 		return fmt.Errorf("sync history log %s: %w", w.path, err)
@@ -269,7 +303,13 @@ func (w *walFile) sync() error {
 // holds every record written so far.
 func (w *walFile) rewind() { w.off, w.lap = walHeaderLen, rand.Uint64() }
 
-func (w *walFile) close() error { return w.f.Close() }
+func (w *walFile) close() error {
+	err := w.f.Close()
+	if w.f2 != nil {
+		err = errors.Join(err, w.f2.Close())
+	}
+	return err
+}
 
 // walContents is what a log holds.
 type walContents struct {

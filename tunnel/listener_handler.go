@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -101,7 +102,7 @@ func (l *Listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	answered = true
-	w.Header().Set(EventIDHeader, id)
+	w.Header()[EventIDHeader] = []string{id}
 	if hs != nil {
 		w.Header().Set("Content-Type", hs.contentType)
 		w.WriteHeader(hs.status)
@@ -185,10 +186,19 @@ func (l *Listener) readBody(w http.ResponseWriter, r *http.Request) ([]byte, err
 	if r.ContentLength > l.cfg.MaxBody {
 		return nil, &http.MaxBytesError{Limit: l.cfg.MaxBody} // refuse without reading it
 	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	if r.ContentLength == 0 {
+		return nil, nil
 	}
+	if r.ContentLength > 0 {
+		// net/http holds the body to its declared length (short: ErrUnexpectedEOF), so
+		// it fits exactly: one allocation, no growing.
+		body := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, fmt.Errorf("read body: %w", err)
+		}
+		return body, nil
+	}
+	var buf bytes.Buffer
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, l.cfg.MaxBody))
 	if err != nil {
 		return nil, fmt.Errorf("read body: %w", err)
@@ -243,8 +253,8 @@ var emptyObject = []byte("{}")
 
 func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Type"] = []string{"application/json"}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(body) // the sender went away: nothing else to do
 }

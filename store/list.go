@@ -17,6 +17,9 @@ type ListOptions struct {
 	Limit       int    // 0 = all
 	OldestFirst bool
 	WithBody    bool // fill Event.Body and the attempts' ResponseBody (otherwise nil)
+	// Brief leaves Headers and Attempts nil: a listing that shows neither (events)
+	// decodes a third of the work (brief.go).
+	Brief bool
 }
 
 // Page is one page of events, in the order asked for.
@@ -47,6 +50,11 @@ func (s *Store) List(o ListOptions) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("list events: %w", err)
 	}
+	if o.Brief { // the tail's events are copies with everything
+		for _, ev := range page.Events {
+			ev.Headers, ev.Attempts = nil, nil
+		}
+	}
 	return page, nil
 }
 
@@ -56,9 +64,11 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 	if none || err != nil {
 		return Page{}, err
 	}
-	events, bodies := tx.Bucket(bucketEvents), tx.Bucket(bucketBodies)
+	events := newSeqCursor(tx.Bucket(bucketEvents), desc)
+	bodies := newSeqCursor(tx.Bucket(bucketBodies), desc)
 	attempts := tx.Bucket(bucketAttempts).Cursor()
 	needBody := f.NeedsBody()
+	raw := compileRaw(f)
 	var page Page
 	seq, record, err := walk.first(o.Cursor)
 	for ; seq != 0 && err == nil; seq, record, err = walk.next() {
@@ -68,27 +78,59 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 			break
 		}
 		if record == nil {
-			if record = events.Get(seqKey(seq)); record == nil {
+			if record = events.get(seq); record == nil {
 				return Page{}, fmt.Errorf("%w: an index names seq %d, which is missing", ErrCorrupt, seq)
 			}
 		}
-		ev, rest, err := decodeHead(seq, record)
+		var body []byte // read in place; cloned below if kept
+		if needBody {
+			body = bodies.get(seq)
+		}
+		var decided uint64
+		if raw != nil {
+			// Every event scanned is checked, kept or not: a damaged record or body
+			// must be an error, not a match silently missed.
+			if err := checkRecord(seq, record); err != nil {
+				return Page{}, err
+			}
+			if needBody {
+				if err := checkBody(seq, record, body); err != nil {
+					return Page{}, err
+				}
+			}
+			if path, ok := rawPath(record); ok {
+				var reject bool
+				if reject, decided = raw.eval(path, body); reject {
+					continue
+				}
+			}
+		}
+		var ev *payloads.Event
+		var rest []byte
+		completed := o.Brief
+		if o.Brief {
+			ev, err = decodeBrief(seq, record)
+		} else {
+			ev, rest, err = decodeHead(seq, record)
+		}
 		if err != nil {
 			return Page{}, err
 		}
 		if needBody {
-			ev.Body = bodies.Get(seqKey(seq)) // read in place; cloned below if kept
-			if err := checkBody(seq, record, ev.Body); err != nil {
-				return Page{}, err
+			ev.Body = body
+			if raw == nil {
+				if err := checkBody(seq, record, body); err != nil {
+					return Page{}, err
+				}
 			}
 		}
-		completed := f.NeedsRest()
-		if completed { // the filter reads a field past the record's head (dir:)
+		if !completed && f.NeedsRest() {
+			completed = true // the filter reads a field past the record's head (dir:)
 			if err := completeMeta(ev, rest); err != nil {
 				return Page{}, err
 			}
 		}
-		if !f.Match(ev) {
+		if !f.match(ev, decided) {
 			continue
 		}
 		if full {
@@ -97,8 +139,8 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 			break
 		}
 		if o.WithBody {
-			body := bodies.Get(seqKey(seq))
 			if !needBody {
+				body = bodies.get(seq)
 				if err := checkBody(seq, record, body); err != nil {
 					return Page{}, err
 				}
@@ -112,8 +154,10 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 				return Page{}, err
 			}
 		}
-		if ev.Attempts, err = loadAttempts(attempts, seq, o.WithBody); err != nil {
-			return Page{}, err
+		if !o.Brief {
+			if ev.Attempts, err = loadAttempts(attempts, seq, o.WithBody); err != nil {
+				return Page{}, err
+			}
 		}
 		page.Events = append(page.Events, ev)
 	}

@@ -64,46 +64,29 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 	if none || err != nil {
 		return Page{}, err
 	}
-	events := newSeqCursor(tx.Bucket(bucketEvents), desc)
-	bodies := newSeqCursor(tx.Bucket(bucketBodies), desc)
-	attempts := tx.Bucket(bucketAttempts).Cursor()
 	needBody := f.NeedsBody()
 	raw := compileRaw(f)
+	src := &scanner{
+		walk: walk, cursor: o.Cursor, raw: raw, needBody: needBody,
+		events: newSeqCursor(tx.Bucket(bucketEvents), desc),
+		bodies: newSeqCursor(tx.Bucket(bucketBodies), desc),
+	}
+	bodies := newSeqCursor(tx.Bucket(bucketBodies), desc) // for the kept events' bodies
+	attempts := tx.Bucket(bucketAttempts).Cursor()
 	var page Page
-	seq, record, err := walk.first(o.Cursor)
-	for ; seq != 0 && err == nil; seq, record, err = walk.next() {
+	for {
+		it, err := src.next()
+		if err != nil {
+			return Page{}, err
+		}
+		if it == nil {
+			break
+		}
+		seq, record, body, decided := it.seq, it.record, it.body, it.decided
 		full := o.Limit > 0 && len(page.Events) == o.Limit
 		if full && f.Empty() {
 			page.Next = cursorAt(desc, seq)
 			break
-		}
-		if record == nil {
-			if record = events.get(seq); record == nil {
-				return Page{}, fmt.Errorf("%w: an index names seq %d, which is missing", ErrCorrupt, seq)
-			}
-		}
-		var body []byte // read in place; cloned below if kept
-		if needBody {
-			body = bodies.get(seq)
-		}
-		var decided uint64
-		if raw != nil {
-			// Every event scanned is checked, kept or not: a damaged record or body
-			// must be an error, not a match silently missed.
-			if err := checkRecord(seq, record); err != nil {
-				return Page{}, err
-			}
-			if needBody {
-				if err := checkBody(seq, record, body); err != nil {
-					return Page{}, err
-				}
-			}
-			if path, ok := rawPath(record); ok {
-				var reject bool
-				if reject, decided = raw.eval(path, body); reject {
-					continue
-				}
-			}
 		}
 		var ev *payloads.Event
 		var rest []byte
@@ -160,9 +143,6 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 			}
 		}
 		page.Events = append(page.Events, ev)
-	}
-	if err != nil {
-		return Page{}, err
 	}
 	return page, nil
 }

@@ -1,7 +1,12 @@
 package store
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/dexra/dexra-tui/payloads"
@@ -26,12 +31,12 @@ var scanSeeds = []struct{ query, path, body string }{
 	{"-delivered", "/x", `{"status":"deLIVered"}`},
 	{"path:/Dexra", "/dexra/hooks", ""},
 	{"-path:hooks hooks", "/dexra/hooks", "no"},
-	{"kelvin", "/k", "\u212aelvin"},        // KELVIN SIGN lowers to k
-	{"istanbul", "/", "\u0130stanbul"},     // capital I with dot lowers to i
-	{"path:ki", "/\u212a\u0130", ""},       // both, in the path
-	{"xk", "/", "x\u212a"},                 // the rare byte is not k
-	{"kk", "/", "\u212a\u212a"},            // only k: no rare byte to rule it out
-	{"é", "/", "É"},                        // a word outside ASCII: Match decides
+	{"kelvin", "/k", "\u212aelvin"},    // KELVIN SIGN lowers to k
+	{"istanbul", "/", "\u0130stanbul"}, // capital I with dot lowers to i
+	{"path:ki", "/\u212a\u0130", ""},   // both, in the path
+	{"xk", "/", "x\u212a"},             // the rare byte is not k
+	{"kk", "/", "\u212a\u212a"},        // only k: no rare byte to rule it out
+	{"é", "/", "É"},                    // a word outside ASCII: Match decides
 	{`"two words"`, "/", "TWO   words two Words"},
 	{"a", "", ""}, {"ab", "/a", "b"}, {"zz", "/", "z"},
 	{"\ufffd", "/", "\xff"}, {"x", "/", "\xffX"},
@@ -111,5 +116,45 @@ func TestListScanMatchesBaseline(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestScanReportsDamageItRejects: a bare-word scan checks every event it reads, kept
+// or not: a flipped byte in the record or body of an event the word is not in is an
+// ErrCorrupt error naming it, in both orders and as brief listings; a page that ends
+// before the damaged event (its batch checked ahead) is served without error.
+func TestScanReportsDamageItRejects(t *testing.T) {
+	for _, c := range []struct {
+		bucket []byte
+		at     int
+	}{{bucketEvents, 40}, {bucketEvents, 2}, {bucketBodies, 17}} {
+		path := filepath.Join(t.TempDir(), "history.db")
+		s, err := Open(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs := appendAll(t, s, 600)
+		s.Close()
+		victim := evs[300]
+		flipValue(t, path, c.bucket, seqKey(victim.Seq), c.at)
+		r, err := Open(path, Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("event seq %d", victim.Seq)
+		queries := []ListOptions{{Query: "zqxjkv"}, {Query: "zqxjkv", OldestFirst: true, Brief: true}}
+		if bytes.Equal(c.bucket, bucketEvents) { // path: reads no body
+			queries = append(queries, ListOptions{Query: "path:/nowhere"})
+		}
+		for _, o := range queries {
+			if page, err := r.List(o); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s %+v: %d events, %v; want ErrCorrupt naming %s", c.bucket, o, len(page.Events), err, want)
+			}
+		}
+		// "sms" is in every body: the newest 5 are found in the first batch.
+		if page, err := r.List(ListOptions{Query: "sms", Limit: 5}); err != nil || len(page.Events) != 5 || page.Next == 0 {
+			t.Errorf("%s: a page before the damage: %d events, next %d, %v", c.bucket, len(page.Events), page.Next, err)
+		}
+		r.Close()
 	}
 }

@@ -73,6 +73,10 @@ func (r *briefReader) uvarint() (uint64, bool) {
 	if !r.ok {
 		return 0, false
 	}
+	if r.i < len(r.s) && r.s[r.i] < 0x80 { // most lengths and numbers: one byte
+		r.i++
+		return uint64(r.s[r.i-1]), true
+	}
 	var v uint64
 	for shift, j := uint(0), r.i; j < len(r.s) && j-r.i < binary.MaxVarintLen64; shift, j = shift+7, j+1 {
 		c := r.s[j]

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -124,6 +125,12 @@ func (a *App) events(rf readFlags, query string, limit int, oldest, asJSON bool)
 	defer closeReader()
 	// A whole history is a million lines: written in blocks, not a write each.
 	out := bufio.NewWriterSize(a.Stdout, 64<<10)
+	if os.Getenv("GOGC") == "" {
+		// The listing's live heap is a page of events and it allocates a page per
+		// page: collecting at 5x live, not 2x, takes a third off its CPU (measured
+		// over 1M events) for a few MB.
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	err = listEvents(r, out, query, limit, oldest, asJSON)
 	if flushErr := out.Flush(); err == nil {
 		err = flushErr

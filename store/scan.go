@@ -183,7 +183,7 @@ func isASCII(s string) bool {
 
 // commonBytes are the bytes of JSON webhook bodies from the most to the least common
 // (measured on sample bodies, roughly); the search scans for a word's rarest one.
-const commonBytes = "\"e0:,a1t2s-io3n5r4c6d789_lu.m{}hpgyvbf/kw+xzjq"
+const commonBytes = "\"e0:,a1t 2s-io3n5r4c6d789_lu.m{}hpgyvbf/kw+xzjq"
 
 // rarer says whether a is the better byte to scan for than b: one that no rune
 // outside ASCII lowers to, then the less common.

@@ -283,14 +283,21 @@ func (f *Filter) NeedsRest() bool {
 // is loaded (see NeedsBody). It reads only fields the store keeps in a record's head
 // (codec.go), which lets List skip decoding events that do not match, except dir:,
 // which reads Direction (see NeedsRest); an event without one counts as inbound.
-func (f *Filter) Match(ev *payloads.Event) bool {
+func (f *Filter) Match(ev *payloads.Event) bool { return f.match(ev, 0) }
+
+// match is Match but for the terms whose bit (by position) is set in decided, which
+// hold already (rawFilter.eval).
+func (f *Filter) match(ev *payloads.Event, decided uint64) bool {
 	if f == nil {
 		return true
 	}
 	var lowerPath string
 	var lowerBody []byte
 	bodyLowered := false
-	for _, t := range f.terms {
+	for i, t := range f.terms {
+		if i < maxRawTerms && decided&(1<<i) != 0 {
+			continue
+		}
 		var ok bool
 		switch t.key {
 		case KeyType:

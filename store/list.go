@@ -17,6 +17,9 @@ type ListOptions struct {
 	Limit       int    // 0 = all
 	OldestFirst bool
 	WithBody    bool // fill Event.Body and the attempts' ResponseBody (otherwise nil)
+	// Brief leaves Headers and Attempts nil: a listing that shows neither (events)
+	// decodes a third of the work (brief.go).
+	Brief bool
 }
 
 // Page is one page of events, in the order asked for.
@@ -47,6 +50,11 @@ func (s *Store) List(o ListOptions) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("list events: %w", err)
 	}
+	if o.Brief { // the tail's events are copies with everything
+		for _, ev := range page.Events {
+			ev.Headers, ev.Attempts = nil, nil
+		}
+	}
 	return page, nil
 }
 
@@ -56,39 +64,56 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 	if none || err != nil {
 		return Page{}, err
 	}
-	events, bodies := tx.Bucket(bucketEvents), tx.Bucket(bucketBodies)
-	attempts := tx.Bucket(bucketAttempts).Cursor()
 	needBody := f.NeedsBody()
+	raw := compileRaw(f)
+	src := &scanner{
+		walk: walk, cursor: o.Cursor, raw: raw, needBody: needBody,
+		events: newSeqCursor(tx.Bucket(bucketEvents), desc),
+		bodies: newSeqCursor(tx.Bucket(bucketBodies), desc),
+	}
+	bodies := newSeqCursor(tx.Bucket(bucketBodies), desc) // for the kept events' bodies
+	attempts := tx.Bucket(bucketAttempts).Cursor()
 	var page Page
-	seq, record, err := walk.first(o.Cursor)
-	for ; seq != 0 && err == nil; seq, record, err = walk.next() {
+	for {
+		it, err := src.next()
+		if err != nil {
+			return Page{}, err
+		}
+		if it == nil {
+			break
+		}
+		seq, record, body, decided := it.seq, it.record, it.body, it.decided
 		full := o.Limit > 0 && len(page.Events) == o.Limit
 		if full && f.Empty() {
 			page.Next = cursorAt(desc, seq)
 			break
 		}
-		if record == nil {
-			if record = events.Get(seqKey(seq)); record == nil {
-				return Page{}, fmt.Errorf("%w: an index names seq %d, which is missing", ErrCorrupt, seq)
-			}
+		var ev *payloads.Event
+		var rest []byte
+		completed := o.Brief
+		if o.Brief {
+			ev, err = decodeBrief(seq, record)
+		} else {
+			ev, rest, err = decodeHead(seq, record)
 		}
-		ev, rest, err := decodeHead(seq, record)
 		if err != nil {
 			return Page{}, err
 		}
 		if needBody {
-			ev.Body = bodies.Get(seqKey(seq)) // read in place; cloned below if kept
-			if err := checkBody(seq, record, ev.Body); err != nil {
-				return Page{}, err
+			ev.Body = body
+			if raw == nil {
+				if err := checkBody(seq, record, body); err != nil {
+					return Page{}, err
+				}
 			}
 		}
-		completed := f.NeedsRest()
-		if completed { // the filter reads a field past the record's head (dir:)
+		if !completed && f.NeedsRest() {
+			completed = true // the filter reads a field past the record's head (dir:)
 			if err := completeMeta(ev, rest); err != nil {
 				return Page{}, err
 			}
 		}
-		if !f.Match(ev) {
+		if !f.match(ev, decided) {
 			continue
 		}
 		if full {
@@ -97,8 +122,8 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 			break
 		}
 		if o.WithBody {
-			body := bodies.Get(seqKey(seq))
 			if !needBody {
+				body = bodies.get(seq)
 				if err := checkBody(seq, record, body); err != nil {
 					return Page{}, err
 				}
@@ -112,13 +137,12 @@ func listTx(tx *bolt.Tx, f *Filter, o ListOptions) (Page, error) {
 				return Page{}, err
 			}
 		}
-		if ev.Attempts, err = loadAttempts(attempts, seq, o.WithBody); err != nil {
-			return Page{}, err
+		if !o.Brief {
+			if ev.Attempts, err = loadAttempts(attempts, seq, o.WithBody); err != nil {
+				return Page{}, err
+			}
 		}
 		page.Events = append(page.Events, ev)
-	}
-	if err != nil {
-		return Page{}, err
 	}
 	return page, nil
 }

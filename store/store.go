@@ -48,6 +48,18 @@
 //   - new histories have 16 KiB pages (openBolt): a page holds a whole number of
 //     bodies, so the part of a page too small for one more is smaller;
 //   - buckets whose keys only grow fill their pages (txwriter.go).
+//
+// Reads of the whole history (a bare word matching little, `events --limit 0`) cost
+// what they must read, not what they could decode:
+//   - bare words and path: are decided on a record's raw path and body, an ASCII
+//     case-folded byte search exact against Filter.Match (scan.go), so a rejected
+//     event allocates nothing; it is still checksummed, record and body, since a
+//     flipped bit must be an error, not a match silently missed (crc32c is most of a
+//     scan's cost, so a batch's checks run on every core: scan_batch.go);
+//   - bodies and records are read by stepping cursors alongside the walk, not a tree
+//     search per event;
+//   - a brief listing (ListOptions.Brief) decodes all but headers and attempts from
+//     one copy of the record (brief.go).
 package store
 
 import (

@@ -63,7 +63,8 @@ func toLine(ev *payloads.Event) eventLine {
 // writeEvent prints ev as a human line or a JSON line.
 func writeEvent(w io.Writer, ev *payloads.Event, asJSON bool) error {
 	if asJSON {
-		return writeJSON(w, toLine(ev), false)
+		_, err := w.Write(appendEventJSON(nil, ev))
+		return err
 	}
 	_, err := fmt.Fprintln(w, humanLine(ev))
 	return err

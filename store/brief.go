@@ -18,6 +18,9 @@ import (
 // decodeBrief checks the record stored under seq and decodes all of it but the
 // headers.
 func decodeBrief(seq uint64, v []byte) (*payloads.Event, error) {
+	if len(v) >= recordPrefix && v[0] == recordFormatV4 {
+		return decodeBriefV4(seq, v)
+	}
 	if len(v) < recordPrefix || v[0] != rawFormat {
 		ev, err := decodeMeta(seq, v)
 		if ev != nil {
@@ -134,4 +137,21 @@ func (r *briefReader) time() time.Time {
 		return time.Time{}
 	}
 	return time.Unix(sec, int64(nsec-1)).UTC()
+}
+
+// decodeBriefV4 is decodeBrief of a format 4 record: its head, then its rest with the
+// headers skipped.
+func decodeBriefV4(seq uint64, v []byte) (*payloads.Event, error) {
+	ev, rest, err := decodeHead(seq, v)
+	if err != nil {
+		return nil, err
+	}
+	restDecodeCount.Add(1)
+	if !hasCompactMark(rest) {
+		return nil, fmt.Errorf("%w: event %d: %v", ErrCorrupt, seq, errWire)
+	}
+	if err := decodeRestV4(ev, rest, false); err != nil {
+		return nil, fmt.Errorf("%w: event %d: %v", ErrCorrupt, seq, err)
+	}
+	return ev, nil
 }

@@ -26,43 +26,54 @@ func briefEvents() []*payloads.Event {
 	return append(evs, odd, &payloads.Event{ID: "x"})
 }
 
-// format3Record is a record of the format decodeBrief reads itself (rawFormat).
+// format3Record is a record as format 3's writer wrote it (brief.go and scan.go read
+// that format in place).
 func format3Record(t testing.TB, ev *payloads.Event, duplicateOf string) []byte {
-	rec := encodeRecord(ev, duplicateOf, encodeRest(ev), bodySum(ev.Body))
-	if rec[0] != rawFormat {
-		t.Fatalf("encodeRecord writes format %d: give the test records of format %d (brief.go, scan.go read it in place)", rec[0], rawFormat)
+	rest := encodeRestWithSchema(ev, false, false, false, nil, nil, nil, "")
+	return encodeRecordV3(ev, duplicateOf, rest, bodySum(ev.Body))
+}
+
+// briefRecords are ev's record in each format a history holds.
+func briefRecords(t testing.TB, ev *payloads.Event, duplicateOf string) map[string][]byte {
+	return map[string][]byte{
+		"format 3": format3Record(t, ev, duplicateOf),
+		"format 4": encodeRecord(ev, duplicateOf, encodeRest(ev), bodySum(ev.Body)),
 	}
-	return rec
 }
 
 // TestDecodeBriefIsDecodeMetaWithoutHeaders: the brief decoding of a record is the
 // whole one but for the headers, and it refuses what decodeMeta refuses.
 func TestDecodeBriefIsDecodeMetaWithoutHeaders(t *testing.T) {
 	for i, ev := range briefEvents() {
-		rec := format3Record(t, ev, []string{"", "01FIRST"}[i%2])
-		want, err := decodeMeta(uint64(i+1), rec)
-		if err != nil {
-			t.Fatal(err)
+		for format, rec := range briefRecords(t, ev, []string{"", "01FIRST"}[i%2]) {
+			t.Run(format, func(t *testing.T) { checkBrief(t, i, rec) })
 		}
-		want.Headers = nil
-		got, err := decodeBrief(uint64(i+1), rec)
-		if err != nil {
-			t.Fatalf("event %d: %v", i, err)
+	}
+}
+
+func checkBrief(t *testing.T, i int, rec []byte) {
+	want, err := decodeMeta(uint64(i+1), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.Headers = nil
+	got, err := decodeBrief(uint64(i+1), rec)
+	if err != nil {
+		t.Fatalf("event %d: %v", i, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("event %d:\n got %+v\nwant %+v", i, got, want)
+	}
+	for _, cut := range []int{len(rec) - 1, recordPrefix + 3} { // truncated, resealed
+		bad := reseal(rec[:cut])
+		if _, err := decodeBrief(1, bad); err == nil {
+			t.Errorf("event %d cut at %d: decodeBrief accepted it", i, cut)
 		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("event %d:\n got %+v\nwant %+v", i, got, want)
-		}
-		for _, cut := range []int{len(rec) - 1, recordPrefix + 3} { // truncated, resealed
-			bad := reseal(rec[:cut])
-			if _, err := decodeBrief(1, bad); err == nil {
-				t.Errorf("event %d cut at %d: decodeBrief accepted it", i, cut)
-			}
-		}
-		flipped := append([]byte(nil), rec...)
-		flipped[len(flipped)/2] ^= 0x20
-		if _, err := decodeBrief(1, flipped); err == nil {
-			t.Errorf("event %d: a flipped bit passed the checksum", i)
-		}
+	}
+	flipped := append([]byte(nil), rec...)
+	flipped[len(flipped)/2] ^= 0x20
+	if _, err := decodeBrief(1, flipped); err == nil {
+		t.Errorf("event %d: a flipped bit passed the checksum", i)
 	}
 }
 
@@ -73,15 +84,19 @@ func reseal(v []byte) []byte {
 	return v
 }
 
-// FuzzDecodeBrief: on any sealed record of rawFormat, decodeBrief and decodeMeta agree:
+// FuzzDecodeBrief: on any sealed record (of either format, or none), decodeBrief and decodeMeta agree:
 // both refuse it, or give the same event but for the headers.
 func FuzzDecodeBrief(f *testing.F) {
 	for i, ev := range briefEvents()[58:] {
-		f.Add(format3Record(f, ev, "01DUP")[recordPrefix:])
-		f.Add(format3Record(f, ev, "")[recordPrefix : recordPrefix+20+i])
+		for _, rec := range briefRecords(f, ev, "01DUP") {
+			f.Add(rec[0], rec[recordPrefix:])
+		}
+		for _, rec := range briefRecords(f, ev, "") {
+			f.Add(rec[0], rec[recordPrefix:min(len(rec), recordPrefix+20+i)])
+		}
 	}
-	f.Fuzz(func(t *testing.T, v []byte) {
-		rec := append([]byte{rawFormat, 0, 0, 0, 0, 0, 0, 0, 0}, v...)
+	f.Fuzz(func(t *testing.T, format byte, v []byte) {
+		rec := append([]byte{format, 0, 0, 0, 0, 0, 0, 0, 0}, v...)
 		rec = reseal(rec)
 		want, wantErr := decodeMeta(9, rec)
 		got, err := decodeBrief(9, rec)

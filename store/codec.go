@@ -93,6 +93,12 @@ func decodeRest(ev *payloads.Event, v []byte) error {
 	if !hasCompactMark(v) {
 		return decodeRestV3(ev, v)
 	}
+	return decodeRestV4(ev, v, true)
+}
+
+// decodeRestV4 is decodeRest of a format 4 rest, the headers skipped (checked as
+// decoding them would, but not made) unless withHeaders.
+func decodeRestV4(ev *payloads.Event, v []byte, withHeaders bool) error {
 	r := wireReader{b: v[len(compactMark):]}
 	ev.Received = r.timeFrom(idTime(ev.ID))
 	ev.Direction = payloads.Direction(r.tstr())
@@ -101,7 +107,11 @@ func decodeRest(ev *payloads.Event, v []byte) error {
 	ev.Host = r.tstr()
 	ev.RemoteAddr = r.tstr()
 	ev.Size = int(r.int())
-	ev.Headers = r.header4(ev.Size)
+	if withHeaders {
+		ev.Headers = r.header4(ev.Size)
+	} else {
+		r.skipHeader4()
+	}
 	ev.BodyKind = payloads.BodyKind(r.tstr())
 	ev.Signature.Scheme = r.tstr()
 	ev.Signature.Reason = r.tstr()

@@ -25,6 +25,9 @@ const rawFormat = 3
 // rawPath returns the path in a record of rawFormat (checked by checkRecord), in
 // place: the head is uvarint(len) bytes of ID, then Path (codec.go).
 func rawPath(v []byte) ([]byte, bool) {
+	if len(v) >= recordPrefix && v[0] == recordFormatV4 {
+		return rawPathV4(v[recordPrefix:])
+	}
 	if len(v) < recordPrefix || v[0] != rawFormat {
 		return nil, false
 	}
@@ -39,6 +42,22 @@ func rawPath(v []byte) ([]byte, bool) {
 		}
 		v = v[size+int(n):]
 	}
+}
+
+// rawPathV4 is rawPath in a format 4 head: the compact mark, the ID in any of its
+// forms, then the path as text (codec.go).
+func rawPathV4(head []byte) ([]byte, bool) {
+	if !hasCompactMark(head) {
+		return nil, false
+	}
+	r := wireReader{b: head[len(compactMark):]}
+	r.skipTstr("")
+	tag := r.uint()
+	if r.err != nil || tag&7 != kindRaw {
+		return nil, false
+	}
+	path := r.take(tag >> 3)
+	return path, r.err == nil
 }
 
 // rawTerm is a term decided on raw bytes: a bare word (path or body) or path:.

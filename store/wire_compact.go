@@ -359,3 +359,63 @@ func idTime(id string) time.Time {
 	}
 	return time.Unix(0, 0).UTC()
 }
+
+// skipTstr reads past what tstr reads, refusing what it refuses, without making the
+// string; it says whether the string is want (only raw and dictionary forms can be).
+func (r *wireReader) skipTstr(want string) (is bool) {
+	tag := r.uint()
+	if r.err != nil {
+		return false
+	}
+	n := tag >> 3
+	switch tag & 7 {
+	case kindRaw:
+		b := r.take(n)
+		return r.err == nil && string(b) == want
+	case kindDict:
+		if n >= uint64(len(recordDict)) {
+			r.err = errWire
+			return false
+		}
+		return recordDict[n] == want
+	case kindULID, kindUUID:
+		if r.take(16); r.err != nil || n != 0 {
+			r.err = errWire
+		}
+		return false
+	case kindHex:
+		if n >= uint64(len(hexPrefixes)) {
+			r.err = errWire
+			return false
+		}
+		r.take(uint64(r.count()))
+		return false
+	case kindAddr:
+		var ap netip.AddrPort
+		if b := r.take(n); r.err != nil || ap.UnmarshalBinary(b) != nil || !ap.Addr().IsValid() || ap.Addr().Zone() != "" {
+			r.err = errWire
+		}
+		return false
+	}
+	r.err = errWire
+	return false
+}
+
+// skipHeader4 reads past what header4 reads, refusing what it refuses, without
+// making the header.
+func (r *wireReader) skipHeader4() {
+	tag := r.uint()
+	n, elided := tag>>1, tag&1 != 0
+	if r.err != nil || n > uint64(len(r.b)) {
+		r.err = errWire
+		return
+	}
+	for range n {
+		if r.skipTstr("Content-Length") && elided {
+			r.err = errWire
+		}
+		for m := r.count(); m > 0 && r.err == nil; m-- {
+			r.skipTstr("")
+		}
+	}
+}

@@ -21,7 +21,7 @@ import (
 
 // Version names the content Event produces; bump it when that changes so cached
 // histories are rebuilt.
-const Version = 1
+const Version = 2 // 2: schema 4, record format 4
 
 // Epoch is when event 0 arrived; event i arrives i milliseconds later.
 var Epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)

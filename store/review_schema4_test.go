@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -290,4 +291,94 @@ func TestReviewSchema3UpgradeWithADamagedRecord(t *testing.T) {
 	if err := s.Append(sampleEvent(500)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestReviewSalvageKeepsDedup: with colliding fingerprints and events only in the
+// log, a salvaged copy answers every key's Dedup as the history did, and passes
+// doctor.
+func TestReviewSalvageKeepsDedup(t *testing.T) {
+	collideFingerprints(t)
+	s := openTest(t, Options{Retention: -1})
+	rng := rand.New(rand.NewPCG(5, 6))
+	keys := []string{"a", "b", "c", "d", "e", strings.Repeat("g", 70), strings.Repeat("h", 71)}
+	add := func(i int) {
+		ev := sampleEvent(i)
+		ev.DedupKey = keys[rng.IntN(len(keys))]
+		if err := s.Append(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 50 {
+		add(i)
+	}
+	settledDB(t, s)
+	release := holdWriter(t, s)
+	for i := 50; i < 70; i++ {
+		add(i)
+	}
+	src := crashCopy(t, s)
+	release()
+	want := map[string]DedupInfo{}
+	for _, k := range keys {
+		want[k] = mustDedup(t, s, k)
+	}
+	out := filepath.Join(t.TempDir(), "salvaged.db")
+	if _, err := Salvage(src, out); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := Check(out); err != nil || !rep.OK() {
+		t.Fatalf("Check of the salvaged history: %v %+v", err, rep)
+	}
+	c, err := Open(out, Options{Retention: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, k := range keys {
+		if got := mustDedup(t, c, k); got != want[k] {
+			t.Fatalf("salvaged Dedup(%.4s) = %+v, the history's %+v", k, got, want[k])
+		}
+	}
+}
+
+// TestReviewAppendBatchDedup: an import batch whose events repeat a key and an ID:
+// the repeated ID is refused without counting its key, the others name the batch's
+// first carrier, across more than one log batch.
+func TestReviewAppendBatchDedup(t *testing.T) {
+	s := openTest(t, Options{Retention: -1})
+	n := 2*maxLogBatch + 5
+	evs := make([]*payloads.Event, n)
+	for i := range evs {
+		evs[i] = sampleEvent(i)
+		evs[i].DedupKey = "k" + fmt.Sprint(i%3)
+	}
+	copyOf := *evs[4]
+	copyOf.DedupKey = "k-only-the-copy"
+	evs = append(evs, &copyOf)
+	errs := s.AppendBatch(evs)
+	for i, err := range errs[:n] {
+		if err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+		want := ""
+		if i >= 3 {
+			want = evs[i%3].ID
+		}
+		if evs[i].DuplicateOf != want {
+			t.Fatalf("event %d: DuplicateOf %q, want %q", i, evs[i].DuplicateOf, want)
+		}
+	}
+	if !errors.Is(errs[n], ErrDuplicateID) {
+		t.Fatalf("the copy of event 4: %v", errs[n])
+	}
+	if got := mustDedup(t, s, "k-only-the-copy"); got != (DedupInfo{}) {
+		t.Fatalf("the refused copy's key is counted: %+v", got)
+	}
+	for k := range 3 {
+		want := DedupInfo{FirstID: evs[k].ID, Count: (n - k + 2) / 3}
+		if got := mustDedup(t, s, "k"+fmt.Sprint(k)); got != want {
+			t.Fatalf("Dedup(k%d) = %+v, want %+v", k, got, want)
+		}
+	}
+	checkConsistency(t, s)
 }

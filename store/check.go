@@ -263,8 +263,40 @@ func checkCarriers(r *Report, tx *bolt.Tx, want map[uint64]uint64, damaged map[u
 		r.add(r.History, seq, "the dedup carrier lists lack it (its dedup key would not be found)")
 	}
 	if len(missing) == 0 && !unreadable && len(damaged) == 0 {
-		if _, err := loadCarriers(tx); err != nil {
+		t, err := loadCarriers(tx)
+		if err != nil {
 			r.add(r.History, 0, "dedup carrier lists: %v", err)
+			return
+		}
+		checkOverflowFlags(r, tx, t)
+	}
+}
+
+// checkOverflowFlags reports list entries whose overflow flag disagrees with the
+// table the lists make: a key's stored carriers are all held by its full key or all
+// by its fingerprint, and a fingerprint's are all of one key (dedup.go), so a flipped
+// flag (bbolt pages carry no checksums) would split a key's count.
+func checkOverflowFlags(r *Report, tx *bolt.Tx, t *dedupTable) {
+	head := storedCarrier(tx.Bucket(bucketEvents))
+	keyOf := func(seq uint64) []byte {
+		key, _, _, err := head(seq)
+		if err != nil {
+			return nil
+		}
+		return key
+	}
+	c := tx.Bucket(bucketCarriers).Cursor()
+	var list []listedCarrier
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		list, _ = decodeCarriers(u64(k), v, list[:0]) // loadCarriers read them all
+		for _, lc := range list {
+			key := keyOf(lc.seq)
+			newest, held := t.newest[lc.note.fp]
+			holderIsKey := held && bytes.Equal(keyOf(newest), key)
+			_, inOverflow := t.overflow[string(key)]
+			if lc.note.overflow == holderIsKey || (!lc.note.overflow && inOverflow) {
+				r.add(r.History, lc.seq, "a dedup carrier list marks it wrongly as held by its full key or by its fingerprint (its key's count would be split)")
+			}
 		}
 	}
 }

@@ -458,9 +458,11 @@ func (w *txWriter) trimCarriers() error {
 
 // listAllCarriers makes bucketCarriers, listing every stored event's dedup key, and
 // removes the dedup bucket of schema 3: the upgrade to 4, in the caller's transaction.
-func listAllCarriers(tx *bolt.Tx) error {
+// A damaged record is left out (its read fails as before; doctor names it) and
+// counted in damaged: one bad event must not refuse the whole history at every Open.
+func listAllCarriers(tx *bolt.Tx) (damaged int, err error) {
 	if _, err := tx.CreateBucket(bucketCarriers); err != nil {
-		return fmt.Errorf("create bucket %s: %w", bucketCarriers, err)
+		return 0, fmt.Errorf("create bucket %s: %w", bucketCarriers, err)
 	}
 	w := newTxWriter(tx)
 	t := newDedupTable()
@@ -468,34 +470,38 @@ func listAllCarriers(tx *bolt.Tx) error {
 	c := w.events.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if len(k) != 8 {
-			return fmt.Errorf("%w: events bucket key %x is not a seq", ErrCorrupt, k)
+			return damaged, fmt.Errorf("%w: events bucket key %x is not a seq", ErrCorrupt, k)
 		}
 		seq := u64(k)
 		ev, _, err := decodeHead(seq, v)
+		if errors.Is(err, ErrCorrupt) {
+			damaged++
+			continue
+		}
 		if err != nil {
-			return err
+			return damaged, err
 		}
 		if ev.DedupKey == "" {
 			continue
 		}
 		_, note, err := t.carry(dedupKey(ev.DedupKey), seq, head)
 		if err != nil {
-			return err
+			return damaged, err
 		}
 		w.listCarrier(seq, note)
 		if len(w.listed) >= 64*carrierListMax {
 			if err := w.flushCarriers(); err != nil {
-				return err
+				return damaged, err
 			}
 		}
 	}
 	if err := w.flushCarriers(); err != nil {
-		return err
+		return damaged, err
 	}
 	if err := tx.DeleteBucket(bucketDedup); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
-		return fmt.Errorf("remove the dedup bucket of schema 3: %w", err)
+		return damaged, fmt.Errorf("remove the dedup bucket of schema 3: %w", err)
 	}
-	return nil
+	return damaged, nil
 }
 
 // loggedCarrierOf is loggedCarrier over *entries as it is at each call.

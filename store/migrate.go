@@ -71,9 +71,10 @@ func (s *Store) migrate(st schemaState, logged []*loggedEvent) (schemaState, err
 	if _, err := cryptorand.Read(id); err != nil {
 		return fail(err)
 	}
+	damaged := 0
 	err = s.db.Update(func(tx *bolt.Tx) (err error) {
 		defer recoverCorrupt(&err)
-		if err := listAllCarriers(tx); err != nil {
+		if damaged, err = listAllCarriers(tx); err != nil {
 			return err
 		}
 		meta := tx.Bucket(bucketMeta)
@@ -89,15 +90,17 @@ func (s *Store) migrate(st schemaState, logged []*loggedEvent) (schemaState, err
 	st.version, st.id, st.total = schemaVersion, id, total
 	if s.warn != nil {
 		s.warn(fmt.Sprintf("history %s: upgraded in place from schema 2 to %d (%d events, %d of them from its log); nothing was lost", s.path, schemaVersion, total, len(logged)))
+		warnDamagedCarriers(s, damaged)
 	}
 	return st, nil
 }
 
 // migrate3 upgrades a schema 3 history (st) to 4 (see the comment above).
 func (s *Store) migrate3(st schemaState) (schemaState, error) {
+	damaged := 0
 	err := s.db.Update(func(tx *bolt.Tx) (err error) {
 		defer recoverCorrupt(&err)
-		if err := listAllCarriers(tx); err != nil {
+		if damaged, err = listAllCarriers(tx); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketMeta).Put(schemaKey, seqKey(schemaVersion))
@@ -108,8 +111,17 @@ func (s *Store) migrate3(st schemaState) (schemaState, error) {
 	st.version = schemaVersion
 	if s.warn != nil {
 		s.warn(fmt.Sprintf("history %s: upgraded in place from schema 3 to %d (%d events); nothing was lost", s.path, schemaVersion, st.total))
+		warnDamagedCarriers(s, damaged)
 	}
 	return st, nil
+}
+
+// warnDamagedCarriers says that the upgrade left damaged event records out of the
+// dedup carrier lists, and what to do.
+func warnDamagedCarriers(s *Store, damaged int) {
+	if damaged > 0 {
+		s.warn(fmt.Sprintf("history %s: %d event records are damaged (unreadable, as before the upgrade) and their dedup keys were not listed; run `dexra-tui doctor --db %s`", s.path, damaged, s.path))
+	}
 }
 
 // migrateChunk rewrites up to migrateBatch format 2 events from seq from on, in one

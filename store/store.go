@@ -188,7 +188,7 @@ func Open(path string, opts Options) (*Store, error) {
 		pruneKick:    make(chan struct{}, 1),
 		stop:         make(chan struct{}),
 	}
-	if err := s.open(opts); err != nil {
+	if err := s.openFaultSafe(opts); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -213,6 +213,13 @@ func openBolt(path string, opts Options) (db *bolt.DB, err error) {
 // bodies (10% of each page empty), 16 KiB pages seventeen (4%), and the page and
 // branch headers count a quarter as often (BenchmarkHistoryBytes in tunnel/).
 const newHistoryPageSize = 16 << 10
+
+// openFaultSafe is open with a fault on a mapped page (an I/O error) a panic that the
+// reads' recoverCorrupt turns into ErrCorrupt, not a crash, as in every later read.
+func (s *Store) openFaultSafe(opts Options) error {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	return s.open(opts)
+}
 
 // open reads the schema and the log (both before anything is written, so a log that
 // does not belong to this history leaves both files untouched), then, unless

@@ -3,6 +3,7 @@ package exchange
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -127,7 +128,16 @@ func goldenHistory(t testing.TB) *store.Store {
 // TestExportMatchesGolden holds the jsonl export of goldenEvents, read back from a
 // history and redacted, to the bytes the export wrote before it was made fast
 // (testdata/export_golden.jsonl, written by the reflection-based path of 44e3ea0).
+// Pages of 3 events have the golden history read in windows, by two readers.
 func TestExportMatchesGolden(t *testing.T) {
+	for _, window := range []uint64{ExportPage, 3} {
+		t.Run(fmt.Sprintf("window %d", window), func(t *testing.T) {
+			withWindows(t, window, func() { checkGoldenExport(t) })
+		})
+	}
+}
+
+func checkGoldenExport(t *testing.T) {
 	st := goldenHistory(t)
 	events, _ := goldenEvents()
 	var all, byID bytes.Buffer

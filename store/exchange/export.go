@@ -80,11 +80,16 @@ func Export(h Source, ids []string, query string, red *Redactor, w EventWriter, 
 		return n, nil
 	}
 	stop := make(chan struct{})
+	prepare := redactPage(red)
+	jw, lines := w.(*JSONLWriter)
+	if lines {
+		prepare = encodePage(red)
+	}
 	var pages <-chan pageResult
 	if query == "" {
-		pages = readWindows(h, stop)
+		pages = readWindows(h, prepare, stop)
 	} else {
-		pages = readPages(h, query, stop)
+		pages = readPages(h, query, prepare, stop)
 	}
 	defer func() {
 		close(stop)
@@ -95,8 +100,21 @@ func Export(h Source, ids []string, query string, red *Redactor, w EventWriter, 
 		if r.err != nil {
 			return n, fmt.Errorf("listing events: %w", r.err)
 		}
+		if lines {
+			err := jw.writeLines(*r.lines)
+			lineBuffers.Put(r.lines)
+			if err != nil {
+				return n, err
+			}
+			n += r.n
+			if r.encodeErr != nil {
+				return n, r.encodeErr
+			}
+			report()
+			continue
+		}
 		for _, ev := range r.events {
-			if err := w.Write(red.eventShared(ev)); err != nil {
+			if err := w.Write(ev); err != nil {
 				return n, err
 			}
 			n++
@@ -106,20 +124,67 @@ func Export(h Source, ids []string, query string, red *Redactor, w EventWriter, 
 	return n, nil
 }
 
-// pageResult is a page of an export's events, in order, or why it could not be read.
+// pageResult is a page of an export's events, in order, redacted (events), or for
+// jsonl already encoded (lines, n of them, then encodeErr if one failed), or why it
+// could not be read (err).
 type pageResult struct {
-	events []*payloads.Event
-	err    error
+	events    []*payloads.Event
+	lines     *[]byte
+	n         int
+	encodeErr error
+	err       error
+}
+
+// preparer makes a page read into a pageResult on the goroutine that read it, so
+// redacting and encoding run on as many cores as reading does.
+type preparer func(events []*payloads.Event, err error) pageResult
+
+func redactPage(red *Redactor) preparer {
+	return func(events []*payloads.Event, err error) pageResult {
+		out := make([]*payloads.Event, len(events)) // the Source's slice is left as it is
+		for i, ev := range events {
+			out[i] = red.eventShared(ev)
+		}
+		return pageResult{events: out, err: err}
+	}
+}
+
+// lineBuffers hold encoded pages between the reader that encodes and the writer.
+var lineBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+func encodePage(red *Redactor) preparer {
+	return func(events []*payloads.Event, err error) pageResult {
+		r := pageResult{lines: lineBuffers.Get().(*[]byte), err: err}
+		var names []string
+		*r.lines, r.n, r.encodeErr = appendLines((*r.lines)[:0], events, red, &names)
+		return r
+	}
+}
+
+// appendLines appends the jsonl lines of events, redacted, to b and counts them; the
+// first that cannot be encoded stops it with the lines before it appended.
+func appendLines(b []byte, events []*payloads.Event, red *Redactor, names *[]string) ([]byte, int, error) {
+	for i, ev := range events {
+		if red != nil {
+			ev = red.eventShared(ev)
+		}
+		line, err := appendRecord(b, ev, names)
+		if err != nil {
+			return b, i, fmt.Errorf("encode event %s: %w", ev.ID, err)
+		}
+		b = append(line, '\n')
+	}
+	return b, len(events), nil
 }
 
 // readPages sends the query's matches, oldest first, a page at a time, until the last
 // page, an error or stop. The next page is read while this one is written: reading and
 // encoding each take about half the time, and the machine has more than one core.
-func readPages(h Source, query string, stop <-chan struct{}) <-chan pageResult {
+func readPages(h Source, query string, prepare preparer, stop <-chan struct{}) <-chan pageResult {
 	pages := make(chan pageResult, 2)
 	go func() {
 		defer close(pages)
-		readFrom(h, query, 0, sender(pages, stop))
+		readFrom(h, query, 0, prepare, sender(pages, stop))
 	}()
 	return pages
 }
@@ -143,10 +208,10 @@ func sender(pages chan<- pageResult, stop <-chan struct{}) func(pageResult) bool
 
 // readFrom sends the query's matches after cursor, a page at a time, until the last
 // page, an error or a refused send.
-func readFrom(h Source, query string, cursor uint64, send func(pageResult) bool) {
+func readFrom(h Source, query string, cursor uint64, prepare preparer, send func(pageResult) bool) {
 	for {
 		page, err := h.List(store.ListOptions{Query: query, Cursor: cursor, Limit: int(exportWindow), OldestFirst: true, WithBody: true})
-		if !send(pageResult{page.Events, err}) || err != nil || page.Next == 0 {
+		if !send(prepare(page.Events, err)) || err != nil || page.Next == 0 {
 			return
 		}
 		cursor = page.Next
@@ -168,16 +233,16 @@ var exportWindow uint64 = ExportPage
 // given in arrival order and only the oldest are removed (pruning). A page read past
 // its window's end found a gap: it is cut at the end, and the rest is read a page
 // after another (readFrom), so a gap costs a few pages' time and never an event.
-func readWindows(h Source, stop <-chan struct{}) <-chan pageResult {
+func readWindows(h Source, prepare preparer, stop <-chan struct{}) <-chan pageResult {
 	if exportReaders < 2 {
-		return readPages(h, "", stop)
+		return readPages(h, "", prepare, stop)
 	}
 	pages := make(chan pageResult, 1)
 	go func() {
 		defer close(pages)
 		send := sender(pages, stop)
 		first, err := h.List(store.ListOptions{Limit: int(exportWindow), OldestFirst: true, WithBody: true})
-		if !send(pageResult{first.Events, err}) || err != nil || first.Next == 0 {
+		if !send(prepare(first.Events, err)) || err != nil || first.Next == 0 {
 			return
 		}
 		type result struct {
@@ -203,7 +268,7 @@ func readWindows(h Source, stop <-chan struct{}) <-chan pageResult {
 						events = events[:len(events)-1]
 					}
 					gap := len(events) < len(page.Events)
-					w.read <- result{pageResult{events, err}, page.Next == 0 && !gap, gap}
+					w.read <- result{prepare(events, err), page.Next == 0 && !gap, gap}
 				}
 			})
 		}
@@ -229,7 +294,7 @@ func readWindows(h Source, stop <-chan struct{}) <-chan pageResult {
 				return
 			}
 			if r.gap {
-				readFrom(h, "", w.from+exportWindow, send)
+				readFrom(h, "", w.from+exportWindow, prepare, send)
 				return
 			}
 		}

@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -25,7 +26,7 @@ type seqSource struct {
 func newSeqSource(seqs []uint64) *seqSource {
 	s := &seqSource{}
 	for _, q := range seqs {
-		s.events = append(s.events, &payloads.Event{Seq: q, ID: fmt.Sprintf("e%d", q), Method: "POST", Path: "/"})
+		s.events = append(s.events, &payloads.Event{Seq: q, ID: fmt.Sprintf("e%d", q), Method: "POST", Path: "/", Summary: fmt.Sprintf("about e%d", q)})
 	}
 	return s
 }
@@ -161,6 +162,49 @@ func TestWindowedExportStops(t *testing.T) {
 		}
 		if src.listed.Load() > 10*7 {
 			t.Errorf("read %d events after the writer failed at the 10th", src.listed.Load())
+		}
+	})
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// TestWindowedJSONLIsTheEventByEventJSONL: a jsonl export, encoded on the readers'
+// goroutines a page at a time, is byte for byte the events written one by one, and a
+// failing file ends it with the file's error.
+func TestWindowedJSONLIsTheEventByEventJSONL(t *testing.T) {
+	withWindows(t, 7, func() {
+		seqs := append(seqRange(1, 60), seqRange(200, 45)...)
+		var got, want bytes.Buffer
+		jw := NewJSONLWriter(&got)
+		n, err := Export(newSeqSource(seqs), nil, "", NewRedactor("e7"), jw, nil)
+		if err != nil || jw.Close() != nil || n != len(seqs) {
+			t.Fatalf("exported %d of %d: %v", n, len(seqs), err)
+		}
+		ref, red := NewJSONLWriter(&want), NewRedactor("e7")
+		for _, ev := range newSeqSource(seqs).events {
+			if err := ref.Write(red.Event(ev)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ref.Close()
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("windowed jsonl differs:\n%s\nwant\n%s", got.Bytes(), want.Bytes())
+		}
+		if !bytes.Contains(got.Bytes(), []byte(`"summary":"about [redacted]"`)) {
+			t.Fatal("the configured secret e7 was not redacted")
+		}
+		big := newSeqSource(seqRange(1, 3000))
+		for _, ev := range big.events {
+			ev.Body = bytes.Repeat([]byte("x"), 200)
+		}
+		fw := NewJSONLWriter(failingWriter{})
+		if _, err := Export(big, nil, "", NewRedactor(), fw, nil); err == nil || err.Error() != "disk full" {
+			t.Fatalf("failing file: %v", err)
+		}
+		if big.inFlight.Load() != 0 {
+			t.Error("a read still runs after Export returned")
 		}
 	})
 }

@@ -49,17 +49,30 @@ func (jw *JSONLWriter) Write(ev *payloads.Event) error {
 	if jw.err != nil {
 		return jw.err
 	}
-	mark := len(jw.buf)
-	b, err := appendRecord(jw.buf, ev, &jw.names)
-	if err != nil {
-		jw.buf = jw.buf[:mark]
-		return fmt.Errorf("encode event %s: %w", ev.ID, err)
+	b, _, err := appendLines(jw.buf, []*payloads.Event{ev}, nil, &jw.names)
+	if jw.buf = b; err != nil {
+		return err
 	}
-	jw.buf = append(b, '\n')
 	if len(jw.buf) >= jsonlBlock {
 		return jw.flush()
 	}
 	return nil
+}
+
+// writeLines adds lines already encoded (Export encodes on the goroutines that read).
+func (jw *JSONLWriter) writeLines(lines []byte) error {
+	if jw.err != nil {
+		return jw.err
+	}
+	if len(jw.buf)+len(lines) < jsonlBlock {
+		jw.buf = append(jw.buf, lines...)
+		return nil
+	}
+	if err := jw.flush(); err != nil {
+		return err
+	}
+	_, jw.err = jw.w.Write(lines)
+	return jw.err
 }
 
 func (jw *JSONLWriter) flush() error {

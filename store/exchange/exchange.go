@@ -1,7 +1,10 @@
 // Package exchange writes the history in the formats other tools read (jsonl, a
 // directory of fixtures, HAR 1.2, curl scripts, .http request files, Hurl) and reads
 // jsonl, fixtures and HAR back. Exports are redacted (Redactor); the request bytes are
-// kept exactly, since signatures are over them.
+// kept exactly, since signatures are over them. An unfiltered export reads the history
+// in windows of seqs on two goroutines (readWindows), which also redact and, for
+// jsonl, encode their pages: decoding whole events costs more than the listing's
+// brief ones, and one reader (or one encoder) would keep the rest waiting.
 package exchange
 
 import (

@@ -2,7 +2,8 @@ package exchange
 
 import (
 	"encoding/base64"
-	"sort"
+	"math/bits"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -13,8 +14,8 @@ import (
 // appendRecord appends ev's jsonl line (without the newline): what
 // json.Marshal(jsonlRecord) gives, written by hand because reflection was most of
 // an export's time (TestExportImport100k). TestFastEncoderMatchesEncodingJSON keeps
-// the two equal.
-func appendRecord(b []byte, ev *payloads.Event) ([]byte, error) {
+// the two equal. names is scratch for the header names, kept between calls.
+func appendRecord(b []byte, ev *payloads.Event, names *[]string) ([]byte, error) {
 	b = append(b, `{"dexra_tui":`...)
 	b = strconv.AppendInt(b, jsonlVersion, 10)
 	b = appendField(b, "id", ev.ID)
@@ -31,12 +32,13 @@ func appendRecord(b []byte, ev *payloads.Event) ([]byte, error) {
 	b = appendOmitEmpty(b, "remote_addr", ev.RemoteAddr)
 	if len(ev.Headers) > 0 {
 		b = append(b, `,"headers":{`...)
-		names := make([]string, 0, len(ev.Headers))
+		sorted := (*names)[:0]
 		for k := range ev.Headers {
-			names = append(names, k)
+			sorted = append(sorted, k)
 		}
-		sort.Strings(names)
-		for i, k := range names {
+		slices.Sort(sorted) // the byte order encoding/json sorts map keys in
+		*names = sorted
+		for i, k := range sorted {
 			if i > 0 {
 				b = append(b, ',')
 			}
@@ -89,15 +91,17 @@ func appendRecord(b []byte, ev *payloads.Event) ([]byte, error) {
 		b = append(b, a...)
 	}
 	b = appendOmitEmpty(b, "derived_from", ev.DerivedFrom)
-	switch {
-	case len(ev.Body) == 0:
-	case utf8.Valid(ev.Body):
+	if len(ev.Body) > 0 {
+		// One pass both escapes the body and finds whether it is UTF-8; a body that is
+		// not is written again, as base64.
+		mark := len(b)
 		b = append(b, `,"body":`...)
-		b = appendString(b, string(ev.Body))
-	default:
-		b = append(b, `,"body_base64":"`...)
-		b = base64.StdEncoding.AppendEncode(b, ev.Body)
-		b = append(b, '"')
+		var valid bool
+		if b, valid = appendJSONString(b, ev.Body, true); !valid {
+			b = append(b[:mark], `,"body_base64":"`...)
+			b = base64.StdEncoding.AppendEncode(b, ev.Body)
+			b = append(b, '"')
+		}
 	}
 	return append(b, '}'), nil
 }
@@ -122,14 +126,47 @@ const hexDigits = "0123456789abcdef"
 // escaping off: control characters escaped, invalid UTF-8 as U+FFFD, U+2028 and
 // U+2029 escaped.
 func appendString(b []byte, s string) []byte {
+	b, _ = appendJSONString(b, s, false)
+	return b
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// special8 marks, in the high bit of each byte, the bytes of x (8 bytes loaded
+// little-endian) that JSON does not keep as is: below 0x20, '"', '\\', 0x80 and above.
+// Only the lowest mark is sure (a borrow may set marks above it), which is all the
+// caller uses: zero means all 8 are plain, else the lowest mark is the first special.
+func special8(x uint64) uint64 {
+	quote, backslash := x^(lsb*'"'), x^(lsb*'\\')
+	special := (x - lsb*0x20) | (quote-lsb)&^quote | (backslash-lsb)&^backslash
+	return (special&^x | x) & msb
+}
+
+// appendJSONString appends s quoted as appendString describes. With strict, it stops
+// at the first byte that is not UTF-8 and reports false (b is then partly written).
+// Runs of plain ASCII are skipped 8 bytes at a time: bodies are mostly that.
+func appendJSONString[T string | []byte](b []byte, s T, strict bool) ([]byte, bool) {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
+		if i+8 <= len(s) {
+			w := s[i : i+8]
+			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+			m := special8(x)
+			if m == 0 {
+				i += 8
 				continue
 			}
+			i += bits.TrailingZeros64(m) >> 3 // s[i] is the first special byte
+		} else if c := s[i]; c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		if c := s[i]; c < utf8.RuneSelf {
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':
@@ -151,23 +188,25 @@ func appendString(b []byte, s string) []byte {
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
+		var rb [utf8.UTFMax]byte
+		r, size := utf8.DecodeRune(rb[:copy(rb[:], s[i:])])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			if strict {
+				return b, false
+			}
 			b = append(b, s[start:i]...)
 			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
+		case r == '\u2028' || r == '\u2029':
 			b = append(b, s[start:i]...)
 			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
 			i += size
-			start = i
 			continue
 		}
 		i += size
+		start = i
 	}
 	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, '"'), true
 }

@@ -45,7 +45,7 @@ func TestFastEncoderMatchesEncodingJSON(t *testing.T) {
 		{Received: at.In(time.FixedZone("x", 3600)), Body: []byte{0xff, 0, 'a'}},
 	}
 	for i, ev := range events {
-		fast, err := appendRecord(nil, ev)
+		fast, err := appendRecord(nil, ev, new([]string))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +59,7 @@ func FuzzFastEncoder(f *testing.F) {
 	f.Add("a\"b", []byte("x\u2028\xff"), "h\x00")
 	f.Fuzz(func(t *testing.T, s string, body []byte, hv string) {
 		ev := &payloads.Event{ID: s, Path: s, Headers: http.Header{s: {hv}}, Body: body, Summary: hv}
-		fast, err := appendRecord(nil, ev)
+		fast, err := appendRecord(nil, ev, new([]string))
 		if err != nil {
 			t.Fatal(err)
 		}

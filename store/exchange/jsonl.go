@@ -1,7 +1,6 @@
 package exchange
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
@@ -31,28 +30,64 @@ type jsonlRecord struct {
 
 // JSONLWriter writes one event per line: lossless, what Import reads back exactly.
 type JSONLWriter struct {
-	w   *bufio.Writer
-	buf []byte
+	w     io.Writer
+	buf   []byte // lines not yet written: encoded in place, written a block at a time
+	names []string
+	err   error
 }
 
-// NewJSONLWriter writes to w; Close flushes.
+// jsonlBlock is how much the writer gathers before it writes.
+const jsonlBlock = 256 << 10
+
+// NewJSONLWriter writes to w; Close writes what is left.
 func NewJSONLWriter(w io.Writer) *JSONLWriter {
-	return &JSONLWriter{w: bufio.NewWriterSize(w, 256<<10)}
+	return &JSONLWriter{w: w, buf: make([]byte, 0, jsonlBlock+jsonlBlock/4)}
 }
 
 // Write adds ev (already redacted) as one line.
 func (jw *JSONLWriter) Write(ev *payloads.Event) error {
-	b, err := appendRecord(jw.buf[:0], ev)
-	if err != nil {
-		return fmt.Errorf("encode event %s: %w", ev.ID, err)
+	if jw.err != nil {
+		return jw.err
 	}
-	jw.buf = append(b, '\n')
-	_, err = jw.w.Write(jw.buf)
-	return err
+	b, _, err := appendLines(jw.buf, []*payloads.Event{ev}, nil, &jw.names)
+	if jw.buf = b; err != nil {
+		return err
+	}
+	if len(jw.buf) >= jsonlBlock {
+		return jw.flush()
+	}
+	return nil
 }
 
-// Close flushes what is buffered.
-func (jw *JSONLWriter) Close() error { return jw.w.Flush() }
+// writeLines adds lines already encoded (Export encodes on the goroutines that read).
+func (jw *JSONLWriter) writeLines(lines []byte) error {
+	if jw.err != nil {
+		return jw.err
+	}
+	if len(jw.buf)+len(lines) < jsonlBlock {
+		jw.buf = append(jw.buf, lines...)
+		return nil
+	}
+	if err := jw.flush(); err != nil {
+		return err
+	}
+	_, jw.err = jw.w.Write(lines)
+	return jw.err
+}
+
+func (jw *JSONLWriter) flush() error {
+	if jw.err == nil && len(jw.buf) > 0 {
+		_, jw.err = jw.w.Write(jw.buf)
+	}
+	if cap(jw.buf) > 4*jsonlBlock {
+		jw.buf = nil // one huge body: do not keep its buffer
+	}
+	jw.buf = jw.buf[:0]
+	return jw.err
+}
+
+// Close writes what is gathered.
+func (jw *JSONLWriter) Close() error { return jw.flush() }
 
 // ReadJSONL reads a jsonl export whole; the first bad line stops it with an error
 // naming file and line, and nothing is returned. Lines are decoded on every core.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/payloads/sig"
@@ -61,6 +62,27 @@ func (r *Redactor) Event(ev *payloads.Event) *payloads.Event {
 	}
 	c.Summary = r.text(ev.Summary)
 	return &c
+}
+
+// eventShared is Event without the copy when there is nothing to redact: ev itself,
+// which the caller must then not change. Exports read fresh events and most hold no
+// secret, so the copy was most of the redactor's time.
+func (r *Redactor) eventShared(ev *payloads.Event) *payloads.Event {
+	if len(ev.Attempts) == 0 && r.clean(ev.Headers) && !r.holds(ev.Body) && r.text(ev.Summary) == ev.Summary &&
+		(ev.Query == "" || r.query(ev.Query) == ev.Query) {
+		return ev
+	}
+	return r.Event(ev)
+}
+
+// holds reports whether b holds a configured secret.
+func (r *Redactor) holds(b []byte) bool {
+	for _, sec := range r.secrets {
+		if bytes.Contains(b, sec) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Redactor) headers(h http.Header) http.Header {
@@ -127,14 +149,67 @@ func (r *Redactor) bytes(b []byte) []byte {
 // did) and apiKeyHeaders; clean uses them to skip the copy.
 var knownSecretHeaders = append(append(sig.SecretHeaders(), "Authorization", "Proxy-Authorization"), apiKeyHeaders...)
 
+// knownSecretLower are the ASCII knownSecretHeaders in lower case: an ASCII name is
+// strings.EqualFold to one exactly when its lower case is in the set.
+var knownSecretLower, knownSecretOther = func() (map[string]bool, []string) {
+	lower, other := map[string]bool{}, []string(nil)
+	for _, k := range knownSecretHeaders {
+		if b, ok := asciiLower(k, nil); ok {
+			lower[string(b)] = true
+		} else {
+			other = append(other, k)
+		}
+	}
+	return lower, other
+}()
+
+// asciiLower appends s in lower case to b, or reports false if s is not ASCII.
+func asciiLower(s string, b []byte) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return b, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b, true
+}
+
+// knownSecretName reports whether name is strings.EqualFold to a knownSecretHeaders
+// name: by a map lookup for ASCII names, by the comparisons for others (Unicode
+// folding matches "K", the Kelvin sign, to "k").
+func knownSecretName(name string) bool {
+	for _, k := range knownSecretOther {
+		if strings.EqualFold(name, k) {
+			return true
+		}
+	}
+	var scratch [64]byte
+	if len(name) <= len(scratch) {
+		if lower, ok := asciiLower(name, scratch[:0]); ok {
+			return knownSecretLower[string(lower)]
+		}
+	}
+	for _, k := range knownSecretHeaders {
+		if strings.EqualFold(name, k) {
+			return true
+		}
+	}
+	return false
+}
+
 // clean reports whether h has no header to redact: no secret header name, no value
 // holding a configured secret.
 func (r *Redactor) clean(h http.Header) bool {
 	for name, values := range h {
-		for _, k := range knownSecretHeaders {
-			if strings.EqualFold(name, k) {
-				return false
-			}
+		if knownSecretName(name) {
+			return false
+		}
+		if len(r.secrets) == 0 {
+			continue
 		}
 		for _, v := range values {
 			if r.text(v) != v {

@@ -53,7 +53,15 @@ const fixtureVersion = 2
 // and reused by later runs (it is large: keep it out of the repository).
 func fixturePath(tb testing.TB, n int) string {
 	tb.Helper()
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("dexra-tui-bench-s%d-f%d-%d.db", schemaVersion, fixtureVersion, n))
+	name := fmt.Sprintf("dexra-tui-bench-s%d-f%d-%d.db", schemaVersion, fixtureVersion, n)
+	return cachedHistory(tb, name, func(s *Store) { bulkAppend(tb, s, 0, n, sampleEvent) })
+}
+
+// cachedHistory is the history named name in the temp dir, built by fill on first use
+// (in a file of its own, renamed when complete, so a run cut short leaves none).
+func cachedHistory(tb testing.TB, name string, fill func(*Store)) string {
+	tb.Helper()
+	path := filepath.Join(os.TempDir(), name)
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}
@@ -63,7 +71,7 @@ func fixturePath(tb testing.TB, n int) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	bulkAppend(tb, s, 0, n, sampleEvent)
+	fill(s)
 	if err := s.Close(); err != nil {
 		tb.Fatal(err)
 	}

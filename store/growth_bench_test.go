@@ -77,28 +77,14 @@ const grownFixtureVersion = 1
 // is large, kept in the temp dir, out of the repository).
 func grownFixturePath(tb testing.TB, n int) string {
 	tb.Helper()
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("dexra-tui-grown-s%d-f%d-%d.db", schemaVersion, grownFixtureVersion, n))
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	tmp := fmt.Sprintf("%s.building-%d", path, os.Getpid())
-	defer os.Remove(tmp)
-	s, err := Open(tmp, Options{Retention: -1})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	const chunk = 100_000
-	for from := 0; from < n; from += chunk {
-		evs := listenerEvents(from, min(chunk, n-from))
-		bulkAppend(tb, s, from, len(evs), func(i int) *payloads.Event { return evs[i-from] })
-	}
-	if err := s.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		tb.Fatal(err)
-	}
-	return path
+	name := fmt.Sprintf("dexra-tui-grown-s%d-f%d-%d.db", schemaVersion, grownFixtureVersion, n)
+	return cachedHistory(tb, name, func(s *Store) {
+		const chunk = 100_000
+		for from := 0; from < n; from += chunk {
+			evs := listenerEvents(from, min(chunk, n-from))
+			bulkAppend(tb, s, from, len(evs), func(i int) *payloads.Event { return evs[i-from] })
+		}
+	})
 }
 
 // copyFile copies src to dst (a new file).

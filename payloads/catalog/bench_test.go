@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dexra/dexra-tui/internal/benchalt"
 )
 
 // benchBody is a ~1 KiB Dexatel message, the payload BenchmarkIngest posts.
@@ -51,33 +53,6 @@ func BenchmarkBaselineUnmarshal(b *testing.B) {
 	}
 }
 
-// alternate times base and cand in alternating rounds of calls inside one benchmark, so
-// both see the same machine load, and reports each one's ns/call, allocs/call and ratio.
-func alternate(b *testing.B, base, cand func()) {
-	const round = 20
-	baseAllocs, candAllocs := testing.AllocsPerRun(50, base), testing.AllocsPerRun(50, cand)
-	var baseTime, candTime time.Duration
-	calls := 0
-	for b.Loop() {
-		start := time.Now()
-		for range round {
-			base()
-		}
-		mid := time.Now()
-		for range round {
-			cand()
-		}
-		candTime += time.Since(mid)
-		baseTime += mid.Sub(start)
-		calls += round
-	}
-	b.ReportMetric(float64(baseTime.Nanoseconds())/float64(calls), "base-ns/call")
-	b.ReportMetric(float64(candTime.Nanoseconds())/float64(calls), "new-ns/call")
-	b.ReportMetric(float64(candTime)/float64(baseTime), "new/base")
-	b.ReportMetric(baseAllocs, "base-allocs/call")
-	b.ReportMetric(candAllocs, "new-allocs/call")
-}
-
 // BenchmarkDecodeJSON is decodeJSON against encoding/json (the decoder it replaced) on
 // the ~1 KiB Dexatel delivery the listener benchmark posts and on every sample.
 func BenchmarkDecodeJSON(b *testing.B) {
@@ -102,7 +77,7 @@ func BenchmarkDecodeJSON(b *testing.B) {
 			if _, ok := decodeJSON(c.body); !ok {
 				b.Fatal("sample is not JSON")
 			}
-			alternate(b, func() { decodeJSONStd(c.body) }, func() { decodeJSON(c.body) })
+			benchalt.Alternate(b, func() { decodeJSONStd(c.body) }, func() { decodeJSON(c.body) })
 		})
 	}
 }
@@ -127,7 +102,7 @@ func BenchmarkCatalogAnalyze(b *testing.B) {
 			p.Derive(src, typ, h)
 		}
 	}
-	alternate(b, run(true), run(false))
+	benchalt.Alternate(b, run(true), run(false))
 }
 
 // benchDelivery1KiB is the ~1 KiB signed Dexatel delivery BenchmarkIngest posts

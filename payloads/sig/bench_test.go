@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
-	"time"
+
+	"github.com/dexra/dexra-tui/internal/benchalt"
 )
 
 // BenchmarkCheckAuto is the listener's per-request cost: detect and verify a signed
@@ -54,26 +55,5 @@ func BenchmarkMAC(b *testing.B) {
 	key := []byte(goodSecret)
 	base := func() { freshMAC(algSHA256, key, body) }
 	cand := func() { algSHA256.mac(key, body) }
-	const round = 20
-	baseAllocs, candAllocs := testing.AllocsPerRun(50, base), testing.AllocsPerRun(50, cand)
-	var baseTime, candTime time.Duration
-	calls := 0
-	for b.Loop() {
-		start := time.Now()
-		for range round {
-			base()
-		}
-		mid := time.Now()
-		for range round {
-			cand()
-		}
-		candTime += time.Since(mid)
-		baseTime += mid.Sub(start)
-		calls += round
-	}
-	b.ReportMetric(float64(baseTime.Nanoseconds())/float64(calls), "base-ns/call")
-	b.ReportMetric(float64(candTime.Nanoseconds())/float64(calls), "new-ns/call")
-	b.ReportMetric(float64(candTime)/float64(baseTime), "new/base")
-	b.ReportMetric(baseAllocs, "base-allocs/call")
-	b.ReportMetric(candAllocs, "new-allocs/call")
+	benchalt.Alternate(b, base, cand)
 }

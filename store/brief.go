@@ -11,9 +11,9 @@ import (
 
 // Brief listings (ListOptions.Brief, `events`): an event without its headers and
 // attempts, decoded from a record of rawFormat with one copy of the record, whose
-// fields are substrings, instead of a string per field and a map of headers. The
-// layout is format 3's (codec.go: head, then encodeRest's order), which never changes
-// now that histories hold it; another format is decoded by decodeMeta.
+// fields are substrings, instead of a string per field and a map of headers, for
+// format 3's layout (codec.go: head, then the rest in its writer's order); format 4 is
+// decoded field by field with its headers checked but not built (decodeBriefV4).
 
 // decodeBrief checks the record stored under seq and decodes all of it but the
 // headers.

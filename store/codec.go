@@ -194,7 +194,12 @@ func decodeHead(seq uint64, v []byte) (ev *payloads.Event, rest []byte, err erro
 	if err := checkRecord(seq, v); err != nil {
 		return nil, nil, err
 	}
-	return decodeHeadUnchecked(seq, v[recordPrefix:])
+	ev, rest, err = decodeHeadUnchecked(seq, v[recordPrefix:])
+	if err == nil && hasCompactMark(rest) != (v[0] == recordFormatV4) {
+		// No writer mixes them: head and rest of another format are damage.
+		return nil, nil, fmt.Errorf("%w: event seq %d: its record mixes two formats (run dexra-tui doctor)", ErrCorrupt, seq)
+	}
+	return ev, rest, err
 }
 
 // decodeHeadUnchecked is decodeHead on a record (either format) without its prefix.

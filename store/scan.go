@@ -18,8 +18,9 @@ import (
 // ASCII — only U+0130 (to 'i') and U+212A (to 'k') do — or for a word with bytes
 // outside ASCII; those terms are left to Filter.Match on the decoded event.
 
-// rawFormat is the record layout rawPath reads; records of another format are decoded
-// (decodeHead) and matched whole, which is slower but equally right.
+// rawFormat is format 3's layout, which rawPath reads in place, as it reads format 4's
+// (rawPathV4); records of another format are decoded (decodeHead) and matched whole,
+// which is slower but equally right.
 const rawFormat = 3
 
 // rawPath returns the path in a record of rawFormat (checked by checkRecord), in

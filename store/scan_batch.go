@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 )
 
@@ -117,12 +118,22 @@ func (rf *rawFilter) evalBatch(items []scanItem, needBody bool) {
 	for lo := 0; lo < len(items); lo += per {
 		part := items[lo:min(lo+per, len(items))]
 		wg.Go(func() {
+			// Records are read from the mapped file here too: a fault on a damaged page
+			// must be an error naming the event, as on the walk's goroutine.
+			debug.SetPanicOnFault(true)
 			for i := range part {
-				rf.evalItem(&part[i], needBody)
+				rf.evalItemSafe(&part[i], needBody)
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// evalItemSafe is evalItem with a panic (a fault on a damaged page) made the item's
+// ErrCorrupt error.
+func (rf *rawFilter) evalItemSafe(it *scanItem, needBody bool) {
+	defer recoverCorrupt(&it.err)
+	rf.evalItem(it, needBody)
 }
 
 // evalItem checks an item's record and body, kept or not (a damaged record or body

@@ -20,6 +20,7 @@ var version = "dev"
 
 func main() {
 	tunnel.TuneGC(os.Getenv) // before anything allocates much
+	tunnel.TuneProcs(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	app := &cli.App{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Env: os.Getenv, Version: version,

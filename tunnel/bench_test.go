@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -46,6 +47,8 @@ func BenchmarkIngest(b *testing.B) {
 func benchIngest(b *testing.B, clients int) {
 	defer restoreGC(debug.SetGCPercent(-1), debug.SetMemoryLimit(-1))
 	TuneGC(os.Getenv) // as main does
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	TuneProcs(os.Getenv)
 	ps := uniqueDexatelPayloads(b.N, 900)
 	bareURL, stopBare := serveBare(b)
 	defer stopBare()

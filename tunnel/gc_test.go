@@ -2,6 +2,7 @@ package tunnel
 
 import (
 	"math"
+	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -25,5 +26,22 @@ func TestTuneGCLeavesTheUsersChoice(t *testing.T) {
 	}
 	if l := debug.SetMemoryLimit(-1); l != gcMemoryLimit {
 		t.Fatalf("memory limit %d after TuneGC, want %d", l, gcMemoryLimit)
+	}
+}
+
+func TestTuneProcsAddsAPPerBlockingSyncUnlessTheUserChose(t *testing.T) {
+	before := runtime.GOMAXPROCS(2)
+	defer runtime.GOMAXPROCS(before)
+	if got := TuneProcs(func(k string) string { return map[string]string{"GOMAXPROCS": "2"}[k] }); got != 2 {
+		t.Fatalf("TuneProcs with GOMAXPROCS=2 says %d", got)
+	}
+	if p := runtime.GOMAXPROCS(0); p != 2 {
+		t.Fatalf("TuneProcs changed GOMAXPROCS to %d although the user set it", p)
+	}
+	if got := TuneProcs(func(string) string { return "" }); got != 2+blockingSyncs {
+		t.Fatalf("TuneProcs without GOMAXPROCS says %d, want %d", got, 2+blockingSyncs)
+	}
+	if p := runtime.GOMAXPROCS(0); p != 2+blockingSyncs {
+		t.Fatalf("GOMAXPROCS %d after TuneProcs, want %d", p, 2+blockingSyncs)
 	}
 }

@@ -54,6 +54,7 @@ func (m *errseqModel) check(f *os.File) error {
 func TestWritebackErrorOfABatchReachesItsOwnSync(t *testing.T) {
 	shortRetries(t)
 	s := openTest(t, Options{})
+	s.log.overlapSyncs = true // what this test is about: a batch written while a sync runs
 	appendAll(t, s, 2)
 	m := &errseqModel{seen: map[*os.File]int{}}
 	held, bChecked, release := make(chan struct{}), make(chan struct{}), make(chan struct{})
@@ -108,6 +109,7 @@ func TestDuplicateOfATakenBackEventIsNotReportedStored(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			shortRetries(t)
 			s := openTest(t, Options{})
+			s.log.overlapSyncs = true // what this test is about: a batch written while a sync runs
 			appendAll(t, s, 2)
 			var decided atomic.Int32
 			s.log.testHookSnapshot = func() { decided.Add(1) }

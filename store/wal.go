@@ -45,17 +45,17 @@ import (
 //
 // A record "a later batch wrote" is one whose horizon is past the first seq the
 // history lacks: its batch was written after the sync of the one holding the bad
-// bytes returned, so those were acknowledged. The logger writes the next batch while
-// the previous one's sync runs (two syncs may overlap: the disk takes them together
-// in about the time of one), so a batch's horizon may precede its first seq; whole
-// records of such a batch, or of the same batch past a torn one (a power cut writes
-// pages in any order), are not proof. Batches are acknowledged in order, and when a
-// sync fails the batch and the one written after it are taken back together. The
-// price: damage to the last two batches (acknowledged, not yet in the history) looks
-// like a torn write, where before it was the last one; the history takes them within
-// a commit (milliseconds), after which no log damage can lose them. Leftovers of
-// earlier laps hold only seqs the history has (a lap starts once the history holds
-// all the log), so they are never taken for either.
+// bytes returned, so those were acknowledged. The logger can write the next batch
+// while the previous one's sync runs (logger.overlapSyncs; off, as one sync at a time
+// measured faster where a sync costs much CPU); a batch's horizon then precedes its
+// first seq, and whole records of such a batch, or of the same batch past a torn one
+// (a power cut writes pages in any order), are not proof. Batches are acknowledged in
+// order, and when a sync fails the batch and the one written after it are taken back
+// together. With overlap, damage to the last two batches (acknowledged, not yet in
+// the history) looks like a torn write; without, only the last one's. The history
+// takes them within a commit (milliseconds), after which no log damage can lose
+// them. Leftovers of earlier laps hold only seqs the history has (a lap starts once
+// the history holds all the log), so they are never taken for either.
 
 const (
 	walHeaderLen = 32

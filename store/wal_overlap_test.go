@@ -71,6 +71,7 @@ func notAnswered(t *testing.T, name string, done <-chan error) {
 // first batch drops both as a torn write instead of refusing the log as damaged.
 func TestNextBatchIsWrittenWhileASyncRuns(t *testing.T) {
 	s := openTest(t, Options{})
+	s.log.overlapSyncs = true // what this test is about: a batch written while a sync runs
 	o := holdFirstSync(t, s)
 	first := appendAsync(s, sampleEvent(0))
 	<-o.held
@@ -118,6 +119,7 @@ func TestFailedSyncTakesBackTheBatchAfterIt(t *testing.T) {
 	retryFirst, retryMax = 20*time.Millisecond, 100*time.Millisecond
 	t.Cleanup(func() { retryFirst, retryMax = 250*time.Millisecond, time.Second })
 	s := openTest(t, Options{})
+	s.log.overlapSyncs = true // what this test is about: a batch written while a sync runs
 	acked := appendAll(t, s, 2)
 	logged, release := logOnly(t, s, 2, 1) // keeps the log from rewinding under the test
 	acked = append(acked, logged...)
@@ -173,6 +175,7 @@ func TestFailedSyncBeforeARewindRefusesTheNextBatch(t *testing.T) {
 	walRewindSize = 1 // every batch is past it
 	t.Cleanup(func() { retryFirst, retryMax = 250*time.Millisecond, time.Second })
 	s := openTest(t, Options{})
+	s.log.overlapSyncs = true // what this test is about: a batch written while a sync runs
 	acked := appendAll(t, s, 2)
 	o := holdFirstSync(t, s)
 	first := appendAsync(s, sampleEvent(10))
@@ -199,5 +202,39 @@ func TestFailedSyncBeforeARewindRefusesTheNextBatch(t *testing.T) {
 	}
 	if st, err := s.Stats(); err != nil || st.Total != len(acked)+1 || st.LastSeq != 3 {
 		t.Fatalf("stats %+v, %v; want the %d acknowledged events", st, err, len(acked)+1)
+	}
+}
+
+// TestOneSyncAtATimeByDefault: while a batch's sync runs, the next batch waits in the
+// queue, and is written only once that sync returned and its writers were answered
+// (its records' horizon is its own first seq): one sync of the log at a time.
+func TestOneSyncAtATimeByDefault(t *testing.T) {
+	s := openTest(t, Options{})
+	o := holdFirstSync(t, s)
+	first := appendAsync(s, sampleEvent(0))
+	<-o.held
+	second := appendAsync(s, sampleEvent(1))
+	waitFor(t, "the second append is queued or written", func() bool {
+		s.log.mu.Lock()
+		defer s.log.mu.Unlock()
+		return len(s.log.queue) == 1 || s.log.written.Load() == 2
+	})
+	if w, n := s.log.written.Load(), o.syncs.Load(); w != 1 || n != 1 {
+		t.Fatalf("while the first sync runs: written up to seq %d, %d syncs; want 1 and 1", w, n)
+	}
+	notAnswered(t, "the first append", first)
+	o.release <- nil
+	for name, done := range map[string]<-chan error{"first": first, "second": second} {
+		if err := <-done; err != nil {
+			t.Fatalf("the %s append: %v", name, err)
+		}
+	}
+	wal, err := os.ReadFile(walPath(s.path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, e, ok := decodeRecordAt(wal[recordAt(t, wal, 1):])
+	if !ok || e.seq != 2 || e.batchFirst != 2 {
+		t.Fatalf("second record %+v (ok %v); want seq 2 written once seq 1 was acknowledged (horizon 2)", e, ok)
 	}
 }

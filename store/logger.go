@@ -153,7 +153,7 @@ func (l *logger) loop() {
 	debug.SetPanicOnFault(true) // see Store.view
 	defer close(l.stopped)
 	var batch []*pendingAppend
-	var syncing *inflight // the batch whose sync runs while the next is taken
+	var syncing *inflight // the batch whose sync runs (with overlap: while the next is taken)
 	for {
 		l.mu.Lock()
 		for len(l.queue) == 0 && !l.closed && !l.retryDue && (syncing == nil || !syncing.finished) {
@@ -232,18 +232,22 @@ func refuse(batch []*pendingAppend, err error) {
 }
 
 // log writes batch to the log and starts its sync, then answers the writers of prev
-// (the batch written before, whose sync has been running meanwhile) and returns the
-// batch now syncing, nil if none. Writers whose event cannot be stored get their own
-// error. Two syncs may overlap: the sync of one batch does not wait for the previous
-// one, and the batches are acknowledged in order (wal.go says why a crash then loses
-// nothing acknowledged).
+// (the batch written before, whose sync has been running meanwhile, when overlapSyncs
+// is on; else nil) and returns the batch now syncing, nil if none. Writers whose event
+// cannot be stored get their own error. With overlap, the sync of one batch does not
+// wait for the previous one, and the batches are acknowledged in order (wal.go says
+// why a crash then loses nothing acknowledged).
 func (l *logger) log(batch []*pendingAppend, prev *inflight) *inflight {
 	entries, err := l.decide(batch)
 	if err != nil || len(entries) == 0 {
-		if l.acknowledge(prev, nil); prev != nil && prev.err != nil {
+		l.acknowledge(prev, nil)
+		switch {
+		case prev != nil && prev.err != nil:
 			refuse(batch, l.failingErr(prev.err)) // duplicates of prev's, taken back
-		} else {
-			answer(batch, err)
+		case err != nil:
+			refuse(batch, err) // a copy within the batch duplicates an event not logged
+		default:
+			answer(batch, nil) // each one refused as a duplicate of a stored event
 		}
 		return nil
 	}
@@ -266,7 +270,7 @@ func (l *logger) log(batch []*pendingAppend, prev *inflight) *inflight {
 		l.pendingMu.Lock()
 		l.forgetPending(entries)
 		l.pendingMu.Unlock()
-		answer(batch, err)
+		refuse(batch, err) // copies within the batch too: their originals are not logged
 		return nil
 	}
 	cur := &inflight{batch: batch, entries: entries, start: l.wal.off}

@@ -61,10 +61,11 @@
 //   - a brief listing (ListOptions.Brief) decodes all but headers and attempts from
 //     one copy of the record (brief.go).
 //
-// The listener's rate is set by the log's syncs, not by what applying costs: on the
-// 2-core virtual machines measured, an fdatasync takes 160-250 µs and about 100 µs of
-// CPU, and the listener with the log's syncs made no-ops ran at 0.53-0.63 of bare
-// net/http against 0.25 with them (BenchmarkIngest in tunnel/). So the log syncs
+// The log's syncs cost the listener more than anything else it does: on the 2-core
+// virtual machines measured, an fdatasync takes 160-250 µs and about 100 µs of CPU,
+// and the listener with the log's syncs made no-ops ran at 0.49-0.56 of bare net/http
+// at 64 clients and 0.47-0.49 at 8, against 0.39 and 0.23 with them (BenchmarkIngest
+// in tunnel/). So the log syncs
 // one batch at a time (logger.overlapSyncs says why not two), every event waiting
 // then goes in the next, nothing sleeps to gather a batch (a sleep rounds up to a
 // millisecond there), and the program gives the runtime a P for each goroutine that

@@ -21,11 +21,7 @@ func TestFailedSyncRefusesTheBatchQueuedBehindItByDefault(t *testing.T) {
 	<-o.held
 	second := appendAsync(s, &again)
 	third := appendAsync(s, sampleEvent(11))
-	waitFor(t, "both are queued", func() bool {
-		s.log.mu.Lock()
-		defer s.log.mu.Unlock()
-		return len(s.log.queue) == 2
-	})
+	waitFor(t, "both are queued", func() bool { return queuedAppends(s) == 2 })
 	o.release <- syscall.EIO
 	if err := <-first; err == nil {
 		t.Fatal("acknowledged although its sync failed")

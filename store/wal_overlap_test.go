@@ -38,6 +38,13 @@ func holdFirstSync(t *testing.T, s *Store) *overlapped {
 	return o
 }
 
+// queuedAppends is how many appends wait in the logger's queue.
+func queuedAppends(s *Store) int {
+	s.log.mu.Lock()
+	defer s.log.mu.Unlock()
+	return len(s.log.queue)
+}
+
 // appendAsync appends ev in a goroutine; the channel gets its outcome.
 func appendAsync(s *Store, ev *payloads.Event) <-chan error {
 	done := make(chan error, 1)
@@ -215,9 +222,7 @@ func TestOneSyncAtATimeByDefault(t *testing.T) {
 	<-o.held
 	second := appendAsync(s, sampleEvent(1))
 	waitFor(t, "the second append is queued or written", func() bool {
-		s.log.mu.Lock()
-		defer s.log.mu.Unlock()
-		return len(s.log.queue) == 1 || s.log.written.Load() == 2
+		return queuedAppends(s) == 1 || s.log.written.Load() == 2
 	})
 	if w, n := s.log.written.Load(), o.syncs.Load(); w != 1 || n != 1 {
 		t.Fatalf("while the first sync runs: written up to seq %d, %d syncs; want 1 and 1", w, n)

@@ -97,13 +97,7 @@ func TestRecordCompactFormsRoundTrip(t *testing.T) {
 		ev := compactFormsEvent(i)
 		want := *ev
 		want.Seq, want.DuplicateOf = 3, compactCandidates[(i+5)%len(compactCandidates)]
-		got, err := decodeMeta(3, encodeRecord(ev, want.DuplicateOf, encodeRest(ev), 0))
-		if err != nil {
-			t.Fatalf("event %d: %v", i, err)
-		}
-		if !reflect.DeepEqual(*got, want) {
-			t.Fatalf("event %d:\n got %+v\nwant %+v", i, *got, want)
-		}
+		checkRecordRoundTrip(t, fmt.Sprintf("event %d", i), ev, want)
 	}
 }
 

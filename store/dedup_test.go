@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -160,23 +161,13 @@ func TestCheckFindsDamagedCarrierLists(t *testing.T) {
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
-			db, err := bolt.Open(path, 0o600, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = db.Update(func(tx *bolt.Tx) error {
-				b := tx.Bucket(bucketCarriers)
-				k, v := b.Cursor().First()
-				list, err := decodeCarriers(u64(k), v, nil)
+			rewriteFirstCarriers(t, path, func(first uint64, v []byte) ([]byte, error) {
+				list, err := decodeCarriers(first, v, nil)
 				if err != nil {
-					return err
+					return nil, err
 				}
-				return b.Put(k, c.damage(list))
+				return c.damage(list), nil
 			})
-			db.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
 			rep, err := Check(path)
 			if err != nil || rep.OK() || !containsProblem(rep, c.want) {
 				t.Fatalf("Check = %v %+v; want a problem saying %q", err, rep, c.want)
@@ -309,4 +300,64 @@ func FuzzDecodeCarriers(f *testing.F) {
 			t.Fatalf("re-encoded list decodes to %v, %v; want %v", again, err, list)
 		}
 	})
+}
+
+// dedupModel is what a plain model of the stored history says of dedup keys: the
+// first event of each key's stored carriers, and how many are stored.
+type dedupModel struct {
+	first map[string]string
+	count map[string]int
+}
+
+func newDedupModel() *dedupModel {
+	return &dedupModel{first: map[string]string{}, count: map[string]int{}}
+}
+
+// stored counts ev as stored and returns the DuplicateOf the history must give it.
+func (m *dedupModel) stored(ev *payloads.Event) string {
+	k := ev.DedupKey
+	want := ""
+	if m.count[k] > 0 {
+		want = m.first[k]
+	} else {
+		m.first[k] = ev.ID
+	}
+	m.count[k]++
+	return want
+}
+
+// pruned counts off the oldest stored carrier of key.
+func (m *dedupModel) pruned(key string) { m.count[key]-- }
+
+// dedup is what Dedup must answer for key.
+func (m *dedupModel) dedup(key string) DedupInfo {
+	if m.count[key] == 0 {
+		return DedupInfo{}
+	}
+	return DedupInfo{FirstID: m.first[key], Count: m.count[key]}
+}
+
+// rewriteFirstCarriers puts what damage makes of the first carrier list (a copy) in
+// its place, in the closed history at path.
+func rewriteFirstCarriers(t *testing.T, path string, damage func(first uint64, list []byte) ([]byte, error)) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCarriers)
+		k, v := b.Cursor().First()
+		v, err := damage(u64(k), bytes.Clone(v))
+		if err != nil {
+			return err
+		}
+		return b.Put(bytes.Clone(k), v)
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }

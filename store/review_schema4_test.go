@@ -37,21 +37,14 @@ func TestReviewDedupModel(t *testing.T) {
 	for i := range keys {
 		keys[i] = fmt.Sprintf("k%d-%s", i, strings.Repeat("x", i*7)) // > 64: hashed
 	}
-	type stored struct{ id, key string }
-	var fifo []stored
-	first, count := map[string]string{}, map[string]int{}
+	var fifo []string // the stored events' keys, oldest first
+	model := newDedupModel()
 	for i := range 160 {
 		ev := sampleEvent(i)
 		ev.ID = payloads.NewID(time.Now())
 		ev.DedupKey = keys[rng.IntN(len(keys))]
-		want := ""
-		if count[ev.DedupKey] > 0 {
-			want = first[ev.DedupKey]
-		} else {
-			first[ev.DedupKey] = ev.ID
-		}
-		count[ev.DedupKey]++
-		fifo = append(fifo, stored{ev.ID, ev.DedupKey})
+		want := model.stored(ev)
+		fifo = append(fifo, ev.DedupKey)
 		if err := s.Append(ev); err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +52,7 @@ func TestReviewDedupModel(t *testing.T) {
 			t.Fatalf("event %d (key %.8s): DuplicateOf %q, want %q", i, ev.DedupKey, ev.DuplicateOf, want)
 		}
 		for len(fifo) > retention {
-			count[fifo[0].key]--
+			model.pruned(fifo[0])
 			fifo = fifo[1:]
 		}
 		waitTotal(t, s, len(fifo))
@@ -70,11 +63,7 @@ func TestReviewDedupModel(t *testing.T) {
 			s = open()
 		}
 		for _, k := range keys {
-			want := DedupInfo{}
-			if count[k] > 0 {
-				want = DedupInfo{FirstID: first[k], Count: count[k]}
-			}
-			if got := mustDedup(t, s, k); got != want {
+			if got, want := mustDedup(t, s, k), model.dedup(k); got != want {
 				t.Fatalf("after event %d: Dedup(%.8s) = %+v, want %+v", i, k, got, want)
 			}
 		}
@@ -97,21 +86,11 @@ func TestReviewDedupAfterCrashReplay(t *testing.T) {
 	s := openTest(t, Options{Retention: -1})
 	rng := rand.New(rand.NewPCG(3, 4))
 	keys := []string{"a", "b", "c", "d", "e", "f", strings.Repeat("g", 70), strings.Repeat("h", 71)}
-	first, count := map[string]string{}, map[string]int{}
-	next := func(i int) (*payloads.Event, string) {
+	model := newDedupModel()
+	add := func(s *Store, i int) {
 		ev := sampleEvent(i)
 		ev.DedupKey = keys[rng.IntN(len(keys))]
-		want := ""
-		if count[ev.DedupKey] > 0 {
-			want = first[ev.DedupKey]
-		} else {
-			first[ev.DedupKey] = ev.ID
-		}
-		count[ev.DedupKey]++
-		return ev, want
-	}
-	add := func(s *Store, i int) {
-		ev, want := next(i)
+		want := model.stored(ev)
 		if err := s.Append(ev); err != nil {
 			t.Fatal(err)
 		}
@@ -131,11 +110,7 @@ func TestReviewDedupAfterCrashReplay(t *testing.T) {
 	release()
 	check := func(what string, s *Store) {
 		for _, k := range keys {
-			want := DedupInfo{}
-			if count[k] > 0 {
-				want = DedupInfo{FirstID: first[k], Count: count[k]}
-			}
-			if got := mustDedup(t, s, k); got != want {
+			if got, want := mustDedup(t, s, k), model.dedup(k); got != want {
 				t.Fatalf("%s: Dedup(%.4s) = %+v, want %+v", what, k, got, want)
 			}
 		}
@@ -193,13 +168,7 @@ func TestReviewRecordOddStrings(t *testing.T) {
 		want := *ev
 		want.Seq, want.DuplicateOf = 9, odd[(i+4)%len(odd)]
 		want.Received = ev.Received.UTC()
-		got, err := decodeMeta(9, encodeRecord(ev, want.DuplicateOf, encodeRest(ev), 0))
-		if err != nil {
-			t.Fatalf("%d: %v", i, err)
-		}
-		if !reflect.DeepEqual(*got, want) {
-			t.Fatalf("%d:\n got %+v\nwant %+v", i, *got, want)
-		}
+		checkRecordRoundTrip(t, fmt.Sprint(i), ev, want)
 	}
 }
 
@@ -225,21 +194,10 @@ func TestReviewCheckFindsFlippedOverflowFlag(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketCarriers)
-		k, v := b.Cursor().First()
-		v = bytes.Clone(v)
+	rewriteFirstCarriers(t, path, func(_ uint64, v []byte) ([]byte, error) {
 		v[0] |= 1 // the first carrier's overflow flag
-		return b.Put(bytes.Clone(k), v)
+		return v, nil
 	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	rep, err := Check(path)
 	if err != nil {
 		t.Fatal(err)

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/dexra/dexra-tui/internal/cputime"
 	"github.com/dexra/dexra-tui/payloads/catalog"
 	"github.com/dexra/dexra-tui/payloads/sig"
 )
@@ -94,14 +94,10 @@ func BenchmarkAnalyzeSamples(b *testing.B) {
 // returned func runs: unlike ns/op it does not count time spent waiting for a core while
 // other benchmarks share the machine, so binaries run one after the other compare.
 func reportCPU(b *testing.B) func() {
-	start := cpuTime()
-	return func() { b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/op") }
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+	start, ok := cputime.Process()
+	return func() {
+		if end, _ := cputime.Process(); ok && b.N > 0 {
+			b.ReportMetric(float64((end-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		}
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dexra/dexra-tui/internal/cputime"
 	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/payloads/sig"
 	"github.com/dexra/dexra-tui/store"
@@ -34,7 +35,10 @@ type signedPayload struct {
 // by keep-alive clients (64, then 8) posting signed, unique ~900 B Dexatel payloads
 // over loopback. Reported per client count: bare_req/s, listener_req/s, ratio
 // (listener/bare; the bars: >= 0.6 at 64 clients, >= 0.35 at 8) and the listener's
-// p50/p99 answer latency. The listener's time includes the wait, after each round, for
+// p50/p99 answer latency, and per side the process's CPU per request (the load
+// generator's share included, the same on both sides) and the cores it kept busy (CPU
+// time over wall time): a ratio below 1 is either more CPU per request or idle cores
+// (waiting for syncs), and these say which. The listener's time includes the wait, after each round, for
 // the history file to hold every event its log acknowledged, so the rate is one the
 // whole store sustains. Rounds alternate so a change in machine load hits both sides.
 // Run: go test ./tunnel -run '^$' -bench 'Ingest$' -benchtime 40000x -count 3
@@ -55,7 +59,7 @@ func benchIngest(b *testing.B, clients int) {
 	tl := benchListener(b)
 
 	const rounds = 4
-	var bareTime, realTime time.Duration
+	var bareTime, realTime, bareCPU, realCPU time.Duration
 	var lat []time.Duration
 	b.ResetTimer()
 	sent := 0
@@ -64,10 +68,14 @@ func benchIngest(b *testing.B, clients int) {
 		if n == 0 {
 			continue
 		}
+		cpu0, _ := cputime.Process()
 		d, _ := loadIngestN(b, clients, bareURL, ps[sent:sent+n], n)
 		bareTime += d
+		cpu1, _ := cputime.Process()
 		d, l := loadIngestN(b, clients, tl.URL, ps[sent:sent+n], n)
 		realTime += d + settle(b, tl.Store)
+		cpu2, _ := cputime.Process()
+		bareCPU, realCPU = bareCPU+cpu1-cpu0, realCPU+cpu2-cpu1
 		lat = append(lat, l...)
 		sent += n
 	}
@@ -80,6 +88,12 @@ func benchIngest(b *testing.B, clients int) {
 	b.ReportMetric(realRate/bareRate, "ratio")
 	b.ReportMetric(float64(percentile(lat, 50).Microseconds())/1000, "p50_ms")
 	b.ReportMetric(float64(percentile(lat, 99).Microseconds())/1000, "p99_ms")
+	if _, ok := cputime.Process(); ok {
+		b.ReportMetric(float64(bareCPU.Microseconds())/float64(b.N), "bare_cpu_us/req")
+		b.ReportMetric(float64(realCPU.Microseconds())/float64(b.N), "listener_cpu_us/req")
+		b.ReportMetric(bareCPU.Seconds()/bareTime.Seconds(), "bare_cores")
+		b.ReportMetric(realCPU.Seconds()/realTime.Seconds(), "listener_cores")
+	}
 
 	// The listener really verified and committed every event: count them, and
 	// spot-check the newest.

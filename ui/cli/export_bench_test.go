@@ -12,10 +12,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/dexra/dexra-tui/internal/cputime"
 	"github.com/dexra/dexra-tui/payloads"
 	"github.com/dexra/dexra-tui/payloads/sig"
 	"github.com/dexra/dexra-tui/store"
@@ -68,13 +68,10 @@ func timeRun(tb testing.TB, home string, out io.Writer, args ...string) time.Dur
 }
 
 // cpuTime is this process's CPU time (user+system): unlike wall time it does not
-// grow when other processes compete for the cores.
+// grow when other processes compete for the cores (0 where the platform cannot tell).
 func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	d, _ := cputime.Process()
+	return d
 }
 
 func timeToFile(tb testing.TB, home, file string, args ...string) time.Duration {

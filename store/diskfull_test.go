@@ -1,3 +1,7 @@
+//go:build linux
+
+// Mounts a small tmpfs and sets RLIMIT_FSIZE: Linux only.
+
 package store
 
 import (

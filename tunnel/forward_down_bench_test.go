@@ -3,9 +3,10 @@ package tunnel
 import (
 	"context"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dexra/dexra-tui/internal/cputime"
 )
 
 // BenchmarkIngestWithDownForwardTarget is issue 10's bar "forwarding with retries
@@ -100,11 +101,9 @@ func BenchmarkIngestWithDownForwardTarget(b *testing.B) {
 	b.ReportMetric(float64(h.Backlog()), "backlog")
 }
 
-// processCPU is the user + system CPU time this process has used.
+// processCPU is the user + system CPU time this process has used (0 where the
+// platform cannot tell).
 func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	d, _ := cputime.Process()
+	return d
 }

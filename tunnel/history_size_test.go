@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -138,9 +137,7 @@ func measureFile(t testing.TB, path string, h *historySize) {
 		t.Fatal(err)
 	}
 	h.fileBytes = info.Size()
-	if sys, ok := info.Sys().(*syscall.Stat_t); ok {
-		h.diskBytes = sys.Blocks * 512
-	}
+	h.diskBytes = allocatedBytes(info)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, PreLoadFreelist: true})
 	if err != nil {
 		t.Fatal(err)

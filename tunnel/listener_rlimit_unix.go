@@ -11,5 +11,5 @@ func descriptorLimit() uint64 {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur == 0 {
 		return 1024
 	}
-	return rl.Cur
+	return uint64(rl.Cur) // int64 on some BSDs
 }

@@ -1,3 +1,7 @@
+//go:build unix
+
+// Runs a real OpenSSH sshd in its own process group: Unix only.
+
 package public
 
 import (

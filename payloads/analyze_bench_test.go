@@ -93,11 +93,4 @@ func BenchmarkAnalyzeSamples(b *testing.B) {
 // reportCPU reports the process CPU time per op (all threads, so GC included) when the
 // returned func runs: unlike ns/op it does not count time spent waiting for a core while
 // other benchmarks share the machine, so binaries run one after the other compare.
-func reportCPU(b *testing.B) func() {
-	start, ok := cputime.Process()
-	return func() {
-		if end, _ := cputime.Process(); ok && b.N > 0 {
-			b.ReportMetric(float64((end-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
-		}
-	}
-}
+func reportCPU(b *testing.B) func() { return cputime.ReportPerOp(b) }

@@ -38,9 +38,9 @@ type signedPayload struct {
 // p50/p99 answer latency, and per side the process's CPU per request (the load
 // generator's share included, the same on both sides) and the cores it kept busy (CPU
 // time over wall time): a ratio below 1 is either more CPU per request or idle cores
-// (waiting for syncs), and these say which. The listener's time includes the wait, after each round, for
-// the history file to hold every event its log acknowledged, so the rate is one the
-// whole store sustains. Rounds alternate so a change in machine load hits both sides.
+// (waiting for syncs), and these say which. The listener's time includes the wait,
+// after each round, for the history file to hold every event its log acknowledged, so
+// the rate is one the whole store sustains. Rounds alternate so a change in machine load hits both sides.
 // Run: go test ./tunnel -run '^$' -bench 'Ingest$' -benchtime 40000x -count 3
 func BenchmarkIngest(b *testing.B) {
 	for _, clients := range []int{64, 8} {

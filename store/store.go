@@ -62,15 +62,18 @@
 //     one copy of the record (brief.go).
 //
 // The log's syncs cost the listener more than anything else it does: on the 2-core
-// virtual machines measured, an fdatasync takes 160-250 µs and about 100 µs of CPU,
-// and the listener with the log's syncs made no-ops ran at 0.49-0.56 of bare net/http
-// at 64 clients and 0.47-0.49 at 8, against 0.39 and 0.23 with them (BenchmarkIngest
-// in tunnel/). So the log syncs
-// one batch at a time (logger.overlapSyncs says why not two), every event waiting
-// then goes in the next, nothing sleeps to gather a batch (a sleep rounds up to a
-// millisecond there), and the program gives the runtime a P for each goroutine that
-// may wait in a sync (tunnel.TuneProcs). Under load a sync waits for a core more than
-// for the disk: at 64 clients one took 0.8-1.3 ms, 0.45-0.8 of it on a run queue
+// virtual machines measured, an fdatasync takes 160-250 µs and about 100 µs of CPU, and
+// the listener with the log's syncs made no-ops ran at 0.49-0.56 of bare net/http at 64
+// clients and 0.47-0.49 at 8, against 0.39 and 0.23 with them (BenchmarkIngest in
+// tunnel/); on a machine twice as fast, 0.55 and 0.54-0.56 against 0.43-0.47 and 0.28.
+// Even with no sync at all, then, the listener stays under 0.6 at 64 clients: what it
+// lacks there is the CPU of verifying, classifying and storing an event (46 µs a request
+// against bare's 27), not the sync. So the log syncs one batch at a time
+// (logger.overlapSyncs says why not two), every event waiting then goes in the next,
+// nothing sleeps to gather a batch (a sleep rounds up to a millisecond there), and the
+// program gives the runtime a P for each goroutine that may wait in a sync
+// (tunnel.TuneProcs). Under load a sync waits for a core more than for the disk: at 64
+// clients one took 0.8-1.3 ms, 0.45-0.8 of it on a run queue
 // (/proc/thread-self/schedstat), while the disk was busy 27% of the time. Tried there
 // and dropped: the sync through io_uring with an eventfd, so no thread waits (twice the
 // latency per batch, rate unchanged); a higher priority or a 0.1 ms slice for the

@@ -4,9 +4,9 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/dexra/dexra-tui/internal/durationtext"
 	"github.com/dexra/dexra-tui/payloads"
 )
 
@@ -160,8 +160,8 @@ func humanWait(d time.Duration) string {
 	case d < time.Minute:
 		return d.Round(time.Second).String()
 	case d < time.Hour:
-		return strings.TrimSuffix(d.Round(time.Second).String(), "0s")
+		return durationtext.Compact(d.Round(time.Second))
 	default:
-		return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
+		return durationtext.Compact(d.Round(time.Minute))
 	}
 }

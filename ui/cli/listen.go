@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/dexra/dexra-tui/internal/durationtext"
 	"github.com/dexra/dexra-tui/tunnel"
 )
 
@@ -120,6 +120,5 @@ func retryText(d time.Duration) string {
 	if d == 0 {
 		d = tunnel.DefaultRetryFor
 	}
-	s := strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
-	return "failed deliveries are retried in order for " + s
+	return "failed deliveries are retried in order for " + durationtext.Compact(d)
 }

@@ -176,9 +176,7 @@ func (f *Forwarder) dispatch(order *reorderer) {
 
 func (f *Forwarder) route(evs []*payloads.Event) {
 	for _, ev := range evs {
-		if ev.Rejected != "" || ev.DerivedFrom != "" || ev.Direction == payloads.Outbound {
-			// Refused: no body was kept. Derived: the edited replay that made it sent it.
-			// Outbound: a request we sent (a message, a handler check's probe), not a webhook.
+		if !forwardable(ev) {
 			continue
 		}
 		picked := routeIndexes(f.cfg.Targets, ev.Path)
@@ -216,10 +214,16 @@ func (f *Forwarder) work(q *targetQueue) {
 // routesTo says whether ev goes to q's target (events read back on resume were not
 // routed yet).
 func (f *Forwarder) routesTo(q *targetQueue, ev *payloads.Event) bool {
-	if ev.Rejected != "" || ev.DerivedFrom != "" || ev.Direction == payloads.Outbound {
-		return false
-	}
-	return slices.Contains(routeIndexes(f.cfg.Targets, ev.Path), q.index)
+	return forwardable(ev) && slices.Contains(routeIndexes(f.cfg.Targets, ev.Path), q.index)
+}
+
+// forwardable says whether ev is a webhook for the app. Not: a refused one (no body
+// was kept); a derived one (the edited replay that made it sent it); an outbound one
+// (a request we sent: a message, a handler check's probe); a platform's setup
+// handshake, which the listener answered itself (the platform has its answer, and an
+// app without that route would fail it and hold every later event behind it).
+func forwardable(ev *payloads.Event) bool {
+	return ev.Rejected == "" && ev.DerivedFrom == "" && ev.Direction != payloads.Outbound && !isHandshake(ev)
 }
 
 // settledBefore: the event was delivered to q's target, or refused by it for good,

@@ -478,3 +478,32 @@ func TestForwardLeavesEditedReplaysToTheReplay(t *testing.T) {
 		t.Errorf("derived event attempts %+v", ev.Attempts)
 	}
 }
+
+// A setup handshake is answered by the listener, so it is not forwarded: an app with
+// no such route would fail it, and every later event would wait behind it.
+func TestForwardLeavesHandshakesToTheListener(t *testing.T) {
+	app := newTestApp(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.WriteHeader(http.StatusNotImplemented) // an app that only takes POSTs
+		}
+	})
+	tl := startListener(t, Config{VerifyToken: "meatyhamhock"})
+	startForwarder(t, tl, ForwardConfig{Targets: mustTargets(t, app.srv.URL)})
+	resp, err := http.Get(tl.URL + "/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=meatyhamhock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	meta := resp.Header.Get(EventIDHeader)
+	_, slack, _ := tl.post(t, "/slack/events", []byte(`{"token":"t","challenge":"abc123","type":"url_verification"}`), nil)
+	_, after, _ := tl.post(t, "/whatsapp", []byte(`{"after":1}`), nil)
+	attemptsOf(t, tl.Store, after, 1)
+	if got := app.got(); len(got) != 1 || string(got[0].Body) != `{"after":1}` {
+		t.Errorf("app got %+v; only the webhook after the handshakes", got)
+	}
+	for _, id := range []string{meta, slack} {
+		if ev := tl.stored(t, id); ev.Type != HandshakeType || len(ev.Attempts) != 0 {
+			t.Errorf("handshake %s: type %q, attempts %+v; want no forward", id, ev.Type, ev.Attempts)
+		}
+	}
+}

@@ -347,6 +347,14 @@ func (f *Forwarder) Stop(ctx context.Context) error {
 	return err
 }
 
+// Resumes says whether what Stop leaves undelivered is forwarded at the next start
+// (the history keeps the forwarder's cursors), so a stop need not wait for it.
+func (f *Forwarder) Resumes() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.started && f.cursors != nil
+}
+
 // Failed lists the events whose latest forward to a target failed, oldest first, each
 // with the URL it failed on; replaying them in this order redelivers in arrival order.
 func (f *Forwarder) Failed() []ReplayItem { return f.failed.list() }

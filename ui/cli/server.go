@@ -280,7 +280,13 @@ func (s *server) close() error {
 	var errForward error
 	if s.forwarder != nil {
 		// After the hub closed: deliver what is queued, record the rest as forward-failed.
-		errForward = withTimeout(10*time.Second, s.forwarder.Stop)
+		// What resumes at the next start gets a short grace: an app that hangs must not
+		// hold a Ctrl-C for the whole of a delivery's timeout.
+		grace := forwardStopGrace
+		if s.forwarder.Resumes() {
+			grace = forwardStopGraceResumed
+		}
+		errForward = withTimeout(grace, s.forwarder.Stop)
 	}
 	errControl := s.control.Close()
 	// The printer may still be reading events back from the history: let it finish
@@ -292,6 +298,13 @@ func (s *server) close() error {
 	errStore := s.store.Close()
 	return errors.Join(errPublic, errListener, errForward, errControl, errStore)
 }
+
+// How long a stop lets the forwarder deliver what it holds: long enough for an app
+// that answers, short when what is left is forwarded at the next start anyway.
+const (
+	forwardStopGrace        = 10 * time.Second
+	forwardStopGraceResumed = 2 * time.Second
+)
 
 // withTimeout gives one shutdown stage its own time.
 func withTimeout(d time.Duration, stop func(context.Context) error) error {

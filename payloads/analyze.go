@@ -36,7 +36,7 @@ func Analyze(ev *Event, cfg VerifyConfig) {
 			ev.Source = ev.Signature.Scheme
 		}
 	}
-	d := parsed.Derive(ev.Source, ev.Type, ev.Headers)
+	d := parsed.Derive(ev.Source, ev.Type, ev.Path, ev.Headers)
 	ev.DedupKey, ev.Correlation, ev.Summary = d.DedupKey, d.Correlation, d.Summary
 }
 

@@ -115,3 +115,20 @@ func TestNewIDIsSortableAndUnique(t *testing.T) {
 		prev = id
 	}
 }
+
+// Analyze keys a body without an event id by the path it came to: the same body at
+// another endpoint is not a redelivery.
+func TestAnalyzeBodyDedupKeyFollowsThePath(t *testing.T) {
+	key := func(path string) string {
+		ev := inbound(`{"x":1}`, nil)
+		ev.Path = path
+		Analyze(ev, VerifyConfig{})
+		return ev.DedupKey
+	}
+	if key("/live") == "" || key("/live") != key("/live") {
+		t.Fatalf("the same body at one path: keys %q, %q", key("/live"), key("/live"))
+	}
+	if key("/live") == key("/nolive") {
+		t.Errorf("the same body at /live and /nolive got one key %q", key("/live"))
+	}
+}

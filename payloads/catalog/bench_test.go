@@ -22,7 +22,7 @@ func BenchmarkCatalogPerEvent(b *testing.B) {
 		if r := Check(src, typ, benchBody); !r.Valid {
 			b.Fatal(r)
 		}
-		DedupKey(src, typ, h, benchBody)
+		DedupKey(src, typ, "", h, benchBody)
 		Correlation(src, typ, benchBody)
 		Summary(src, typ, benchBody)
 	}
@@ -38,7 +38,7 @@ func BenchmarkCatalogDerive(b *testing.B) {
 		if r := p.Check(src, typ); !r.Valid {
 			b.Fatal(r)
 		}
-		p.Derive(src, typ, h)
+		p.Derive(src, typ, "", h)
 	}
 }
 
@@ -99,7 +99,7 @@ func BenchmarkCatalogAnalyze(b *testing.B) {
 			if typ != "delivery" {
 				b.Fatal(src, typ)
 			}
-			p.Derive(src, typ, h)
+			p.Derive(src, typ, "", h)
 		}
 	}
 	benchalt.Alternate(b, run(true), run(false))

@@ -34,15 +34,15 @@ func (p *Parsed) Classify(path string, h http.Header) (src, typ string) {
 func (p *Parsed) Check(source, typ string) Result { return check(source, typ, &p.b) }
 
 // Derive is DedupKey, Correlation and Summary on the shared parse.
-func (p *Parsed) Derive(source, typ string, h http.Header) Derived {
+func (p *Parsed) Derive(source, typ, path string, h http.Header) Derived {
 	return Derived{
-		DedupKey:    dedupKey(source, h, &p.b),
+		DedupKey:    dedupKey(source, path, h, &p.b),
 		Correlation: cleanText(correlation(source, typ, &p.b), maxIDLen),
 		Summary:     cleanText(summary(source, typ, &p.b), maxSummaryRunes),
 	}
 }
 
 // Derive is DedupKey, Correlation and Summary in one call that parses body once.
-func Derive(source, typ string, h http.Header, body []byte) Derived {
-	return Parse(body).Derive(source, typ, h)
+func Derive(source, typ, path string, h http.Header, body []byte) Derived {
+	return Parse(body).Derive(source, typ, path, h)
 }

@@ -12,11 +12,11 @@ import (
 func deriveMatchesSeparateCalls(t *testing.T, path, src, typ string, h http.Header, body []byte) {
 	t.Helper()
 	want := Derived{
-		DedupKey:    DedupKey(src, typ, h, body),
+		DedupKey:    DedupKey(src, typ, "", h, body),
 		Correlation: Correlation(src, typ, body),
 		Summary:     Summary(src, typ, body),
 	}
-	if got := Derive(src, typ, h, body); !reflect.DeepEqual(got, want) {
+	if got := Derive(src, typ, "", h, body); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Derive(%s, %s) = %+v, want %+v", src, typ, got, want)
 	}
 	p := Parse(body)
@@ -24,7 +24,7 @@ func deriveMatchesSeparateCalls(t *testing.T, path, src, typ string, h http.Head
 	if ws, wt := Classify(path, h, body); s != ws || ty != wt {
 		t.Fatalf("Parsed.Classify = %s.%s, Classify = %s.%s", s, ty, ws, wt)
 	}
-	if got := p.Derive(src, typ, h); !reflect.DeepEqual(got, want) {
+	if got := p.Derive(src, typ, "", h); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Parsed.Derive(%s, %s) after Classify = %+v, want %+v", src, typ, got, want)
 	}
 	if got, want := p.Check(src, typ), Check(src, typ, body); !reflect.DeepEqual(got, want) {

@@ -56,7 +56,7 @@ func FuzzClassify(f *testing.F) {
 			t.Fatal("source must never be empty")
 		}
 		plainLine(t, "type", typ, maxTypeRunes)
-		key := DedupKey(src, typ, h, body)
+		key := DedupKey(src, typ, "", h, body)
 		if len(body) > 0 && key == "" {
 			t.Fatal("a non-empty body always gets a dedup key")
 		}

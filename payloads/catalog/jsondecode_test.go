@@ -167,15 +167,15 @@ func TestDexatelFieldsWithoutTree(t *testing.T) {
 		lazy := Parse(body)
 		src, typ := lazy.Classify("/dexatel", h)
 		isJSON := lazy.IsJSON()
-		d := lazy.Derive(src, typ, h)
+		d := lazy.Derive(src, typ, "", h)
 		if lazy.b.done {
 			t.Fatalf("%s.%s: the whole body was decoded", src, typ)
 		}
 		full := Parse(body)
 		full.b.json()
 		fsrc, ftyp := full.Classify("/dexatel", h)
-		if fsrc != src || ftyp != typ || !isJSON || full.Derive(fsrc, ftyp, h) != d {
-			t.Fatalf("lazy %s.%s %+v differs from the decoded tree's %s.%s %+v", src, typ, d, fsrc, ftyp, full.Derive(fsrc, ftyp, h))
+		if fsrc != src || ftyp != typ || !isJSON || full.Derive(fsrc, ftyp, "", h) != d {
+			t.Fatalf("lazy %s.%s %+v differs from the decoded tree's %s.%s %+v", src, typ, d, fsrc, ftyp, full.Derive(fsrc, ftyp, "", h))
 		}
 		if d.Summary == "" {
 			t.Fatalf("nothing derived: %+v", d)

@@ -10,14 +10,15 @@ import (
 const maxIDLen = 128
 
 // DedupKey identifies one delivery of an event across redeliveries: the platform's own
-// event id as "<source>:id:<id>" where it has one, else "sha256:<hex>" of the raw body
-// (Dexatel sends no event id, so a redelivery of the same body is a duplicate). An empty
-// body identifies nothing and gets "".
-func DedupKey(source, typ string, h http.Header, body []byte) string {
-	return dedupKey(source, h, parse(body))
+// event id as "<source>:id:<id>" where it has one, else "sha256:<hex>" of the path the
+// request came to and its raw body (Dexatel sends no event id, so a redelivery of the
+// same body to the same endpoint is a duplicate; the same body at another endpoint is
+// another event). An empty body identifies nothing and gets "".
+func DedupKey(source, typ, path string, h http.Header, body []byte) string {
+	return dedupKey(source, path, h, parse(body))
 }
 
-func dedupKey(source string, h http.Header, b *parsedBody) string {
+func dedupKey(source, path string, h http.Header, b *parsedBody) string {
 	if id := eventID(source, h, b); id != "" {
 		if len(id) > maxIDLen || !isClean(id, maxIDLen) {
 			sum := sha256.Sum256([]byte(id))
@@ -28,13 +29,23 @@ func dedupKey(source string, h http.Header, b *parsedBody) string {
 	if len(b.raw) == 0 {
 		return ""
 	}
-	return bodyKey(b.raw)
+	return bodyKey(path, b.raw)
 }
 
-// bodyKey is "sha256:<hex>" of body, built in one allocation.
-func bodyKey(body []byte) string {
+// bodyKey is "sha256:<hex>" of path, a NUL (never in a request path) and body; of
+// body alone when path is "".
+func bodyKey(path string, body []byte) string {
 	const prefix = "sha256:"
-	sum := sha256.Sum256(body)
+	var sum [sha256.Size]byte
+	if path == "" {
+		sum = sha256.Sum256(body)
+	} else {
+		d := sha256.New()
+		d.Write([]byte(path))
+		d.Write([]byte{0})
+		d.Write(body)
+		d.Sum(sum[:0])
+	}
 	var key [len(prefix) + 2*sha256.Size]byte
 	copy(key[:], prefix)
 	hex.Encode(key[len(prefix):], sum[:])

@@ -10,8 +10,8 @@ import (
 
 func TestDexatelDedupIsTheBodyHash(t *testing.T) {
 	h := hdr("X-Dexatel-Signature", seedSignature)
-	first := DedupKey("dexatel", "delivery", h, []byte(seedDelivery))
-	redelivery := DedupKey("dexatel", "delivery", h.Clone(), []byte(seedDelivery))
+	first := DedupKey("dexatel", "delivery", "", h, []byte(seedDelivery))
+	redelivery := DedupKey("dexatel", "delivery", "", h.Clone(), []byte(seedDelivery))
 	sum := sha256.Sum256([]byte(seedDelivery))
 	if first != "sha256:"+hex.EncodeToString(sum[:]) {
 		t.Errorf("key %q is not the body's sha256", first)
@@ -20,8 +20,24 @@ func TestDexatelDedupIsTheBodyHash(t *testing.T) {
 		t.Errorf("a redelivered identical body must give the same key: %q vs %q", redelivery, first)
 	}
 	other := strings.Replace(seedDelivery, "13:00:00", "13:00:01", 1)
-	if DedupKey("dexatel", "delivery", h, []byte(other)) == first {
+	if DedupKey("dexatel", "delivery", "", h, []byte(other)) == first {
 		t.Error("a different body must give a different key")
+	}
+}
+
+// With no event id, the same body is a redelivery only at the same endpoint: two
+// endpoints that get the same body (a test's {"x":1}) got two events.
+func TestBodyDedupKeyIsPerPath(t *testing.T) {
+	body := []byte(`{"x":1}`)
+	at := func(path string) string { return DedupKey("unknown", "", path, nil, body) }
+	if at("/live") != at("/live") {
+		t.Error("the same body at the same path must give the same key")
+	}
+	if at("/live") == at("/nolive") {
+		t.Errorf("the same body at two paths gave one key %q", at("/live"))
+	}
+	if k := at("/live"); !strings.HasPrefix(k, "sha256:") || len(k) != len("sha256:")+64 {
+		t.Errorf("key %q is not sha256:<hex>", k)
 	}
 }
 
@@ -46,7 +62,7 @@ func TestDedupUsesThePlatformEventID(t *testing.T) {
 		{"unknown", hdr("Webhook-Id", "msg_5"), `{}`, "unknown:id:msg_5"},
 	}
 	for _, c := range cases {
-		if got := DedupKey(c.source, "", c.h, []byte(c.body)); got != c.want {
+		if got := DedupKey(c.source, "", "", c.h, []byte(c.body)); got != c.want {
 			t.Errorf("%s %s: %q, want %q", c.source, c.body, got, c.want)
 		}
 	}
@@ -54,18 +70,18 @@ func TestDedupUsesThePlatformEventID(t *testing.T) {
 
 func TestDedupFallsBackToTheBodyHash(t *testing.T) {
 	for _, src := range []string{"conversa", "stripe", "github", "slack", "whatsapp", "unknown"} {
-		if k := DedupKey(src, "", nil, []byte(`{"x":1}`)); !strings.HasPrefix(k, "sha256:") {
+		if k := DedupKey(src, "", "", nil, []byte(`{"x":1}`)); !strings.HasPrefix(k, "sha256:") {
 			t.Errorf("%s without an event id: %q", src, k)
 		}
 	}
-	if k := DedupKey("unknown", "", nil, nil); k != "" {
+	if k := DedupKey("unknown", "", "", nil, nil); k != "" {
 		t.Errorf("an empty body identifies nothing: %q", k)
 	}
 }
 
 func TestDedupHashesUnsafeOrLongIDs(t *testing.T) {
 	for _, id := range []string{strings.Repeat("x", maxIDLen+1), "a\nb", "\x1b]2;t\x07"} {
-		k := DedupKey("standard", "", hdr("Webhook-Id", id), []byte(`{}`))
+		k := DedupKey("standard", "", "", hdr("Webhook-Id", id), []byte(`{}`))
 		if !strings.HasPrefix(k, "standard:idhash:") || len(k) != len("standard:idhash:")+64 {
 			t.Errorf("id %q: key %q", id, k)
 		}

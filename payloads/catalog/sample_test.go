@@ -59,7 +59,7 @@ func TestSamplesAreFresh(t *testing.T) {
 	for _, e := range All() {
 		a, _ := e.Sample(sampleNow, nil)
 		b, _ := e.Sample(sampleNow.Add(time.Hour), nil)
-		if bytes.Equal(a, b) || DedupKey(e.Source, e.Type, nil, a) == DedupKey(e.Source, e.Type, nil, b) {
+		if bytes.Equal(a, b) || DedupKey(e.Source, e.Type, "", nil, a) == DedupKey(e.Source, e.Type, "", nil, b) {
 			t.Errorf("%s: two samples must differ in ids and dedup key", e.Name())
 		}
 		if !bytes.Contains(b, []byte("2022-03-01")) || !bytes.Contains(b, []byte("14:00:00")) {

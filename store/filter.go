@@ -15,7 +15,7 @@ import (
 //
 //	type:X source:X        event type / source, case-insensitive, exact
 //	sig:pass|fail|missing|unchecked
-//	path:X                 case-insensitive substring of the request path
+//	path:X                 case-insensitive substring of the request path (as typed, or %-escaped)
 //	dup:yes|no             whether the event redelivers an earlier dedup key
 //	corr:X                 correlation key, exact
 //	dir:in|out             inbound webhook or outbound API call (a sent message)
@@ -47,6 +47,34 @@ type term struct {
 	key   string
 	value string // as written (sig, dup and dir values lower-cased)
 	lower string // value lower-cased, what case-insensitive keys compare against
+	// pathLower is lower as a stored path holds it: the listener keeps the request's
+	// escaped path, so a letter outside ASCII is there as %XX (lower-cased here too).
+	pathLower string
+}
+
+// setValue sets the term's value and the forms it is compared in.
+func (t *term) setValue(v string) {
+	t.value, t.lower = v, strings.ToLower(v)
+	t.pathLower = t.lower
+	if !isASCII(v) {
+		t.pathLower = strings.ToLower(escapeNonASCII(v))
+	}
+}
+
+// escapeNonASCII writes each byte of s outside ASCII as %XX, as url.URL.EscapedPath does.
+func escapeNonASCII(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x80 {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
 }
 
 // ParseFilter parses a query; the empty query matches every event.
@@ -86,7 +114,7 @@ func parseTerm(q string, i int) (term, int, error) {
 		if phrase == "" {
 			return t, 0, fmt.Errorf("column %d: empty phrase", i+1)
 		}
-		t.value, t.lower = phrase, strings.ToLower(phrase)
+		t.setValue(phrase)
 		return t, next, nil
 	}
 	end := i
@@ -100,7 +128,7 @@ func parseTerm(q string, i int) (term, int, error) {
 		if end < len(q) && q[end] == '"' {
 			return t, 0, fmt.Errorf("column %d: unexpected '\"' inside %q: quote the whole word", end+1, word)
 		}
-		t.value, t.lower = word, strings.ToLower(word)
+		t.setValue(word)
 		return t, end, nil
 	}
 	key := strings.ToLower(word[:colon])
@@ -141,7 +169,7 @@ func parseTerm(q string, i int) (term, int, error) {
 			return t, 0, fmt.Errorf("column %d: dir:%s: want in or out", i+1, value)
 		}
 	}
-	t.value, t.lower = value, strings.ToLower(value)
+	t.setValue(value)
 	return t, end, nil
 }
 
@@ -316,12 +344,12 @@ func (f *Filter) match(ev *payloads.Event, decided uint64) bool {
 			if lowerPath == "" {
 				lowerPath = strings.ToLower(ev.Path)
 			}
-			ok = strings.Contains(lowerPath, t.lower)
+			ok = strings.Contains(lowerPath, t.pathLower)
 		default:
 			if lowerPath == "" {
 				lowerPath = strings.ToLower(ev.Path)
 			}
-			ok = strings.Contains(lowerPath, t.lower)
+			ok = strings.Contains(lowerPath, t.pathLower)
 			if !ok {
 				if !bodyLowered {
 					lowerBody, bodyLowered = bytes.ToLower(ev.Body), true

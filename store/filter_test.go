@@ -44,9 +44,9 @@ func TestParseFilterTerms(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []term{
-		{neg: true, key: KeyType, value: "Delivery", lower: "delivery"},
-		{value: "two words", lower: "two words"},
-		{key: KeyCorr, value: "m 1", lower: "m 1"},
+		{neg: true, key: KeyType, value: "Delivery", lower: "delivery", pathLower: "delivery"},
+		{value: "two words", lower: "two words", pathLower: "two words"},
+		{key: KeyCorr, value: "m 1", lower: "m 1", pathLower: "m 1"},
 	}
 	if !reflect.DeepEqual(f.terms, want) {
 		t.Fatalf("terms = %+v, want %+v", f.terms, want)
@@ -166,5 +166,28 @@ func TestFilterNeedsBody(t *testing.T) {
 	var nilFilter *Filter
 	if !nilFilter.Match(&payloads.Event{}) || nilFilter.NeedsBody() || nilFilter.String() != "" {
 		t.Error("a nil filter must match everything")
+	}
+}
+
+// The listener keeps a path escaped (/%E6%97%A5…), so path: and bare words find a path
+// outside ASCII as it is typed.
+func TestFilterFindsAPathOutsideASCIIAsTyped(t *testing.T) {
+	ev := &payloads.Event{Path: "/%E6%97%A5%E6%9C%AC%E8%AA%9E/%E3%83%91%E3%82%B9", Body: []byte(`{"x":1}`)}
+	for q, want := range map[string]bool{
+		"path:/日本語":       true,
+		"path:パス":         true,
+		"日本語":             true,
+		"-path:/日本語":      false,
+		"path:/中":         false,
+		"path:/%e6%97%a5": true,
+		"path:/%E6%97%A5": true,
+	} {
+		f, err := ParseFilter(q)
+		if err != nil {
+			t.Fatalf("ParseFilter(%q): %v", q, err)
+		}
+		if got := f.Match(ev); got != want {
+			t.Errorf("%q matches %s: %v, want %v", q, ev.Path, got, want)
+		}
 	}
 }

@@ -32,7 +32,7 @@ func (m *Model) askTarget(action string) tea.Cmd {
 		Name:        menuTarget,
 		Title:       "FORWARD TO",
 		Custom:      "your app's webhook URL",
-		Syntax:      "your app's webhook URL, where r, e and R send events (as --forward-to takes it)",
+		Syntax:      "your app's webhook URL (as --forward-to takes it): r, e and R send there now; saved in the config, every event is forwarded there from the next start",
 		Placeholder: "http://localhost:3000/webhooks",
 		Check: func(url string) error {
 			_, err := tunnel.ParseForwardTargets([]string{url})
@@ -57,7 +57,8 @@ func (m *Model) targetChosen(url string) tea.Cmd {
 			if err := keep(url); err != nil {
 				return toastMsg{text: "forwarding to " + sanitize.Line(url) + " for this run; not saved: " + sanitize.Line(err.Error()), isError: true}
 			}
-			return toastMsg{text: "saved " + sanitize.Line(url) + " as the forward target in the config"}
+			// Said, because a saved target does more than this run's replays.
+			return toastMsg{text: "saved " + sanitize.Line(url) + " as forward_to in the config: from the next start, every event is forwarded there"}
 		}
 	}
 	action := m.afterTarget

@@ -28,6 +28,9 @@ func TestReplayWithoutATargetAsksForOne(t *testing.T) {
 	if !m.menu.IsOpen() || !m.menu.Editing() || !strings.Contains(screenText(m), "FORWARD TO") {
 		t.Fatalf("r without a target does not ask for one:\n%s", screenText(m))
 	}
+	if !strings.Contains(screenText(m), "forwarded there from the next start") {
+		t.Fatalf("the question does not say a saved target forwards every event from the next start:\n%s", screenText(m))
+	}
 	typeText(m, "not a url")
 	drive(m, press("enter"))
 	if !m.menu.IsOpen() || len(a.requests()) != 0 || len(saved) != 0 {

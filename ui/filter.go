@@ -6,6 +6,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dexra/dexra-tui/store"
+	"github.com/dexra/dexra-tui/ui/frame"
 	"github.com/dexra/dexra-tui/ui/theme"
 )
 
@@ -42,11 +43,12 @@ func (m *Model) startFilter() tea.Cmd {
 // fitFilterInput sizes the input to its text (or placeholder), leaving room for the
 // match count or the error after it.
 func (m *Model) fitFilterInput() {
-	n := len([]rune(m.input.Value())) + 1
+	n := frame.Width(m.input.Value()) + 1 // cells, not runes: 日 takes two
 	if m.input.Value() == "" {
-		n = len([]rune(m.input.Placeholder))
+		n = frame.Width(m.input.Placeholder)
 	}
 	m.input.SetWidth(max(min(n, m.width*2/3), 1))
+	m.input.SetCursor(m.input.Position()) // SetWidth alone keeps the scroll the old, narrower width needed
 }
 
 // filterKey edits the filter; every edit that parses is applied after a short pause.

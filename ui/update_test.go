@@ -260,6 +260,20 @@ func TestFilterNarrowsLiveAndEscClears(t *testing.T) {
 	}
 }
 
+// The filter input is sized in cells, so wide characters are shown whole as typed.
+func TestFilterInputShowsWideCharactersWhole(t *testing.T) {
+	for _, typed := range []string{"日本語", "ab日本語cd"} {
+		m := fixtureModel(t, 120, 35)
+		drive(m, press("/"))
+		typeText(m, typed)
+		lines := strings.Split(screenText(m), "\n")
+		status := lines[len(lines)-2]
+		if !strings.HasPrefix(status, "/ "+typed+" ") {
+			t.Errorf("typing %q shows the status line %q", typed, status)
+		}
+	}
+}
+
 func TestFollowModeTakesNewEvents(t *testing.T) {
 	st := openStore(t)
 	evs := fixtureEvents()

@@ -71,6 +71,31 @@ func TestResizeSwitchesLayouts(t *testing.T) {
 	}
 }
 
+// A terminal too small for the console gets its size message wrapped, not cut.
+func TestTooSmallMessageWrapsToTheWidth(t *testing.T) {
+	m := fixtureModel(t, 120, 35)
+	for _, size := range [][2]int{{30, 8}, {20, 8}} {
+		w, h := size[0], size[1]
+		drive(m, tea.WindowSizeMsg{Width: w, Height: h})
+		got := screenText(m)
+		lines := strings.Split(got, "\n")
+		if len(lines) != h {
+			t.Fatalf("%dx%d: %d lines, want %d:\n%s", w, h, len(lines), h, got)
+		}
+		for _, l := range lines {
+			if lw := ansi.StringWidth(l); lw != w {
+				t.Fatalf("%dx%d: a line is %d cells wide: %q", w, h, lw, l)
+			}
+		}
+		words := strings.Join(strings.Fields(got), " ")
+		for _, want := range []string{"needs a terminal of at least 60×15", fmt.Sprintf("this one is %d×%d: make it larger", w, h), "q quits"} {
+			if !strings.Contains(words, want) {
+				t.Errorf("%dx%d: %q is not readable:\n%s", w, h, want, got)
+			}
+		}
+	}
+}
+
 func TestNavigationKeys(t *testing.T) {
 	m := fixtureModel(t, 120, 35)
 	ids := func() string { return m.list.SelectedID() }

@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dexra/dexra-tui/ui/frame"
 	"github.com/dexra/dexra-tui/ui/sanitize"
@@ -44,12 +45,17 @@ func (m *Model) tooSmall() string {
 		fmt.Sprintf("this one is %d×%d: make it larger", m.width, m.height),
 		m.styles.Muted.Render("q quits"),
 	}
-	top := max((m.height-len(msg))/2, 0)
+	var wrapped []string
+	for _, l := range msg { // wrapped, not cut: the sizes and the advice must stay readable
+		wrapped = append(wrapped, strings.Split(ansi.Wrap(l, m.width, ""), "\n")...)
+	}
+	top := max((m.height-len(wrapped))/2, 0)
 	out := make([]string, 0, m.height)
 	for i := 0; i < top; i++ {
 		out = append(out, "")
 	}
-	for _, l := range msg {
+	for _, l := range wrapped {
+		l = strings.TrimRight(l, " ")
 		pad := max((m.width-frame.Width(l))/2, 0)
 		out = append(out, strings.Repeat(" ", pad)+l)
 	}

@@ -90,3 +90,19 @@ func TestConsoleReplaysFailedForwardsInOrderOnceTheAppIsBack(t *testing.T) {
 	c.keys("q")
 	c.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 }
+
+// An event the running forwarder has not sent yet is not told to start forwarding.
+func TestForwardsTabOfAnEventNotSentYetSaysForwardingIsOn(t *testing.T) {
+	st := openStore(t)
+	f := startForwarding(t, st, "http://"+downAddr(t)+"/hook")
+	if err := st.Append(dexatelEvent("01JNGQ0000000000000000000A", clock, "delivered")); err != nil {
+		t.Fatal(err) // stored but not published: the forwarder has not reached it
+	}
+	m := forwardModel(t, f, "")
+	start(m, 120, 35)
+	drive(m, press("6"))
+	got := screenText(m)
+	if !strings.Contains(got, "Not forwarded or replayed yet.") || !strings.Contains(got, "Forwarding is on") || strings.Contains(got, "--forward-to") {
+		t.Fatalf("the Forwards tab while forwarding is on:\n%s", got)
+	}
+}

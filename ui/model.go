@@ -131,6 +131,7 @@ func New(opts Options) *Model {
 	m.list.SetForwarding(opts.Forwarder != nil || len(opts.Replay.Targets) > 0)
 	m.detail = detail.New(opts.Reader, opts.Location, m.styles, keys.detail())
 	m.detail.SetIDFinder(opts.IDs)
+	m.detail.SetForwarding(opts.Forwarder != nil)
 	m.picker = picker.New(opts.Catalog, m.styles, keys.picker())
 	m.menu = menu.New(m.styles, keys.menu())
 	m.help = help.New()

@@ -37,6 +37,7 @@ type Detail struct {
 	tl           timelineState
 	wantTimeline bool // the event being loaded opens on its Timeline tab
 	focused      bool
+	forwarding   bool // a forwarder sends new events to the app
 
 	// A large body's schema check runs when its tab is first shown.
 	schemaPending, schemaAsked bool
@@ -64,6 +65,10 @@ func (d *Detail) changed() { d.version++ }
 func New(r store.Reader, loc *time.Location, styles *theme.Styles, keys KeyMap) *Detail {
 	return &Detail{reader: r, loc: loc, styles: styles, keys: keys, width: 1, height: 1}
 }
+
+// SetForwarding says whether a forwarder sends new events to the app, which the
+// Forwards tab of an event not yet sent tells; call it before the first Load.
+func (d *Detail) SetForwarding(on bool) { d.forwarding = on }
 
 // SetIDFinder makes the title show as much of the ID as tells it apart (nil: 10).
 func (d *Detail) SetIDFinder(f store.IDFinder) { d.ids = f }
@@ -146,7 +151,7 @@ func (d *Detail) SetSize(width, height int) tea.Cmd {
 }
 
 func (d *Detail) layout() present.Options {
-	return present.Options{Location: d.loc, Width: d.width}
+	return present.Options{Location: d.loc, Width: d.width, Forwarding: d.forwarding}
 }
 
 // Scroll moves the content by n lines (negative is up).

@@ -31,6 +31,9 @@ type Options struct {
 	// IDLen is how many characters of the ID tell it apart from every other stored
 	// ID (UniqueIDLen); 0 shows the first 10.
 	IDLen int
+	// Forwarding says a forwarder sends new events to the app, so an event without
+	// attempts is told it is sent in turn rather than how to turn forwarding on.
+	Forwarding bool
 }
 
 // NewDetail presents ev for the detail pane.

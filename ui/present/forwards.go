@@ -63,11 +63,15 @@ func Forwards(ev *payloads.Event, opts Options) Doc {
 	}
 	n := len(ev.Attempts)
 	if n == 0 {
+		hint := "Start dexra-tui with --forward-to URL to forward every event to your app."
+		if opts.Forwarding {
+			hint = "Forwarding is on: events received while it runs are sent to your app in turn; the header counts those waiting."
+		}
 		return append(doc,
 			Line{span(Muted, "Not forwarded or replayed yet.")},
 			nil,
 			Line{span(Label, "r"), span(Plain, "  replays it to your app   "), span(Label, "e"), span(Plain, "  edits the body, then replays it")},
-			Line{span(Muted, "Start dexra-tui with --forward-to URL to forward every event to your app.")})
+			Line{span(Muted, hint)})
 	}
 	ok := 0
 	for _, a := range ev.Attempts {

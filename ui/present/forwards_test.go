@@ -66,6 +66,13 @@ func TestForwardsOfAnEventNeverSentAndOfAnEditedOne(t *testing.T) {
 	}
 }
 
+func TestForwardsOfAnEventNotSentYetWhileForwardingIsOn(t *testing.T) {
+	got := plain(Forwards(&payloads.Event{}, Options{Location: time.UTC, Forwarding: true}))
+	if strings.Contains(got, "--forward-to") || !strings.Contains(got, "Forwarding is on: events received while it runs are sent to your app in turn") {
+		t.Fatalf("no attempts while forwarding is on:\n%s", got)
+	}
+}
+
 func TestForwardsSanitizesTheAppsAnswer(t *testing.T) {
 	hostile := "\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b]2;owned\x07\r\x1b[2J\u009b2J\u202e"
 	ev := &payloads.Event{Attempts: []payloads.Attempt{{

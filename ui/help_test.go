@@ -1,8 +1,12 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/dexra/dexra-tui/payloads/catalog"
+	"github.com/dexra/dexra-tui/tunnel"
 )
 
 // TestHelpScrollsToEveryKeyOnASmallScreen: at 60×15 the help does not fit; scrolling
@@ -42,5 +46,29 @@ func TestHelpScrollsToEveryKeyOnASmallScreen(t *testing.T) {
 	drive(m, press("esc"))
 	if m.showHelp {
 		t.Fatal("esc closes the help")
+	}
+}
+
+// The one-line help of the trigger picker and of a menu names their own keys: enter
+// sends or chooses there, it does not open the detail.
+func TestPickerAndMenusShowTheirOwnKeysInTheHelpLine(t *testing.T) {
+	for _, c := range []struct{ key, want string }{
+		{"t", "↑/k up • ↓/j down • enter send • esc cancel"},
+		{"a", "↑/k up • ↓/j down • enter choose • esc close"},
+		{"x", "↑/k up • ↓/j down • enter choose • esc close"},
+	} {
+		st := openStore(t)
+		fill(t, st, fixtureEvents())
+		m := testModel(st, false)
+		m.opts.Trigger = func(context.Context, catalog.EventType) (tunnel.TriggerResult, error) {
+			return tunnel.TriggerResult{Status: 200}, nil
+		}
+		m.opts.Responder = tunnel.NewResponder(tunnel.Respond{Status: 200})
+		start(m, 120, 35)
+		drive(m, press(c.key))
+		lines := strings.Split(screenText(m), "\n")
+		if got := strings.TrimRight(lines[len(lines)-1], " "); got != c.want {
+			t.Errorf("%s: help line %q, want %q", c.key, got, c.want)
+		}
 	}
 }

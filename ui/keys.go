@@ -22,6 +22,8 @@ type KeyMap struct {
 	Replay, Edit, ReplayFailed, Answer      key.Binding
 	CopyURL, Check, Export                  key.Binding
 	Send, CancelEdit                        key.Binding
+	SendSample, CancelSample                key.Binding // the trigger picker's
+	Choose, CloseMenu                       key.Binding // a menu's (a, x…)
 	Compose, Timeline, JumpToSent           key.Binding
 	Help, Quit, ForceQuit                   key.Binding
 }
@@ -59,6 +61,10 @@ func DefaultKeyMap() KeyMap {
 		Export:       b("x", "export", "x"),
 		Send:         b("ctrl+s", "send", "ctrl+s"),
 		CancelEdit:   b("esc", "cancel", "esc"),
+		SendSample:   b("enter", "send", "enter"),
+		CancelSample: b("esc", "cancel", "esc"),
+		Choose:       b("enter", "choose", "enter"),
+		CloseMenu:    b("esc", "close", "esc"),
 		Compose:      b("c", "compose", "c"),
 		Timeline:     b("7", "timeline of a message", "7"),
 		JumpToSent:   b("m", "open the sent message", "m"),
@@ -87,11 +93,11 @@ func (k KeyMap) editor() editor.KeyMap {
 }
 
 func (k KeyMap) menu() menu.KeyMap {
-	return menu.KeyMap{Up: k.Up, Down: k.Down, Choose: k.Open, Cancel: k.Back}
+	return menu.KeyMap{Up: k.Up, Down: k.Down, Choose: k.Choose, Cancel: k.CloseMenu}
 }
 
 func (k KeyMap) picker() picker.KeyMap {
-	return picker.KeyMap{Up: k.Up, Down: k.Down, Choose: k.Open, Cancel: k.Back}
+	return picker.KeyMap{Up: k.Up, Down: k.Down, Choose: k.SendSample, Cancel: k.CancelSample}
 }
 
 // ShortHelp is the one-line help of the list.

@@ -211,8 +211,11 @@ func (m *Model) helpLine(width int) string {
 		mode, bindings = m.composeHelpMode(), m.composeHelp()
 	case m.editor.IsOpen():
 		mode, bindings = 4, []key.Binding{m.keys.Send, m.keys.CancelEdit}
-	case m.picker.IsOpen(), m.menu.IsOpen() && !m.menu.Editing():
-		mode, bindings = 1, []key.Binding{m.keys.Up, m.keys.Down, m.keys.Open, m.keys.Back}
+	case m.picker.IsOpen():
+		mode, bindings = 1, []key.Binding{m.keys.Up, m.keys.Down, m.keys.SendSample, m.keys.CancelSample}
+	case m.menu.IsOpen() && !m.menu.Editing():
+		mode = -1 // a mode of its own, outside compose's 6 and up
+		bindings = []key.Binding{m.keys.Up, m.keys.Down, m.keys.Choose, m.keys.CloseMenu}
 	case m.menu.IsOpen():
 		take := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "take it"))
 		mode, bindings = 5, []key.Binding{take, m.keys.Back}

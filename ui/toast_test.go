@@ -36,3 +36,31 @@ func TestToastOnANarrowScreenKeepsItsMessage(t *testing.T) {
 		t.Fatalf("status line at 60 columns: %q", status)
 	}
 }
+
+// A message next to an applied filter gets the room it needs: the filter summary
+// yields (or, with too little left to read, gives up the line), within the width.
+func TestToastBesideAFilterKeepsItsWholeMessage(t *testing.T) {
+	long := "cannot edit 01M8VQXHBH…: the body has 144006 lines, more than the in-app editor holds: set $EDITOR to edit it"
+	m := fixtureModel(t, 120, 35)
+	drive(m, press("/"))
+	typeText(m, "sig:fail")
+	drive(m, press("enter"))
+	for _, c := range []struct{ msg, left string }{
+		{long, ""},
+		{"cannot edit 01M8VQXHBH…: the body holds U+0000: set $EDITOR to edit it", "filter sig:fail"},
+	} {
+		drive(m, toastMsg{text: c.msg, isError: true})
+		status := strings.Split(screenText(m), "\n")[33]
+		if !strings.HasSuffix(strings.TrimRight(status, " "), c.msg) || !strings.HasPrefix(status, c.left) || frame.Width(status) != 120 {
+			t.Fatalf("status line beside an applied filter: %q", status)
+		}
+	}
+
+	// While the filter is typed, its input stays in view beside the message, which
+	// shortens its subject (the ID) rather than its ending.
+	drive(m, press("/"), toastMsg{text: long, isError: true})
+	status := strings.Split(screenText(m), "\n")[33]
+	if !strings.HasPrefix(status, "/ sig:fail ") || !strings.HasSuffix(strings.TrimRight(status, " "), ": set $EDITOR to edit it") || frame.Width(status) != 120 {
+		t.Fatalf("status line beside the filter being typed: %q", status)
+	}
+}

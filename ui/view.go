@@ -198,9 +198,20 @@ func (m *Model) statusLine(width int) string {
 	if left == "" {
 		return frame.Cell(style.Render(fitToast(m.toast, width)), width)
 	}
-	rw := min(frame.Width(m.toast), width/2)
+	keep := 0 // the left yields to the message, but a filter being typed stays in view
+	if m.filtering {
+		keep = frame.Width(m.input.View()) + 1 // and a cell for the … of what is cut after it
+	}
+	rw := min(frame.Width(m.toast), max(width-keep-1, width/2))
+	if width-rw-1 < minStatusLeft { // too little of the left to read: the message takes the line
+		return frame.Cell(style.Render(fitToast(m.toast, width)), width)
+	}
 	return frame.Cell(left, width-rw-1) + " " + frame.Cell(style.Render(fitToast(m.toast, rw)), rw)
 }
+
+// minStatusLeft is the fewest cells of the status line's left part worth showing
+// beside a message ("filter sig:…").
+const minStatusLeft = 12
 
 // helpLine is the one-line help of the current mode, drawn once per mode and width.
 func (m *Model) helpLine(width int) string {

@@ -390,3 +390,15 @@ func TestGoldenConsoleTools(t *testing.T) {
 		})
 	}
 }
+
+// Closing the export menu with esc gives the status line back: the applied filter's
+// summary shows again.
+func TestExportMenuClosedShowsTheFilterSummaryAgain(t *testing.T) {
+	m := fixtureModel(t, 120, 35)
+	drive(m, press("/"))
+	typeText(m, "sig:fail")
+	drive(m, press("enter"), press("x"), press("esc"))
+	if status := strings.Split(screenText(m), "\n")[33]; !strings.HasPrefix(status, "filter sig:fail  1 match") {
+		t.Fatalf("status line after esc closed the export menu: %q", status)
+	}
+}

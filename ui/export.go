@@ -265,9 +265,6 @@ func (m *Model) exportEnded(msg exportDoneMsg) tea.Cmd {
 func (m *Model) exportStatus(width int) string {
 	run := m.export
 	st := m.styles
-	if run.asking {
-		return ""
-	}
 	done, total := run.seen.written, max(run.total, run.seen.written)
 	title := st.TitleActive.Render("exporting " + string(run.format) + " ")
 	if total <= 1 {

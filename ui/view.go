@@ -181,7 +181,7 @@ func (m *Model) statusLine(width int) string {
 		}
 	case m.replay != nil:
 		left = m.replayStatus(width)
-	case m.export != nil:
+	case m.export != nil && !m.export.asking: // a run still asking may have been closed with esc
 		left = m.exportStatus(width)
 	case m.check.running:
 		left = m.checkStatus()

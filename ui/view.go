@@ -147,6 +147,7 @@ func (m *Model) helpLines(w int) []string {
 		"  path:X                  path contains X",
 		"  dup:yes|no              redeliveries of an earlier event",
 		"  corr:X                  correlation key (e.g. a message_id)",
+		"  dir:in|out              received, or sent (send, check)",
 		"  word  \"two words\"       path or body contains it",
 		"  -term                   negates a term; terms combine with AND",
 	}

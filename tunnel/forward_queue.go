@@ -41,10 +41,19 @@ type TargetHealth struct {
 // Backlog is every event not yet settled: waiting, in flight, or waiting to retry.
 func (h TargetHealth) Backlog() int { return h.Queued + h.InFlight }
 
+// StateWord is the state as one word: "sending" for an idle target with a delivery
+// in flight (the first one, to an app that is slow to answer), not "idle".
+func (h TargetHealth) StateWord() string {
+	if h.State == HealthIdle && h.InFlight > 0 {
+		return "sending"
+	}
+	return string(h.State)
+}
+
 // Summary is the state in a few words: "ok", "failing: connection refused",
 // "failing: 500", "idle", followed by " · 12 queued" when events wait.
 func (h TargetHealth) Summary() string {
-	s := string(h.State)
+	s := h.StateWord()
 	if h.State == HealthFailing {
 		if h.LastError != "" {
 			s += ": " + h.LastError

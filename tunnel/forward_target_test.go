@@ -110,6 +110,7 @@ func TestTargetHealthSummaryAndLabel(t *testing.T) {
 		want string
 	}{
 		{TargetHealth{State: HealthIdle}, "idle"},
+		{TargetHealth{State: HealthIdle, InFlight: 1}, "sending"},
 		{TargetHealth{State: HealthOK, Queued: 3}, "ok · 3 queued"},
 		{TargetHealth{State: HealthFailing, LastError: "connection refused"}, "failing: connection refused"},
 		{TargetHealth{State: HealthFailing, LastStatus: 503}, "failing: 503"},

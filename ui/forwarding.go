@@ -82,7 +82,7 @@ func (m *Model) healthState(h tunnel.TargetHealth, short bool) string {
 			s = st.Fail.Render("✗ " + sanitize.Line(reason))
 		}
 	default:
-		s = st.Muted.Render("idle")
+		s = st.Muted.Render(h.StateWord())
 	}
 	if !h.NextRetry.IsZero() && !short {
 		s += st.Muted.Render(" · retry in " + retryIn(h.NextRetry.Sub(m.opts.Now())))

@@ -66,8 +66,9 @@ func Trigger(ctx context.Context, req TriggerRequest) (TriggerResult, error) {
 	}
 	httpReq.Header.Set("Content-Type", contentType)
 	httpReq.Header.Set("User-Agent", "dexra-tui-trigger")
-	for i := 0; i+1 < len(req.Event.Headers); i += 2 {
-		httpReq.Header.Set(req.Event.Headers[i], req.Event.Headers[i+1])
+	headers := req.Event.SampleHeaders()
+	for i := 0; i+1 < len(headers); i += 2 {
+		httpReq.Header.Set(headers[i], headers[i+1])
 	}
 	if req.Secret != "" {
 		if err := signInto(httpReq.Header, req, body, target, now); err != nil {

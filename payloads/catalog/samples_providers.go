@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -68,6 +69,44 @@ const FormContentType = "application/x-www-form-urlencoded"
 // (https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers).
 func githubHeaders(event string) []string {
 	return []string{"X-GitHub-Event", event, "X-GitHub-Hook-Id", "292430182", "X-GitHub-Hook-Installation-Target-Type", "repository"}
+}
+
+// deliveryIDHeaders name, per source, the header in which the provider sends its own
+// id of each delivery (the dedup key, see eventID); a sample gets a fresh UUID there.
+// Twilio's idempotency token is left out: its samples' bodies carry fresh SIDs.
+var deliveryIDHeaders = map[string]string{
+	"github":  "X-GitHub-Delivery",    // a UUID per delivery
+	"shopify": "X-Shopify-Webhook-Id", // a UUID per delivery
+}
+
+// SampleHeaders are the headers a sample of e is sent with besides its signature, as
+// name, value pairs: e.Headers, then a fresh delivery id where the provider sends one
+// in a header, so two samples are never duplicates of each other.
+func (e EventType) SampleHeaders() []string {
+	h := append([]string(nil), e.Headers...)
+	if name, ok := deliveryIDHeaders[e.Source]; ok {
+		h = append(h, name, newUUID())
+	}
+	return h
+}
+
+// telegramUpdates holds the last update_id a sample of this process was given.
+var telegramUpdates struct {
+	sync.Mutex
+	last int64
+}
+
+// telegramUpdateID is a fresh update_id, increasing as Telegram's do: the milliseconds
+// of now (in 31 bits, a Bot API Integer), and past the last one this process gave.
+func telegramUpdateID(now time.Time) json.Number {
+	id := now.UnixMilli() & (1<<31 - 1)
+	telegramUpdates.Lock()
+	if id <= telegramUpdates.last {
+		id = telegramUpdates.last + 1
+	}
+	telegramUpdates.last = id
+	telegramUpdates.Unlock()
+	return json.Number(strconv.FormatInt(id, 10))
 }
 
 // Samples lists every event trigger can send: the catalog (All) and the provider samples.
@@ -222,7 +261,7 @@ var providerBuilders = map[string]func(now time.Time) *object{
 	},
 	"telegram.message": func(now time.Time) *object {
 		// https://core.telegram.org/bots/api#message
-		return obj("update_id", json.Number(strconv.FormatInt(now.Unix()%1e9, 10)),
+		return obj("update_id", telegramUpdateID(now),
 			"message", obj("message_id", json.Number(strconv.FormatInt(now.UnixMilli()%1e6, 10)),
 				"from", obj("id", json.Number("123456789"), "is_bot", false, "first_name", "Amine", "language_code", "en"),
 				"chat", obj("id", json.Number("123456789"), "first_name", "Amine", "type", "private"),

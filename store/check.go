@@ -24,6 +24,9 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
+	if p.Through != 0 {
+		return fmt.Sprintf("%s: events seq %d to %d: %s", p.File, p.Seq, p.Through, p.What)
+	}
 	if p.Seq != 0 {
 		return fmt.Sprintf("%s: event seq %d: %s", p.File, p.Seq, p.What)
 	}
@@ -58,6 +61,17 @@ func (r *Report) Err() error {
 	}
 	return fmt.Errorf("%w: %d problems in history %s (first: %s); `dexra-tui doctor --salvage NEW` copies every readable event into a new history",
 		ErrCorrupt, len(r.Problems)+r.More, r.History, r.Problems[0])
+}
+
+// damageText is err said as a Problem's What about the event stored under seq, which
+// the Problem names already: without ErrCorrupt's words, the seq, and the advice to
+// run doctor (the report is doctor's).
+func damageText(seq uint64, err error) string {
+	s, seqPrefix := err.Error(), fmt.Sprintf("event seq %d: ", seq)
+	for _, prefix := range []string{seqPrefix, ErrCorrupt.Error() + ": ", seqPrefix} {
+		s = strings.TrimPrefix(s, prefix)
+	}
+	return strings.TrimSuffix(s, " (run dexra-tui doctor)")
 }
 
 func (r *Report) add(file string, seq uint64, format string, args ...any) {
@@ -197,7 +211,7 @@ func checkContent(r *Report, db *bolt.DB, st schemaState) {
 	eachEvent(db, st.last, func(tx *bolt.Tx, k, v []byte) { c.event(r, tx, st, k, v) }, nil,
 		func(from, to uint64, err error) {
 			c.unreadable = true
-			r.add(r.History, from, "events seq %d to %d (those stored) are unreadable: %v", from, to, err)
+			r.add(r.History, from, "those stored are unreadable: %v", err)
 			r.Problems[len(r.Problems)-1].Through = to
 		})
 	if !c.unreadable && st.total != c.seen {
@@ -366,7 +380,7 @@ func (c *contentCheck) event(r *Report, tx *bolt.Tx, st schemaState, k, v []byte
 	if err != nil {
 		r.Damaged++
 		c.damaged[seq] = true
-		r.add(path, seq, "%s", strings.TrimPrefix(err.Error(), ErrCorrupt.Error()+": "))
+		r.add(path, seq, "%s", damageText(seq, err))
 		return
 	}
 	if got := tx.Bucket(bucketIDs).Get([]byte(ev.ID)); u64(got) != seq {

@@ -331,6 +331,16 @@ func TestDamagedValueNamesTheEvent(t *testing.T) {
 			if p := rep.Problems[0]; p.Seq != victim.Seq {
 				t.Errorf("Check's first problem %v, want one about seq %d", p, victim.Seq)
 			}
+			// doctor prints each problem: the seq said once, no "run doctor" inside doctor.
+			sr, err := Salvage(path, path+".rescued")
+			if err != nil || len(sr.Lost) != 1 {
+				t.Fatalf("Salvage: %v, lost %v", err, sr.Lost)
+			}
+			for _, p := range []Problem{rep.Problems[0], sr.Lost[0]} {
+				if s := p.String(); strings.Count(s, want) != 1 || strings.Contains(s, "corrupt") || strings.Contains(s, "run dexra-tui doctor") {
+					t.Errorf("problem %q: want %q said once, and only what is damaged", s, want)
+				}
+			}
 			before.unchanged(t, path, "reads and Check of a damaged history")
 		})
 	}
@@ -644,4 +654,13 @@ func TestSchema2UpgradeCarriesOnAfterACrash(t *testing.T) {
 		t.Fatalf("after carrying on: %d events, %v", len(page.Events), err)
 	}
 	checkConsistency(t, s)
+}
+
+// TestProblemRangeSaysItsEventsOnce: a range of unreadable events is named by
+// Problem.String, as "events seq A to B", once.
+func TestProblemRangeSaysItsEventsOnce(t *testing.T) {
+	p := Problem{File: "h.db", Seq: 5, Through: 9, What: "those stored are unreadable: page 12"}
+	if got, want := p.String(), "h.db: events seq 5 to 9: those stored are unreadable: page 12"; got != want {
+		t.Errorf("String = %q, want %q", got, want)
+	}
 }

@@ -147,7 +147,7 @@ func salvageHistory(r *SalvageReport, path string, dst *bolt.DB, dedup *dedupTab
 		}
 		chunk = nil
 	}, func(from, to uint64, err error) {
-		r.lost(path, from, "events seq %d to %d (those stored): the pages holding them are unreadable (%v)", from, to, err)
+		r.lost(path, from, "those stored: the pages holding them are unreadable (%v)", err)
 		if n := len(r.Lost); n > 0 && r.Lost[n-1].Seq == from {
 			r.Lost[n-1].Through = to
 		}
@@ -179,7 +179,7 @@ func salvageEvent(r *SalvageReport, tx *bolt.Tx, path string, k, v []byte, legac
 	}
 	ev, err := decodeMeta(seq, v)
 	if err != nil {
-		r.lost(path, seq, "%v", err)
+		r.lost(path, seq, "%s", damageText(seq, err))
 		return nil
 	}
 	if err = checkBody(seq, v, body); err != nil {
@@ -190,7 +190,7 @@ func salvageEvent(r *SalvageReport, tx *bolt.Tx, path string, k, v []byte, legac
 		}
 	}
 	if err != nil {
-		r.lost(path, seq, "event %s: %v", ev.ID, err)
+		r.lost(path, seq, "event %s: %s", ev.ID, damageText(seq, err))
 		return nil
 	}
 	ev.Body = bytes.Clone(body)
@@ -203,7 +203,7 @@ func salvageEvent(r *SalvageReport, tx *bolt.Tx, path string, k, v []byte, legac
 			a, err = decodeAttempt(av, true)
 		}
 		if err != nil {
-			r.lost(path, seq, "an attempt of event %s: %v", ev.ID, err)
+			r.lost(path, seq, "an attempt of event %s: %s", ev.ID, damageText(seq, err))
 			continue
 		}
 		ev.Attempts = append(ev.Attempts, a)
@@ -274,14 +274,14 @@ func salvageLog(r *SalvageReport, path string, st schemaState) ([]*payloads.Even
 			err = checkBody(seq, e.record, e.body)
 		}
 		if err != nil {
-			r.lost(path, seq, "%v", err)
+			r.lost(path, seq, "%s", damageText(seq, err))
 			continue
 		}
 		ev.Body = e.body
 		for _, av := range e.attempts {
 			a, err := decodeAttempt(av, true)
 			if err != nil {
-				r.lost(path, seq, "an attempt of event %s: %v", ev.ID, err)
+				r.lost(path, seq, "an attempt of event %s: %s", ev.ID, damageText(seq, err))
 				continue
 			}
 			ev.Attempts = append(ev.Attempts, a)

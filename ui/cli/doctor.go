@@ -90,9 +90,18 @@ func (a *App) salvage(db, out string) error {
 	if rep.MoreLost > 0 {
 		fmt.Fprintf(a.Stdout, "lost: … and %d more\n", rep.MoreLost)
 	}
-	fmt.Fprintf(a.Stdout, "copied %d of %d events into %s (%d from the log); use it with --db %s\n", rep.Copied, rep.Stored, out, rep.FromLog, out)
+	fmt.Fprintln(a.Stdout, clean(salvageSummary(rep, out)))
 	if len(rep.Lost) > 0 || rep.MoreLost > 0 {
 		return exitError{1}
 	}
 	return nil
+}
+
+// salvageSummary says how many events went into out, of how many: those the history
+// holds and those only its log held, so the counts add up.
+func salvageSummary(rep *store.SalvageReport, out string) string {
+	fromHistory := rep.Copied - rep.FromLog
+	of := max(rep.Stored, fromHistory) + rep.FromLog
+	return fmt.Sprintf("copied %d of %d events into %s (%d from the history, %d from its log); use it with --db %s",
+		rep.Copied, of, out, fromHistory, rep.FromLog, out)
 }

@@ -81,3 +81,20 @@ func TestDamagedHistoryIsNamedFoundAndSalvaged(t *testing.T) {
 		t.Fatalf("salvage onto an existing file: %d %q", code, e)
 	}
 }
+
+// TestSalvageSummaryAddsUp: events taken from the log count in the "of N" too, so a
+// salvage never reads as copying more than there were.
+func TestSalvageSummaryAddsUp(t *testing.T) {
+	for _, c := range []struct {
+		rep  store.SalvageReport
+		want string
+	}{
+		{store.SalvageReport{Stored: 7813, Copied: 7842, FromLog: 29}, "copied 7842 of 7842 events into new.db (7813 from the history, 29 from its log)"},
+		{store.SalvageReport{Stored: 40, Copied: 39}, "copied 39 of 40 events into new.db (39 from the history, 0 from its log)"},
+		{store.SalvageReport{Stored: 0, Copied: 5, FromLog: 2}, "copied 5 of 5 events into new.db (3 from the history, 2 from its log)"},
+	} {
+		if got := salvageSummary(&c.rep, "new.db"); !strings.HasPrefix(got, c.want+"; use it with --db new.db") {
+			t.Errorf("%+v: %q, want %q", c.rep, got, c.want)
+		}
+	}
+}

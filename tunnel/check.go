@@ -99,6 +99,13 @@ type ProbeExchange struct {
 // ErrCheckUnreachable: nothing answered at the URL; no probe could be judged.
 var ErrCheckUnreachable = errors.New("cannot reach the handler")
 
+// CheckTarget says whether url is one Check can send to (an ErrBadTarget if not), so a
+// caller can refuse it before it looks for a secret.
+func CheckTarget(url string) error {
+	_, err := targetURL(url, "")
+	return err
+}
+
 // Check sends the probes one after another (the burst concurrently) and judges each
 // answer. Only a bad request or an unreachable handler is an error.
 func Check(ctx context.Context, req CheckRequest) (CheckReport, error) {

@@ -122,9 +122,13 @@ func signingScheme(req TriggerRequest) string {
 var ErrBadTarget = errors.New("invalid target URL")
 
 // targetURL is base with the event's default path when base names no path of its own;
-// "localhost:4242" and ":4242" mean http on that address.
+// "localhost:4242" and ":4242" mean http on that address. Without a scheme base must
+// name a port: a bare word ("notaurl") is a mistake, not a host to look up.
 func targetURL(base, path string) (string, error) {
 	if !strings.Contains(base, "://") {
+		if host, _, _ := strings.Cut(base, "/"); !strings.Contains(host, ":") {
+			return "", fmt.Errorf("%w: %q is not a URL such as http://127.0.0.1:4242 (give its scheme, or host:port)", ErrBadTarget, base)
+		}
 		if strings.HasPrefix(base, ":") {
 			base = "localhost" + base
 		}

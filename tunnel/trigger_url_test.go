@@ -27,7 +27,7 @@ func TestTriggerTargetURL(t *testing.T) {
 }
 
 func TestTargetURLCallsBadURLsInvalid(t *testing.T) {
-	for _, in := range []string{"http://127.0.0.1:99999", "http://localhost:abc", "ftp://host/x", "http://", "localhost:0"} {
+	for _, in := range []string{"http://127.0.0.1:99999", "http://localhost:abc", "ftp://host/x", "http://", "localhost:0", "notaurl", "example.com/hook"} {
 		if _, err := targetURL(in, "/x"); !errors.Is(err, ErrBadTarget) {
 			t.Errorf("targetURL(%q): %v, want ErrBadTarget", in, err)
 		}

@@ -31,12 +31,23 @@ type Set struct {
 
 // applySets applies the assignments in path order, so "data" is set before "data.x"
 // whatever order they were given in; a later one of the same path wins.
+// SetError is a Set that does not fit the sample or body (a value that is not JSON, or
+// not of the type found at its path): the caller's input is wrong, not the sample.
+type SetError struct {
+	Set Set
+	Err error
+}
+
+func (e *SetError) Error() string { return "set " + e.Set.Path + ": " + e.Err.Error() }
+
+func (e *SetError) Unwrap() error { return e.Err }
+
 func applySets(root *object, sets []Set) error {
 	sorted := slices.Clone(sets)
 	slices.SortStableFunc(sorted, func(a, b Set) int { return strings.Compare(a.Path, b.Path) })
 	for _, set := range sorted {
 		if err := setPath(root, set); err != nil {
-			return fmt.Errorf("set %s: %w", set.Path, err)
+			return &SetError{Set: set, Err: err}
 		}
 	}
 	return nil

@@ -75,6 +75,9 @@ func (a *App) check(ctx context.Context, o checkOptions, target string) error {
 	if o.scheme != "" && !slices.Contains(tunnel.CheckSchemes(), strings.ToLower(o.scheme)) {
 		return usagef("--scheme: check cannot sign with %q (it knows %s)", o.scheme, strings.Join(tunnel.CheckSchemes(), ", "))
 	}
+	if err := tunnel.CheckTarget(target); err != nil {
+		return usageError{msg: "check: " + err.Error()}
+	}
 	var event *catalog.EventType
 	if o.event != "" {
 		e, err := catalog.Find(o.event)

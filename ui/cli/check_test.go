@@ -190,6 +190,8 @@ func TestCheckUsageAndFailures(t *testing.T) {
 		{url, "--scheme", "hmac"},
 		{url, "--event", "nope.nothing"},
 		{"ftp://example.com/x", "--secret", "s"},
+		{"notaurl", "--secret", "s"},
+		{"notaurl"},
 	} {
 		if code, out, e := runCheckCLI(t, map[string]string{}, args...); code != 2 {
 			t.Errorf("check %q: exit %d, want 2\n%s%s", args, code, out, e)

@@ -225,6 +225,16 @@ func TestTriggerFailsWithoutAListener(t *testing.T) {
 	if code != 2 || !strings.Contains(errOut, "dexatel.delivery") {
 		t.Fatalf("unknown event should list known ones: %d %q", code, errOut)
 	}
+	// A flag value that does not fit the sample is a usage error (nothing is sent).
+	for _, c := range [][]string{
+		{"--set-json", "data.tags=[bad", "--set-json data.tags: value \"[bad\" is not JSON"},
+		{"--set", "data.status.x=1", "--set data.status.x:"},
+	} {
+		code, _, errOut = runCLI(t, t.TempDir(), "", "trigger", "dexatel.delivery", c[0], c[1], "--to", "http://127.0.0.1:1", "--secret", "s")
+		if code != 2 || !strings.Contains(errOut, c[2]) {
+			t.Errorf("trigger %s %s: %d %q, want 2 saying %q", c[0], c[1], code, errOut, c[2])
+		}
+	}
 }
 
 func TestEventsWithoutHistoryExplains(t *testing.T) {

@@ -124,7 +124,14 @@ func triggerSets(o triggerOptions) ([]catalog.Set, error) {
 
 // triggerAnswer prints what the receiver answered to the trigger of name.
 func (a *App) triggerAnswer(o triggerOptions, name string, res tunnel.TriggerResult, err error) error {
+	var setErr *catalog.SetError
 	switch {
+	case errors.As(err, &setErr):
+		flag := "--set"
+		if setErr.Set.JSON {
+			flag = "--set-json"
+		}
+		return usagef("%s %s: %v", flag, setErr.Set.Path, setErr.Err)
 	case errors.Is(err, tunnel.ErrBadTarget):
 		return usageError{msg: "--to: " + err.Error()}
 	case isConnectionRefused(err):

@@ -13,7 +13,8 @@ import (
 // CurlWriter writes a POSIX shell script of curl commands that send each event's exact
 // bytes to $HOST (the listener by default). Bodies go through printf with every byte
 // outside printable ASCII written as an octal escape, so binary bodies, NULs and a
-// missing final newline survive, and the terminal never sees raw bytes.
+// missing final newline survive, and the terminal never sees raw bytes; so do the
+// method, the path and the header lines when they hold such bytes (see shellWord).
 type CurlWriter struct {
 	w     *bufio.Writer
 	n     int
@@ -50,17 +51,17 @@ func (cw *CurlWriter) Write(ev *payloads.Event) error {
 	w.WriteString("' | curl -sS -g -o /dev/null -w '%{http_code} ")
 	w.WriteString(strings.ReplaceAll(oneLine(ev.ID), "'", ""))
 	w.WriteString("\\n' -X ")
-	w.WriteString(shellQuote(ev.Method))
+	w.WriteString(shellWord(ev.Method))
 	w.WriteString(" \"$HOST\"")
-	w.WriteString(shellQuote(target(ev)))
+	w.WriteString(shellWord(urlSafe(target(ev))))
 	has := map[string]bool{}
 	for _, h := range headers {
 		has[http.CanonicalHeaderKey(h.Name)] = true
 		w.WriteString(" \\\n  -H ")
 		if h.Value == "" {
-			w.WriteString(shellQuote(h.Name + ";")) // curl's form for an empty value
+			w.WriteString(shellWord(h.Name + ";")) // curl's form for an empty value
 		} else {
-			w.WriteString(shellQuote(h.Name + ": " + h.Value))
+			w.WriteString(shellWord(h.Name + ": " + h.Value))
 		}
 	}
 	// curl adds these unless told not to; the sender did not send them.
@@ -82,7 +83,10 @@ func (cw *CurlWriter) Close() error {
 
 // writePrintfBytes writes b for a single-quoted printf format: printable ASCII as it
 // is, everything else (and \, %, ') as a 3-digit octal escape.
-func writePrintfBytes(w *bufio.Writer, b []byte) {
+func writePrintfBytes(w interface {
+	io.Writer
+	io.ByteWriter
+}, b []byte) {
 	for _, c := range b {
 		if c >= 0x20 && c < 0x7f && c != '\\' && c != '%' && c != '\'' {
 			w.WriteByte(c)
@@ -90,6 +94,45 @@ func writePrintfBytes(w *bufio.Writer, b []byte) {
 		}
 		fmt.Fprintf(w, "\\%03o", c)
 	}
+}
+
+// shellWord is s as one word for a POSIX shell: in single quotes when it is printable
+// ASCII, else rebuilt by printf from octal escapes ("$(printf '...')"), so the script
+// holds no raw control or non-ASCII byte and sends s's exact bytes. ($(...) drops a
+// final newline, which no method, URL or header line can carry anyway.)
+func shellWord(s string) string {
+	if printableASCII(s) {
+		return shellQuote(s)
+	}
+	var b strings.Builder
+	b.WriteString(`"$(printf '`)
+	writePrintfBytes(&b, []byte(s))
+	b.WriteString(`')"`)
+	return b.String()
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// urlSafe is a path and query with the bytes curl refuses in a URL (controls, space,
+// DEL) percent-encoded, as any HTTP client must send them; a server decodes the same
+// path. Every other byte is kept.
+func urlSafe(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= 0x20 || c == 0x7f {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // shellQuote is s in single quotes for a POSIX shell.

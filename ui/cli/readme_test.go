@@ -78,3 +78,25 @@ func checkCommandLine(t *testing.T, root *cobra.Command, line string, flagRE *re
 	}
 	return 1
 }
+
+// TestREADMESaysASendThroughAListenerIsRecorded: the send section tells what
+// TestSendWaitDeliveredAgainstTheSandbox shows: a listener holding the history
+// records the sent message (no warning), and the warning it quotes is send's own.
+func TestREADMESaysASendThroughAListenerIsRecorded(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := os.ReadFile("send.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	if strings.Contains(text, "does not take it yet") || !strings.Contains(text, "through its control socket, which records it") {
+		t.Error("README's send section says a listener does not record a sent message; it does")
+	}
+	if warning := "warning: the sent message is not in the history: "; !strings.Contains(text, warning) || !strings.Contains(string(code), warning) {
+		t.Errorf("README and send.go disagree on the warning %q", warning)
+	}
+}

@@ -110,13 +110,19 @@ func (a *App) printError(w io.Writer, err error) {
 }
 
 func (a *App) versionCommand() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if asJSON {
+				return writeJSON(a.Stdout, map[string]string{"version": a.version()}, false)
+			}
 			_, err := fmt.Fprintf(a.Stdout, "dexra-tui %s\n", a.version())
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"version": …}`)
+	return cmd
 }

@@ -148,6 +148,9 @@ func TestUnknownCommandAndVersion(t *testing.T) {
 	if code, out, _ := runCLI(t, t.TempDir(), "", "version"); code != 0 || out != "dexra-tui dev\n" {
 		t.Fatalf("version: %d %q", code, out)
 	}
+	if code, out, _ := runCLI(t, t.TempDir(), "", "version", "--json"); code != 0 || out != `{"version":"dev"}`+"\n" {
+		t.Fatalf("version --json: %d %q", code, out)
+	}
 }
 
 // TestListenTriggerEventsShow is the round trip of the capture pipeline, in-process:

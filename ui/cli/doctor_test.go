@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -79,6 +80,70 @@ func TestDamagedHistoryIsNamedFoundAndSalvaged(t *testing.T) {
 	}
 	if code, _, e := runCLI(t, home, "", "doctor", "--db", db, "--salvage", out); code != 2 || !strings.Contains(e, "exists") {
 		t.Fatalf("salvage onto an existing file: %d %q", code, e)
+	}
+}
+
+// doctor --json prints one object per finding, then a summary, with the same exit codes
+// as the plain report; so does --salvage.
+func TestDoctorJSON(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	db := filepath.Join(home, "h.db")
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		ev := &payloads.Event{Received: time.Now().UTC(), Direction: payloads.Inbound, Method: "POST", Path: "/x",
+			Body: []byte(fmt.Sprintf(`{"n":%d,"marker":"FLIP-%d-PLEASE"}`, i, i)), Status: 200}
+		if err := st.Append(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lines := func(out string) []map[string]any {
+		t.Helper()
+		var got []map[string]any
+		for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			var v map[string]any
+			if err := json.Unmarshal([]byte(l), &v); err != nil {
+				t.Fatalf("not a JSON line: %q (%v)", l, err)
+			}
+			got = append(got, v)
+		}
+		return got
+	}
+	code, o, e := runCLI(t, home, "", "doctor", "--db", db, "--json")
+	got := lines(o)
+	if last := got[len(got)-1]; code != 0 || last["kind"] != "summary" || last["ok"] != true || last["events"] != 10.0 || last["problems"] != 0.0 {
+		t.Fatalf("doctor --json of a healthy history: %d %q %q", code, o, e)
+	}
+	raw, _ := os.ReadFile(db)
+	for at := bytes.Index(raw, []byte("FLIP-4-PLEASE")); at >= 0; at = bytes.Index(raw, []byte("FLIP-4-PLEASE")) {
+		raw[at] ^= 0x01
+	}
+	os.WriteFile(db, raw, 0o600)
+	code, o, _ = runCLI(t, home, "", "doctor", "--db", db, "--json")
+	got = lines(o)
+	if len(got) != 2 || code != 1 {
+		t.Fatalf("doctor --json of a damaged history: %d %q", code, o)
+	}
+	if d := got[0]; d["kind"] != "damage" || d["seq"] != 5.0 || d["file"] != db || !strings.Contains(d["text"].(string), "checksum") {
+		t.Errorf("finding %v", d)
+	}
+	if s := got[1]; s["kind"] != "summary" || s["ok"] != false || s["events"] != 9.0 || s["damaged"] != 1.0 || s["problems"] != 1.0 {
+		t.Errorf("summary %v", s)
+	}
+	rescued := filepath.Join(home, "rescued.db")
+	code, o, _ = runCLI(t, home, "", "doctor", "--db", db, "--salvage", rescued, "--json")
+	got = lines(o)
+	if len(got) != 2 || code != 1 || got[0]["kind"] != "lost" || got[0]["seq"] != 5.0 {
+		t.Fatalf("doctor --salvage --json: %d %q", code, o)
+	}
+	if s := got[1]; s["kind"] != "salvage" || s["ok"] != false || s["copied"] != 9.0 || s["of"] != 10.0 || s["from_log"] != 0.0 || s["lost"] != 1.0 || s["into"] != rescued {
+		t.Errorf("salvage summary %v", s)
 	}
 }
 

@@ -100,3 +100,28 @@ func TestREADMESaysASendThroughAListenerIsRecorded(t *testing.T) {
 		t.Errorf("README and send.go disagree on the warning %q", warning)
 	}
 }
+
+// TestREADMENamesTheCommandsThatTakeJSON: the commands README says take --json are
+// exactly those that have the flag.
+func TestREADMENamesTheCommandsThatTakeJSON(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	_, list, ok := strings.Cut(text, "Every command prints plain lines for people; ")
+	list, _, ok2 := strings.Cut(list, " take `--json`")
+	if !ok || !ok2 {
+		t.Fatal("README has no sentence naming the commands that take --json")
+	}
+	named := map[string]bool{}
+	for _, m := range regexp.MustCompile("`([a-z]+)`").FindAllStringSubmatch(list, -1) {
+		named[m[1]] = true
+	}
+	for _, c := range (&App{}).rootCommand().Commands() {
+		if has := c.Flags().Lookup("json") != nil; has != named[c.Name()] {
+			t.Errorf("%s: --json flag %v, README names it %v", c.Name(), has, named[c.Name()])
+		}
+	}
+}

@@ -39,8 +39,8 @@ func TestTriggeredSamplesAreNeverDuplicates(t *testing.T) {
 				t.Fatalf("%s: %v", e.Name(), err)
 			}
 		}
-		k0 := catalog.DedupKey(e.Source, e.Type, got[0].Header, bodies[0])
-		k1 := catalog.DedupKey(e.Source, e.Type, got[1].Header, bodies[1])
+		k0 := catalog.DedupKey(e.Source, e.Type, got[0].URL.EscapedPath(), got[0].Header, bodies[0])
+		k1 := catalog.DedupKey(e.Source, e.Type, got[1].URL.EscapedPath(), got[1].Header, bodies[1])
 		if k0 == "" || k0 == k1 {
 			t.Errorf("%s: two triggers in one instant share the dedup key %q", e.Name(), k0)
 		}

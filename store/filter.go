@@ -61,6 +61,12 @@ func (t *term) setValue(v string) {
 	}
 }
 
+// inPath says whether the lower-cased path holds the term: as typed (a path kept
+// unescaped, from an imported fixture) or escaped (as the listener keeps it).
+func (t *term) inPath(lowerPath string) bool {
+	return strings.Contains(lowerPath, t.lower) || (t.pathLower != t.lower && strings.Contains(lowerPath, t.pathLower))
+}
+
 // escapeNonASCII writes each byte of s outside ASCII as %XX, as url.URL.EscapedPath does.
 func escapeNonASCII(s string) string {
 	const hex = "0123456789ABCDEF"
@@ -344,12 +350,12 @@ func (f *Filter) match(ev *payloads.Event, decided uint64) bool {
 			if lowerPath == "" {
 				lowerPath = strings.ToLower(ev.Path)
 			}
-			ok = strings.Contains(lowerPath, t.pathLower)
+			ok = t.inPath(lowerPath)
 		default:
 			if lowerPath == "" {
 				lowerPath = strings.ToLower(ev.Path)
 			}
-			ok = strings.Contains(lowerPath, t.pathLower)
+			ok = t.inPath(lowerPath)
 			if !ok {
 				if !bodyLowered {
 					lowerBody, bodyLowered = bytes.ToLower(ev.Body), true

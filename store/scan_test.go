@@ -31,12 +31,17 @@ var scanSeeds = []struct{ query, path, body string }{
 	{"-delivered", "/x", `{"status":"deLIVered"}`},
 	{"path:/Dexra", "/dexra/hooks", ""},
 	{"-path:hooks hooks", "/dexra/hooks", "no"},
-	{"kelvin", "/k", "\u212aelvin"},    // KELVIN SIGN lowers to k
-	{"istanbul", "/", "\u0130stanbul"}, // capital I with dot lowers to i
-	{"path:ki", "/\u212a\u0130", ""},   // both, in the path
-	{"xk", "/", "x\u212a"},             // the rare byte is not k
-	{"kk", "/", "\u212a\u212a"},        // only k: no rare byte to rule it out
-	{"é", "/", "É"},                    // a word outside ASCII: Match decides
+	{"kelvin", "/k", "\u212aelvin"},         // KELVIN SIGN lowers to k
+	{"istanbul", "/", "\u0130stanbul"},      // capital I with dot lowers to i
+	{"path:ki", "/\u212a\u0130", ""},        // both, in the path
+	{"xk", "/", "x\u212a"},                  // the rare byte is not k
+	{"kk", "/", "\u212a\u212a"},             // only k: no rare byte to rule it out
+	{"é", "/", "É"},                         // a word outside ASCII: Match decides
+	{"path:\u212a", "/kelvin", ""},          // a query outside ASCII that lowers into it
+	{"\u0130stanbul", "/%C4%B0stanbul", ""}, // ... matched by the path's escaped form
+	{"-path:\u212a", "/kelvin", ""},
+	{"path:/日本語", "/日本語", ""},                         // a path kept unescaped (an imported fixture)
+	{"path:/日本語", "/%E6%97%A5%E6%9C%AC%E8%AA%9E", ""}, // the listener's escaped path
 	{`"two words"`, "/", "TWO   words two Words"},
 	{"a", "", ""}, {"ab", "/a", "b"}, {"zz", "/", "z"},
 	{"\ufffd", "/", "\xff"}, {"x", "/", "\xffX"},

@@ -63,4 +63,27 @@ func TestToastBesideAFilterKeepsItsWholeMessage(t *testing.T) {
 	if !strings.HasPrefix(status, "/ sig:fail ") || !strings.HasSuffix(strings.TrimRight(status, " "), ": set $EDITOR to edit it") || frame.Width(status) != 120 {
 		t.Fatalf("status line beside the filter being typed: %q", status)
 	}
+
+	// A short query being typed stays in view too, though it is narrower than the
+	// fewest cells a left part is otherwise given.
+	for range len("sig:fail") - 1 {
+		drive(m, press("backspace"))
+	}
+	drive(m, toastMsg{text: long, isError: true})
+	status = strings.Split(screenText(m), "\n")[33]
+	if !strings.HasPrefix(status, "/ s") || !strings.HasSuffix(strings.TrimRight(status, " "), ": set $EDITOR to edit it") || frame.Width(status) != 120 {
+		t.Fatalf("status line beside a one-letter filter being typed: %q", status)
+	}
+}
+
+// Progress (here a running check) keeps half the status line beside a long message.
+func TestToastBesideProgressKeepsThemBoth(t *testing.T) {
+	long := "cannot edit 01M8VQXHBH…: the body has 144006 lines, more than the in-app editor holds: set $EDITOR to edit it"
+	m := fixtureModel(t, 120, 35)
+	m.check.running, m.check.target, m.check.started = true, "http://localhost:3000/hooks", m.opts.Now()
+	drive(m, toastMsg{text: long, isError: true})
+	status := strings.Split(screenText(m), "\n")[33]
+	if !strings.Contains(status, "checking http://localhost:3000/hooks") || !strings.Contains(status, "cannot edit") || frame.Width(status) != 120 {
+		t.Fatalf("status line beside a running check: %q", status)
+	}
 }

@@ -199,12 +199,18 @@ func (m *Model) statusLine(width int) string {
 	if left == "" {
 		return frame.Cell(style.Render(fitToast(m.toast, width)), width)
 	}
-	keep := 0 // the left yields to the message, but a filter being typed stays in view
-	if m.filtering {
-		keep = frame.Width(m.input.View()) + 1 // and a cell for the … of what is cut after it
+	// A filter summary yields to the message; a filter being typed stays in view, and
+	// progress (a replay, an export, a check) keeps half the line.
+	progress := m.replay != nil || (m.export != nil && !m.export.asking) || m.check.running
+	keep := 0
+	switch {
+	case m.filtering:
+		keep = max(frame.Width(m.input.View())+1, minStatusLeft) // +1: the … of what is cut after it
+	case progress:
+		keep = width / 2
 	}
 	rw := min(frame.Width(m.toast), max(width-keep-1, width/2))
-	if width-rw-1 < minStatusLeft { // too little of the left to read: the message takes the line
+	if !m.filtering && !progress && width-rw-1 < minStatusLeft { // too little left to read: the message takes the line
 		return frame.Cell(style.Render(fitToast(m.toast, width)), width)
 	}
 	return frame.Cell(left, width-rw-1) + " " + frame.Cell(style.Render(fitToast(m.toast, rw)), rw)

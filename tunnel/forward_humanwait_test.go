@@ -15,8 +15,8 @@ func TestHumanWaitKeepsEveryDigit(t *testing.T) {
 		90*time.Minute + 20*time.Second: "1h30m",
 		time.Hour:                       "1h",
 	} {
-		if got := humanWait(d); got != want {
-			t.Errorf("humanWait(%v) = %q, want %q", d, got, want)
+		if got := HumanWait(d); got != want {
+			t.Errorf("HumanWait(%v) = %q, want %q", d, got, want)
 		}
 	}
 }

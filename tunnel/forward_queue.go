@@ -62,7 +62,7 @@ func (h TargetHealth) Summary() string {
 		}
 	}
 	if !h.NextRetry.IsZero() {
-		s += " · retry in " + humanWait(time.Until(h.NextRetry))
+		s += " · retry in " + HumanWait(time.Until(h.NextRetry))
 	}
 	if h.Queued > 0 {
 		s += fmt.Sprintf(" · %d queued", h.Queued)

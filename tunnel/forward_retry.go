@@ -152,13 +152,11 @@ func (f *Forwarder) RetryNow() bool {
 	return any
 }
 
-// humanWait is a wait as people say it: "3s", "1m20s", "2h5m".
-func humanWait(d time.Duration) string {
+// HumanWait is a wait as people say it: "3s", "1m20s", "2h5m" (59.6 s is "1m").
+func HumanWait(d time.Duration) string {
 	switch d = max(d, 0); {
 	case d < time.Second:
 		return "<1s"
-	case d < time.Minute:
-		return d.Round(time.Second).String()
 	case d < time.Hour:
 		return durationtext.Compact(d.Round(time.Second))
 	default:

@@ -79,7 +79,7 @@ func forwardText(r tunnel.ForwardResult) string {
 	}
 	switch {
 	case !r.NextRetry.IsZero():
-		s += " (retry in " + time.Until(r.NextRetry).Round(time.Second).String() + ")"
+		s += " (retry in " + tunnel.HumanWait(time.Until(r.NextRetry)) + ")"
 	case r.Pending:
 		s += " (forwarded when dexra-tui starts again with this --forward-to)"
 	case !tunnel.AttemptOK(a) && tunnel.Retryable(a):

@@ -279,7 +279,8 @@ func (s *server) close() error {
 	s.hub.Close()
 	var errForward error
 	if s.forwarder != nil {
-		// After the hub closed: deliver what is queued, record the rest as forward-failed.
+		// After the hub closed: deliver what is queued; the rest is resumed at the next
+		// start (a history with cursors) or recorded as forward-failed.
 		// What resumes at the next start gets a short grace: an app that hangs must not
 		// hold a Ctrl-C for the whole of a delivery's timeout.
 		grace := forwardStopGrace

@@ -73,6 +73,20 @@ func TestForwardsOfAnEventNotSentYetWhileForwardingIsOn(t *testing.T) {
 	}
 }
 
+// Events the forwarder never sends say why, not that forwarding will send them.
+func TestForwardsOfAnEventNeverForwardedSaysWhy(t *testing.T) {
+	for want, ev := range map[string]*payloads.Event{
+		"setup handshake the listener answered itself": {Type: "handshake", Source: "meta"},
+		"only received webhooks are forwarded":         {Direction: payloads.Outbound},
+		"refused it and kept no body":                  {Rejected: "body over 5 MiB"},
+	} {
+		got := plain(Forwards(ev, Options{Location: time.UTC, Forwarding: true}))
+		if !strings.Contains(got, want) || strings.Contains(got, "Forwarding is on") {
+			t.Errorf("%+v:\n%s\nwant %q", ev, got, want)
+		}
+	}
+}
+
 func TestForwardsSanitizesTheAppsAnswer(t *testing.T) {
 	hostile := "\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b]2;owned\x07\r\x1b[2J\u009b2J\u202e"
 	ev := &payloads.Event{Attempts: []payloads.Attempt{{

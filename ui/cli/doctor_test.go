@@ -20,25 +20,12 @@ func TestDamagedHistoryIsNamedFoundAndSalvaged(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "h.db")
-	st, err := store.Open(db, store.Options{})
-	if err != nil {
-		t.Fatal(err)
+	bodies := make([][]byte, 40)
+	for i := range bodies {
+		bodies[i] = []byte(fmt.Sprintf(`{"n":%d,"pad":"%s"}`, i, strings.Repeat("z", 300)))
 	}
-	var ids []string
-	for i := range 40 {
-		ev := &payloads.Event{Received: time.Now().UTC(), Direction: payloads.Inbound, Method: "POST", Path: "/x",
-			Body: []byte(fmt.Sprintf(`{"n":%d,"pad":"%s"}`, i, strings.Repeat("z", 300))), Status: 200}
-		if i == 17 {
-			ev.Body = []byte(`{"marker":"FLIP-ME-PLEASE","pad":"` + strings.Repeat("y", 300) + `"}`)
-		}
-		if err := st.Append(ev); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, ev.ID)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+	bodies[17] = []byte(`{"marker":"FLIP-ME-PLEASE","pad":"` + strings.Repeat("y", 300) + `"}`)
+	ids := historyOf(t, db, bodies)
 	if code, o, e := runCLI(t, home, "", "doctor", "--db", db); code != 0 || !strings.Contains(o, "ok: ") || !strings.Contains(o, "40 intact") {
 		t.Fatalf("doctor of a healthy history: %d %q %q", code, o, e)
 	}
@@ -89,20 +76,11 @@ func TestDoctorJSON(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
 	db := filepath.Join(home, "h.db")
-	st, err := store.Open(db, store.Options{})
-	if err != nil {
-		t.Fatal(err)
+	bodies := make([][]byte, 10)
+	for i := range bodies {
+		bodies[i] = []byte(fmt.Sprintf(`{"n":%d,"marker":"FLIP-%d-PLEASE"}`, i, i))
 	}
-	for i := range 10 {
-		ev := &payloads.Event{Received: time.Now().UTC(), Direction: payloads.Inbound, Method: "POST", Path: "/x",
-			Body: []byte(fmt.Sprintf(`{"n":%d,"marker":"FLIP-%d-PLEASE"}`, i, i)), Status: 200}
-		if err := st.Append(ev); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+	historyOf(t, db, bodies)
 	lines := func(out string) []map[string]any {
 		t.Helper()
 		var got []map[string]any
@@ -162,4 +140,26 @@ func TestSalvageSummaryAddsUp(t *testing.T) {
 			t.Errorf("%+v: %q, want %q", c.rep, got, c.want)
 		}
 	}
+}
+
+// historyOf writes a history at db holding one received POST /x per body, in order,
+// and returns their IDs.
+func historyOf(t *testing.T, db string, bodies [][]byte) []string {
+	t.Helper()
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, 0, len(bodies))
+	for _, body := range bodies {
+		ev := &payloads.Event{Received: time.Now().UTC(), Direction: payloads.Inbound, Method: "POST", Path: "/x", Body: body, Status: 200}
+		if err := st.Append(ev); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ev.ID)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }

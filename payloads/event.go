@@ -85,3 +85,12 @@ type Attempt struct {
 	// DerivedID names the event an edited replay recorded for what it sent.
 	DerivedID string `json:"derived_id,omitempty"`
 }
+
+// HandshakeType is the type of an event that was a platform's endpoint-setup handshake
+// (Meta's hub.challenge, Slack's url_verification), which the listener answers itself.
+const HandshakeType = "handshake"
+
+// IsHandshake says whether ev is such a handshake: not a webhook for the app.
+func (ev *Event) IsHandshake() bool {
+	return ev.Type == HandshakeType && (ev.Source == "meta" || ev.Source == "slack")
+}

@@ -223,7 +223,7 @@ func (f *Forwarder) routesTo(q *targetQueue, ev *payloads.Event) bool {
 // handshake, which the listener answered itself (the platform has its answer, and an
 // app without that route would fail it and hold every later event behind it).
 func forwardable(ev *payloads.Event) bool {
-	return ev.Rejected == "" && ev.DerivedFrom == "" && ev.Direction != payloads.Outbound && !isHandshake(ev)
+	return ev.Rejected == "" && ev.DerivedFrom == "" && ev.Direction != payloads.Outbound && !ev.IsHandshake()
 }
 
 // settledBefore: the event was delivered to q's target, or refused by it for good,

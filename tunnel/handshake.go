@@ -11,12 +11,7 @@ import (
 )
 
 // HandshakeType is the type of an event that was a platform's setup handshake.
-const HandshakeType = "handshake"
-
-// isHandshake says whether ev is a setup handshake the listener answered (detectHandshake).
-func isHandshake(ev *payloads.Event) bool {
-	return ev.Type == HandshakeType && (ev.Source == "meta" || ev.Source == "slack")
-}
+const HandshakeType = payloads.HandshakeType
 
 // handshake is the answer a platform's endpoint-setup request expects in place of
 // 200 {}: Meta (WhatsApp Cloud) echoes hub.challenge when hub.verify_token matches,

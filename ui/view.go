@@ -172,6 +172,7 @@ func (m *Model) helpLines(w int) []string {
 func (m *Model) statusLine(width int) string {
 	st := m.styles
 	var left string
+	progress := false // a replay, an export or a check: it keeps half the line beside a message
 	switch {
 	case m.filtering:
 		left = m.input.View()
@@ -181,11 +182,11 @@ func (m *Model) statusLine(width int) string {
 			left += "  " + st.Muted.Render(m.matchText())
 		}
 	case m.replay != nil:
-		left = m.replayStatus(width)
+		left, progress = m.replayStatus(width), true
 	case m.export != nil && !m.export.asking: // a run still asking may have been closed with esc
-		left = m.exportStatus(width)
+		left, progress = m.exportStatus(width), true
 	case m.check.running:
-		left = m.checkStatus()
+		left, progress = m.checkStatus(), true
 	case m.list.Query() != "":
 		left = st.TitleActive.Render("filter ") + m.filterText() + st.Muted.Render("  "+m.matchText()+" · / edits · esc clears")
 	}
@@ -199,9 +200,7 @@ func (m *Model) statusLine(width int) string {
 	if left == "" {
 		return frame.Cell(style.Render(fitToast(m.toast, width)), width)
 	}
-	// A filter summary yields to the message; a filter being typed stays in view, and
-	// progress (a replay, an export, a check) keeps half the line.
-	progress := m.replay != nil || (m.export != nil && !m.export.asking) || m.check.running
+	// A filter summary yields to the message; a filter being typed stays in view.
 	keep := 0
 	switch {
 	case m.filtering:

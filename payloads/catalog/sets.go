@@ -29,8 +29,6 @@ type Set struct {
 	JSON        bool
 }
 
-// applySets applies the assignments in path order, so "data" is set before "data.x"
-// whatever order they were given in; a later one of the same path wins.
 // SetError is a Set that does not fit the sample or body (a value that is not JSON, or
 // not of the type found at its path): the caller's input is wrong, not the sample.
 type SetError struct {
@@ -42,6 +40,8 @@ func (e *SetError) Error() string { return "set " + e.Set.Path + ": " + e.Err.Er
 
 func (e *SetError) Unwrap() error { return e.Err }
 
+// applySets applies the assignments in path order, so "data" is set before "data.x"
+// whatever order they were given in; a later one of the same path wins.
 func applySets(root *object, sets []Set) error {
 	sorted := slices.Clone(sets)
 	slices.SortStableFunc(sorted, func(a, b Set) int { return strings.Compare(a.Path, b.Path) })

@@ -69,7 +69,7 @@ func Forwards(ev *payloads.Event, opts Options) Doc {
 			hint = "The listener refused it and kept no body: it is not forwarded."
 		case ev.Direction == payloads.Outbound:
 			hint = "dexra-tui sent it: only received webhooks are forwarded."
-		case ev.Type == "handshake" && (ev.Source == "meta" || ev.Source == "slack"): // tunnel.isHandshake
+		case ev.IsHandshake():
 			hint = "A setup handshake the listener answered itself: it is not forwarded."
 		case opts.Forwarding:
 			hint = "Forwarding is on: events received while it runs are sent to your app in turn; the header counts those waiting."

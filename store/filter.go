@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -47,40 +48,43 @@ type term struct {
 	key   string
 	value string // as written (sig, dup and dir values lower-cased)
 	lower string // value lower-cased, what case-insensitive keys compare against
-	// pathLower is lower as a stored path holds it: the listener keeps the request's
-	// escaped path, so a letter outside ASCII is there as %XX (lower-cased here too).
-	pathLower string
+	// nonASCII: the value holds a byte outside ASCII, so a path is also compared
+	// unescaped (the listener keeps the request's escaped path: é is there as %C3%A9).
+	nonASCII bool
 }
 
 // setValue sets the term's value and the forms it is compared in.
 func (t *term) setValue(v string) {
-	t.value, t.lower = v, strings.ToLower(v)
-	t.pathLower = t.lower
-	if !isASCII(v) {
-		t.pathLower = strings.ToLower(escapeNonASCII(v))
+	t.value, t.lower, t.nonASCII = v, strings.ToLower(v), !isASCII(v)
+}
+
+// pathForms are the lower-cased forms of an event's path the terms compare against,
+// made once per event and only when a term needs them.
+type pathForms struct {
+	path             string
+	lower, unescaped string
+	lowered, decoded bool
+}
+
+// holds says whether the path holds t: as stored, or, for a term outside ASCII, with
+// its %XX escapes decoded (case-insensitively either way).
+func (p *pathForms) holds(t *term) bool {
+	if !p.lowered {
+		p.lower, p.lowered = strings.ToLower(p.path), true
 	}
-}
-
-// inPath says whether the lower-cased path holds the term: as typed (a path kept
-// unescaped, from an imported fixture) or escaped (as the listener keeps it).
-func (t *term) inPath(lowerPath string) bool {
-	return strings.Contains(lowerPath, t.lower) || (t.pathLower != t.lower && strings.Contains(lowerPath, t.pathLower))
-}
-
-// escapeNonASCII writes each byte of s outside ASCII as %XX, as url.URL.EscapedPath does.
-func escapeNonASCII(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x80 {
-			b.WriteByte(c)
-		} else {
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
+	if strings.Contains(p.lower, t.lower) {
+		return true
+	}
+	if !t.nonASCII {
+		return false
+	}
+	if !p.decoded {
+		p.decoded = true
+		if u, err := url.PathUnescape(p.path); err == nil {
+			p.unescaped = strings.ToLower(u)
 		}
 	}
-	return b.String()
+	return p.unescaped != "" && strings.Contains(p.unescaped, t.lower)
 }
 
 // ParseFilter parses a query; the empty query matches every event.
@@ -325,10 +329,11 @@ func (f *Filter) match(ev *payloads.Event, decided uint64) bool {
 	if f == nil {
 		return true
 	}
-	var lowerPath string
+	path := pathForms{path: ev.Path}
 	var lowerBody []byte
 	bodyLowered := false
-	for i, t := range f.terms {
+	for i := range f.terms {
+		t := &f.terms[i]
 		if i < maxRawTerms && decided&(1<<i) != 0 {
 			continue
 		}
@@ -347,15 +352,9 @@ func (f *Filter) match(ev *payloads.Event, decided uint64) bool {
 		case KeyDir:
 			ok = (ev.Direction == payloads.Outbound) == (t.value == "out")
 		case KeyPath:
-			if lowerPath == "" {
-				lowerPath = strings.ToLower(ev.Path)
-			}
-			ok = t.inPath(lowerPath)
+			ok = path.holds(t)
 		default:
-			if lowerPath == "" {
-				lowerPath = strings.ToLower(ev.Path)
-			}
-			ok = t.inPath(lowerPath)
+			ok = path.holds(t)
 			if !ok {
 				if !bodyLowered {
 					lowerBody, bodyLowered = bytes.ToLower(ev.Body), true

@@ -90,8 +90,8 @@ func compileRaw(f *Filter) *rawFilter {
 	}
 	rf := &rawFilter{n: len(f.terms)}
 	for i, t := range f.terms {
-		// A value outside ASCII is matched on a path's escaped form too: Match decides.
-		if (t.key != "" && t.key != KeyPath) || !isASCII(t.value) || !isASCII(t.lower) {
+		// A value outside ASCII is matched on the unescaped path too: Match decides.
+		if (t.key != "" && t.key != KeyPath) || t.nonASCII || !isASCII(t.lower) {
 			continue
 		}
 		rt := rawTerm{pos: i, body: t.key == "", neg: t.neg, word: []byte(t.lower)}

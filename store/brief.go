@@ -59,7 +59,7 @@ func decodeBrief(seq uint64, v []byte) (*payloads.Event, error) {
 	ev.Status = int(r.int())
 	ev.Simulated, ev.Rejected, ev.DerivedFrom = r.str(), r.str(), r.str()
 	if !r.ok || r.i != len(r.s) {
-		return nil, fmt.Errorf("%w: event %d: %v", ErrCorrupt, seq, errWire)
+		return nil, fmt.Errorf("%w: event seq %d: %v", ErrCorrupt, seq, errWire)
 	}
 	return ev, nil
 }
@@ -148,10 +148,10 @@ func decodeBriefV4(seq uint64, v []byte) (*payloads.Event, error) {
 	}
 	restDecodeCount.Add(1)
 	if !hasCompactMark(rest) {
-		return nil, fmt.Errorf("%w: event %d: %v", ErrCorrupt, seq, errWire)
+		return nil, fmt.Errorf("%w: event seq %d: %v", ErrCorrupt, seq, errWire)
 	}
 	if err := decodeRestV4(ev, rest, false); err != nil {
-		return nil, fmt.Errorf("%w: event %d: %v", ErrCorrupt, seq, err)
+		return nil, fmt.Errorf("%w: event seq %d: %v", ErrCorrupt, seq, err)
 	}
 	return ev, nil
 }

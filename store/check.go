@@ -82,6 +82,15 @@ func (r *Report) add(file string, seq uint64, format string, args ...any) {
 	r.Problems = append(r.Problems, Problem{File: file, Seq: seq, What: fmt.Sprintf(format, args...)})
 }
 
+// addRange is add for the events seq from through to.
+func (r *Report) addRange(file string, from, to uint64, format string, args ...any) {
+	n := len(r.Problems)
+	r.add(file, from, format, args...)
+	if len(r.Problems) > n { // not when the report was full and dropped it
+		r.Problems[n].Through = to
+	}
+}
+
 // Check reads the history at path and its log, writing nothing, and reports every
 // damage it finds: bbolt's page tree (read from the file, then tx.Check), every event
 // record's, body's and attempt's checksum, every index entry, counter and dedup entry
@@ -211,8 +220,7 @@ func checkContent(r *Report, db *bolt.DB, st schemaState) {
 	eachEvent(db, st.last, func(tx *bolt.Tx, k, v []byte) { c.event(r, tx, st, k, v) }, nil,
 		func(from, to uint64, err error) {
 			c.unreadable = true
-			r.add(r.History, from, "those stored are unreadable: %v", err)
-			r.Problems[len(r.Problems)-1].Through = to
+			r.addRange(r.History, from, to, "those stored are unreadable: %v", err)
 		})
 	if !c.unreadable && st.total != c.seen {
 		r.add(r.History, 0, "the event count says %d, the events bucket holds %d", st.total, c.seen)

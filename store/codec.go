@@ -213,7 +213,7 @@ func decodeHeadUnchecked(seq uint64, v []byte) (ev *payloads.Event, rest []byte,
 		head[i] = r.tstr()
 	}
 	if r.err != nil {
-		return nil, nil, fmt.Errorf("%w: event %d: truncated record", ErrCorrupt, seq)
+		return nil, nil, fmt.Errorf("%w: event seq %d: truncated record", ErrCorrupt, seq)
 	}
 	ev = &payloads.Event{
 		Seq: seq, ID: head[0], Path: head[1], Source: head[2], Type: head[3],
@@ -227,7 +227,7 @@ func decodeHeadUnchecked(seq uint64, v []byte) (ev *payloads.Event, rest []byte,
 func completeMeta(ev *payloads.Event, rest []byte) error {
 	restDecodeCount.Add(1)
 	if err := decodeRest(ev, rest); err != nil {
-		return fmt.Errorf("%w: event %d: %v", ErrCorrupt, ev.Seq, err)
+		return fmt.Errorf("%w: event seq %d: %v", ErrCorrupt, ev.Seq, err)
 	}
 	return nil
 }

@@ -3,7 +3,10 @@ package store
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"hash/crc32"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -662,5 +665,70 @@ func TestProblemRangeSaysItsEventsOnce(t *testing.T) {
 	p := Problem{File: "h.db", Seq: 5, Through: 9, What: "those stored are unreadable: page 12"}
 	if got, want := p.String(), "h.db: events seq 5 to 9: those stored are unreadable: page 12"; got != want {
 		t.Errorf("String = %q, want %q", got, want)
+	}
+}
+
+// A range the report has no room for counts as one more, and marks no other problem.
+func TestFullReportDropsARangeWithoutMarkingAnother(t *testing.T) {
+	r := &Report{History: "h.db"}
+	for i := range maxProblems {
+		r.add("h.db", uint64(i+1), "damaged")
+	}
+	r.addRange("h.db", 5000, 5009, "those stored are unreadable")
+	if last := r.Problems[len(r.Problems)-1]; len(r.Problems) != maxProblems || r.More != 1 || last.Through != 0 {
+		t.Errorf("%d problems, %d more, last %+v", len(r.Problems), r.More, last)
+	}
+	r = &Report{History: "h.db"}
+	r.addRange("h.db", 5000, 5009, "those stored are unreadable")
+	if len(r.Problems) != 1 || r.Problems[0].Seq != 5000 || r.Problems[0].Through != 5009 {
+		t.Errorf("range in an empty report: %+v", r.Problems)
+	}
+}
+
+// A record too short to decode is named once by doctor and salvage ("event seq N:",
+// as every other damage), not "event seq N: event N: truncated record".
+func TestTruncatedRecordNamedOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim := appendAll(t, s, 5)[2]
+	s.Close()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketEvents)
+		v := append([]byte(nil), b.Get(seqKey(victim.Seq))...)
+		v = v[:recordPrefix+len(compactMark)+2] // checksummed again: damage the checksum cannot see
+		binary.BigEndian.PutUint32(v[1:], crc32.Checksum(v[5:], crc32c))
+		return b.Put(seqKey(victim.Seq), v)
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Check(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr, err := Salvage(path, path+".rescued")
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := 0
+	for _, p := range append(rep.Problems, sr.Lost...) {
+		text := p.String()
+		if p.Seq == victim.Seq {
+			named++
+		}
+		if strings.Count(text, fmt.Sprint(victim.Seq)+":") != 1 {
+			t.Errorf("event named more than once: %q", text)
+		}
+	}
+	if named < 2 {
+		t.Errorf("check and salvage named the damaged event %d times, want both: %+v %+v", named, rep.Problems, sr.Lost)
 	}
 }

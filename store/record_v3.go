@@ -19,7 +19,7 @@ func decodeHeadV3(seq uint64, v []byte) (ev *payloads.Event, rest []byte, err er
 	for i := range head {
 		n, size := binary.Uvarint(v)
 		if size <= 0 || n > uint64(len(v)-size) {
-			return nil, nil, fmt.Errorf("%w: event %d: truncated record", ErrCorrupt, seq)
+			return nil, nil, fmt.Errorf("%w: event seq %d: truncated record", ErrCorrupt, seq)
 		}
 		head[i] = string(v[size : size+int(n)])
 		v = v[size+int(n):]

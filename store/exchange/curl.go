@@ -99,7 +99,8 @@ func writePrintfBytes(w interface {
 // shellWord is s as one word for a POSIX shell: in single quotes when it is printable
 // ASCII, else rebuilt by printf from octal escapes ("$(printf '...')"), so the script
 // holds no raw control or non-ASCII byte and sends s's exact bytes. ($(...) drops a
-// final newline, which no method, URL or header line can carry anyway.)
+// final newline and a shell drops NUL, neither of which a method, URL or header line
+// can carry anyway.)
 func shellWord(s string) string {
 	if printableASCII(s) {
 		return shellQuote(s)

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"fmt"
-	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -49,13 +48,54 @@ type term struct {
 	value string // as written (sig, dup and dir values lower-cased)
 	lower string // value lower-cased, what case-insensitive keys compare against
 	// nonASCII: the value holds a byte outside ASCII, so a path is also compared
-	// unescaped (the listener keeps the request's escaped path: é is there as %C3%A9).
-	nonASCII bool
+	// unescaped (the listener keeps the request's escaped path: é is there as %C3%A9),
+	// and with escapedLower, the value escaped so (for a value that mixes both forms).
+	nonASCII     bool
+	escapedLower string
 }
 
 // setValue sets the term's value and the forms it is compared in.
 func (t *term) setValue(v string) {
 	t.value, t.lower, t.nonASCII = v, strings.ToLower(v), !isASCII(v)
+	if t.nonASCII {
+		t.escapedLower = strings.ToLower(escapeNonASCII(v))
+	}
+}
+
+// escapeNonASCII writes each byte of s outside ASCII as %XX, as url.URL.EscapedPath does.
+func escapeNonASCII(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x80 {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
+
+// unescapeLower decodes every valid %xx of s, which is lower-cased, and keeps the rest
+// as it is (a path from an imported file may hold a bare %).
+func unescapeLower(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if hi, lo := lowerHexValue(s[i+1]), lowerHexValue(s[i+2]); hi >= 0 && lo >= 0 {
+				b = append(b, byte(hi<<4|lo))
+				i += 2
+				continue
+			}
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
 }
 
 // pathForms are the lower-cased forms of an event's path the terms compare against,
@@ -67,7 +107,8 @@ type pathForms struct {
 }
 
 // holds says whether the path holds t: as stored, or, for a term outside ASCII, with
-// its %XX escapes decoded (case-insensitively either way).
+// its %XX escapes decoded, or the term escaped as the path is (case-insensitively but
+// for the escaped letters of the last).
 func (p *pathForms) holds(t *term) bool {
 	if !p.lowered {
 		p.lower, p.lowered = strings.ToLower(p.path), true
@@ -78,13 +119,13 @@ func (p *pathForms) holds(t *term) bool {
 	if !t.nonASCII {
 		return false
 	}
-	if !p.decoded {
-		p.decoded = true
-		if u, err := url.PathUnescape(p.path); err == nil {
-			p.unescaped = strings.ToLower(u)
-		}
+	if strings.Contains(p.lower, t.escapedLower) {
+		return true
 	}
-	return p.unescaped != "" && strings.Contains(p.unescaped, t.lower)
+	if !p.decoded {
+		p.unescaped, p.decoded = strings.ToLower(unescapeLower(p.lower)), true
+	}
+	return strings.Contains(p.unescaped, t.lower)
 }
 
 // ParseFilter parses a query; the empty query matches every event.

@@ -204,8 +204,13 @@ func TestFilterPathOutsideASCIIIgnoresCase(t *testing.T) {
 		{"path:äpfel", "/ÄPFEL", true},
 		{"path:ÄPFEL", "/äpfel", true},
 		{"path:äpfel", "/birnen", false},
-		{"path:äpfel", "/%zz%C3%A4pfel", false}, // a bad escape: compared as stored only
+		{"path:äpfel", "/%zz%C3%A4pfel", true}, // a bad escape beside a good one
+		{"path:äpfel", "/100%/%C3%A4pfel", true},
+		{"path:é%20x", "/%C3%A9%20x", true}, // a value that mixes both forms
+		{"-path:äpfel", "/%zz%C3%A4pfel", false},
 		{"path:%zz", "/%zz%C3%A4pfel", true},
+		{"path:a/b", "/a%2Fb", false}, // ASCII values are not compared unescaped
+		{"path:%2F", "/a%2Fb", true},
 	} {
 		f, err := ParseFilter(c.query)
 		if err != nil {

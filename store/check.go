@@ -75,20 +75,22 @@ func damageText(seq uint64, err error) string {
 }
 
 func (r *Report) add(file string, seq uint64, format string, args ...any) {
-	if len(r.Problems) >= maxProblems {
-		r.More++
-		return
-	}
-	r.Problems = append(r.Problems, Problem{File: file, Seq: seq, What: fmt.Sprintf(format, args...)})
+	addProblem(&r.Problems, &r.More, Problem{File: file, Seq: seq, What: fmt.Sprintf(format, args...)})
 }
 
 // addRange is add for the events seq from through to.
 func (r *Report) addRange(file string, from, to uint64, format string, args ...any) {
-	n := len(r.Problems)
-	r.add(file, from, format, args...)
-	if len(r.Problems) > n { // not when the report was full and dropped it
-		r.Problems[n].Through = to
+	addProblem(&r.Problems, &r.More, Problem{File: file, Seq: from, Through: to, What: fmt.Sprintf(format, args...)})
+}
+
+// addProblem appends p to a report's list, or counts it in more once the list holds
+// maxProblems.
+func addProblem(list *[]Problem, more *int, p Problem) {
+	if len(*list) >= maxProblems {
+		*more++
+		return
 	}
+	*list = append(*list, p)
 }
 
 // Check reads the history at path and its log, writing nothing, and reports every

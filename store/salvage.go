@@ -27,11 +27,7 @@ type SalvageReport struct {
 }
 
 func (r *SalvageReport) lost(file string, seq uint64, format string, args ...any) {
-	if len(r.Lost) >= maxProblems {
-		r.MoreLost++
-		return
-	}
-	r.Lost = append(r.Lost, Problem{File: file, Seq: seq, What: fmt.Sprintf(format, args...)})
+	addProblem(&r.Lost, &r.MoreLost, Problem{File: file, Seq: seq, What: fmt.Sprintf(format, args...)})
 }
 
 // salvageChunk is how many events Salvage reads, then writes, at a time.
@@ -147,10 +143,8 @@ func salvageHistory(r *SalvageReport, path string, dst *bolt.DB, dedup *dedupTab
 		}
 		chunk = nil
 	}, func(from, to uint64, err error) {
-		r.lost(path, from, "those stored: the pages holding them are unreadable (%v)", err)
-		if n := len(r.Lost); n > 0 && r.Lost[n-1].Seq == from {
-			r.Lost[n-1].Through = to
-		}
+		addProblem(&r.Lost, &r.MoreLost, Problem{File: path, Seq: from, Through: to,
+			What: fmt.Sprintf("those stored: the pages holding them are unreadable (%v)", err)})
 	})
 	return st, werr
 }
